@@ -1,0 +1,47 @@
+# Tandem — see README.md. `make run` and `make test` are all a newcomer needs.
+GO      ?= go
+BIN     := bin
+PKGS    := ./...
+# Bench data size: 10k, 100k or 1m leads (see docs/benchmarks.md).
+SIZE    ?= 10k
+
+.PHONY: run test build generate check-generated vet lint test-deps clean
+
+build:
+	$(GO) build -o $(BIN)/tandem ./cmd/tandem
+	$(GO) build -o $(BIN)/devdb ./cmd/devdb
+
+## run: local PostgreSQL in .data/pg (unless DATABASE_URL is set), migrations, demo data, server
+run: build
+	@$(BIN)/devdb run -- sh -c '$(BIN)/tandem migrate up && $(BIN)/tandem seed demo && exec $(BIN)/tandem serve'
+
+## test: generated files in sync, vet, staticcheck, then every test against a throwaway PostgreSQL
+test: test-deps check-generated vet lint
+	@$(GO) build -o $(BIN)/devdb ./cmd/devdb
+	$(BIN)/devdb throwaway -- $(GO) test -race -count=1 $(PKGS)
+
+# The browser tests drive Debian's Chromium; install it when missing (root only).
+test-deps:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && echo "installing chromium for the browser tests…" && \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  { echo "chromium is needed for the browser tests: apt-get install chromium"; exit 1; }
+
+generate:
+	$(GO) tool templ generate
+
+# Fails when `templ generate` would change a committed *_templ.go file.
+check-generated:
+	@before=$$(find web -name '*_templ.go' -exec sha256sum {} + | sort); \
+	$(GO) tool templ generate >/dev/null 2>&1 || { echo "templ generate failed"; exit 1; }; \
+	after=$$(find web -name '*_templ.go' -exec sha256sum {} + | sort); \
+	[ "$$before" = "$$after" ] || { echo "generated templ files were out of date: run 'make generate' and commit them"; exit 1; }
+
+vet:
+	$(GO) vet $(PKGS)
+
+lint:
+	$(GO) tool staticcheck $(PKGS)
+
+clean:
+	rm -rf $(BIN) test-output

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"tandem/internal/config"
+	"tandem/internal/db"
+	"tandem/internal/seed"
+	"tandem/internal/server"
+	"tandem/internal/users"
+)
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	migrateFirst := fs.Bool("migrate", true, "apply pending migrations before serving")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv, true)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	if *migrateFirst {
+		if err := db.MigrateUp(cfg.DatabaseURL); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	pool, err := db.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	srv := server.New(cfg, log, pool)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ADDR: %w", err)
+	}
+	go srv.RunMaintenance(ctx, time.Hour)
+	fmt.Fprintf(stdout, "Tandem is running at %s (listening on %s). Press Ctrl-C to stop.\n", cfg.BaseURL, ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
+	err = server.Serve(ctx, srv.HTTPServer(), ln, cfg.ShutdownTimeout)
+	log.Info("stopped")
+	return err
+}
+
+func cmdMigrate(args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv, true)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return errors.New("usage: tandem migrate up|down N|version|force V")
+	}
+	number := func() (int, error) {
+		if len(args) != 2 {
+			return 0, fmt.Errorf("usage: tandem migrate %s N", args[0])
+		}
+		n, err := strconv.Atoi(args[1])
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("migrate %s: %q is not a non-negative number", args[0], args[1])
+		}
+		return n, nil
+	}
+	switch args[0] {
+	case "up":
+		if err := db.MigrateUp(cfg.DatabaseURL); err != nil {
+			return err
+		}
+	case "down":
+		n, err := number()
+		if err != nil {
+			return err
+		}
+		if err := db.MigrateDown(cfg.DatabaseURL, n); err != nil {
+			return err
+		}
+	case "force":
+		n, err := number()
+		if err != nil {
+			return err
+		}
+		if err := db.MigrateForce(cfg.DatabaseURL, n); err != nil {
+			return err
+		}
+	case "version":
+	default:
+		return fmt.Errorf("unknown migrate command %q", args[0])
+	}
+	v, dirty, err := db.SchemaVersion(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	state := "clean"
+	if dirty {
+		state = "dirty: fix the schema by hand, then `tandem migrate force V`"
+	}
+	fmt.Fprintf(stdout, "schema version %d (%s); this binary expects %d\n", v, state, db.LatestVersion)
+	return nil
+}
+
+func cmdSeed(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] != "demo" {
+		return errors.New("usage: tandem seed demo")
+	}
+	cfg, err := config.Load(getenv, true)
+	if err != nil {
+		return err
+	}
+	pool, err := db.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return seed.Demo(ctx, pool, cfg.Location, stdout)
+}
+
+func cmdUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: tandem user create --email E --name N --team T --role R")
+	}
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	in := users.NewUser{}
+	fs.StringVar(&in.Email, "email", "", "email address (required)")
+	fs.StringVar(&in.Name, "name", "", "display name (defaults to the part of the email before @)")
+	team := fs.String("team", "", "sales, marketing or service (required)")
+	role := fs.String("role", "member", "member, manager or admin")
+	fs.StringVar(&in.Timezone, "timezone", "", "display timezone (defaults to TZ)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	in.Team, in.Role = users.Team(*team), users.Role(*role)
+	if in.Name == "" {
+		in.Name, _, _ = strings.Cut(in.Email, "@")
+	}
+	cfg, err := config.Load(getenv, true)
+	if err != nil {
+		return err
+	}
+	if in.Timezone == "" {
+		in.Timezone = cfg.Location.String()
+	}
+	in.Normalize()
+	if errs := in.Validate(); errs != nil {
+		return errs
+	}
+	password, err := readPassword(stdin, stderr)
+	if err != nil {
+		return err
+	}
+	if msg := users.CheckNewPassword(password, in.Email); msg != "" {
+		return errors.New("password: " + msg)
+	}
+	pool, err := db.Open(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	u, err := users.NewStore(pool).Create(ctx, users.Actor{IP: "command line"}, in, password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created user %d: %s (%s %s)\n", u.ID, u.Email, u.Team, u.Role)
+	return nil
+}
+
+// readPassword prompts without echo on a terminal, and otherwise reads the
+// first line of stdin.
+func readPassword(stdin io.Reader, prompt io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(prompt, "Password (at least 12 characters): ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(prompt, "Repeat the password: ")
+		again, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", err
+		}
+		if string(b) != string(again) {
+			return "", errors.New("the two passwords differ")
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

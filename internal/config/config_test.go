@@ -1,0 +1,66 @@
+package config
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://localhost/tandem"}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.BaseURL.String() != "http://127.0.0.1:8080" || c.LogLevel != "info" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.Location != time.UTC || c.DBMaxConns != 10 || c.SecureCookies() {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestLoadHTTPSBaseURLIsSecure(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{"BASE_URL": "https://tandem.example.com/", "TZ": "Europe/Berlin"}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.SecureCookies() || c.BaseURL.String() != "https://tandem.example.com" || c.Location.String() != "Europe/Berlin" {
+		t.Errorf("got %+v", c)
+	}
+}
+
+func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		env     map[string]string
+		needDB  bool
+		wantVar string
+	}{
+		{map[string]string{}, true, "DATABASE_URL"},
+		{map[string]string{"DATABASE_URL": "mysql://x"}, true, "DATABASE_URL"},
+		{map[string]string{"ADDR": "8080"}, false, "ADDR"},
+		{map[string]string{"ADDR": "localhost:99999"}, false, "ADDR"},
+		{map[string]string{"BASE_URL": "tandem.example.com"}, false, "BASE_URL"},
+		{map[string]string{"BASE_URL": "ftp://x"}, false, "BASE_URL"},
+		{map[string]string{"LOG_LEVEL": "loud"}, false, "LOG_LEVEL"},
+		{map[string]string{"TZ": "Mars/Olympus"}, false, "TZ"},
+		{map[string]string{"DB_MAX_CONNS": "0"}, false, "DB_MAX_CONNS"},
+		{map[string]string{"DB_MAX_CONNS": "many"}, false, "DB_MAX_CONNS"},
+		{map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, false, "SHUTDOWN_TIMEOUT"},
+		{map[string]string{"SESSION_LIFETIME": "-1h"}, false, "SESSION_LIFETIME"},
+		{map[string]string{"SESSION_IDLE_TIMEOUT": "48h", "SESSION_LIFETIME": "24h"}, false, "SESSION_IDLE_TIMEOUT"},
+	}
+	for _, tc := range cases {
+		_, err := Load(env(tc.env), tc.needDB)
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Var != tc.wantVar {
+			t.Errorf("env %v: got error %v, want one naming %s", tc.env, err, tc.wantVar)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package db_test
+
+import (
+	"context"
+	"io/fs"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"tandem/internal/db"
+	"tandem/internal/testdb"
+	"tandem/migrations"
+)
+
+func TestMigrationsReachLatestVersionAndGoDown(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t)
+
+	v, dirty, err := db.SchemaVersion(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != db.LatestVersion || dirty {
+		t.Fatalf("version %d dirty=%v, want %d clean", v, dirty, db.LatestVersion)
+	}
+
+	if err := db.MigrateDown(url, int(db.LatestVersion)); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if v, _, _ := db.SchemaVersion(url); v != 0 {
+		t.Fatalf("after down all: version %d, want 0", v)
+	}
+	if err := db.MigrateUp(url); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	if v, _, _ := db.SchemaVersion(url); v != db.LatestVersion {
+		t.Fatalf("after up again: version %d", v)
+	}
+}
+
+// The iofs source skips files whose names do not parse, so a typo would
+// silently drop a migration. Every .sql file must be a well-named pair.
+func TestMigrationFilesAreWellNamedPairs(t *testing.T) {
+	t.Parallel()
+	name := regexp.MustCompile(`^(\d{6})_[a-z0-9_]+\.(up|down)\.sql$`)
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]map[string]bool{}
+	for _, f := range files {
+		m := name.FindStringSubmatch(f)
+		if m == nil {
+			t.Errorf("misnamed migration %q", f)
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		if seen[n] == nil {
+			seen[n] = map[string]bool{}
+		}
+		seen[n][m[2]] = true
+	}
+	for v := 1; v <= db.LatestVersion; v++ {
+		if !seen[v]["up"] || !seen[v]["down"] {
+			t.Errorf("migration %06d lacks an up or down file", v)
+		}
+	}
+	if len(seen) != db.LatestVersion {
+		t.Errorf("%d migrations on disk, LatestVersion is %d", len(seen), db.LatestVersion)
+	}
+}
+
+func TestIsUnavailable(t *testing.T) {
+	t.Parallel()
+	pool, err := db.Open(context.Background(), "postgres://nobody@127.0.0.1:1/none?sslmode=disable", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	err = pool.Ping(context.Background())
+	if err == nil || !db.IsUnavailable(err) {
+		t.Fatalf("ping of a closed port: %v, want unavailable", err)
+	}
+	if db.IsUnavailable(db.ErrNotFound) {
+		t.Fatal("ErrNotFound is not unavailability")
+	}
+}

@@ -1,0 +1,71 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"tandem/internal/users"
+	"tandem/web/pages/account"
+)
+
+// commonTimezones seeds the timezone suggestions; any IANA name is accepted.
+var commonTimezones = []string{
+	"UTC", "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Madrid",
+	"Europe/Rome", "Europe/Amsterdam", "Europe/Zurich", "Europe/Vienna", "Europe/Stockholm", "Europe/Warsaw",
+	"Europe/Helsinki", "Europe/Athens", "Europe/Istanbul", "America/New_York", "America/Chicago", "America/Denver",
+	"America/Los_Angeles", "America/Toronto", "America/Sao_Paulo", "America/Mexico_City", "Asia/Dubai",
+	"Asia/Kolkata", "Asia/Singapore", "Asia/Shanghai", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland",
+}
+
+func (s *Server) accountView(w http.ResponseWriter, r *http.Request, u users.User) account.Account {
+	return account.Account{
+		Page:  s.page(w, r, "Your account", ""),
+		Email: u.Email, Team: u.Team.Label(), Role: string(u.Role),
+		Name: u.Name, Timezone: u.Timezone, Version: u.Version,
+		Timezones: commonTimezones,
+	}
+}
+
+func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, account.AccountPage(s.accountView(w, r, *currentUser(r))))
+}
+
+func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
+	me := currentUser(r)
+	version, ok := formInt(r, "version")
+	if !ok {
+		return badRequest("The form is missing its version; reload the page and try again.")
+	}
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	tz := strings.TrimSpace(r.PostFormValue("timezone"))
+	_, err := s.users.UpdateProfile(r.Context(), me.ID, version, name, tz)
+	var fe users.FieldErrors
+	if errors.As(err, &fe) {
+		v := s.accountView(w, r, *me)
+		v.Name, v.Timezone, v.ProfileErrors = name, tz, fe
+		return s.render(w, r, http.StatusUnprocessableEntity, account.AccountPage(v))
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(w, "success", "Your profile is saved.")
+	return redirect(w, r, "/account")
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	sess := currentSession(r)
+	err := s.users.ChangePassword(r.Context(), actor(r), sess.User.ID,
+		r.PostFormValue("current"), r.PostFormValue("new"), sess.Token)
+	var fe users.FieldErrors
+	if errors.As(err, &fe) {
+		v := s.accountView(w, r, sess.User)
+		v.PasswordErrors = fe
+		return s.render(w, r, http.StatusUnprocessableEntity, account.AccountPage(v))
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(w, "success", "Your password is changed; your other sessions are signed out.")
+	return redirect(w, r, "/account")
+}

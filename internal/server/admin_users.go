@@ -1,0 +1,233 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"tandem/internal/users"
+	"tandem/web/components"
+	"tandem/web/pages/admin"
+)
+
+func teamOptions(blank string) []components.Option {
+	opts := []components.Option{}
+	if blank != "" {
+		opts = append(opts, components.Option{Value: "", Label: blank})
+	}
+	for _, t := range users.Teams {
+		opts = append(opts, components.Option{Value: string(t), Label: t.Label()})
+	}
+	return opts
+}
+
+func roleOptions(blank string) []components.Option {
+	opts := []components.Option{}
+	if blank != "" {
+		opts = append(opts, components.Option{Value: "", Label: blank})
+	}
+	for _, r := range users.Roles {
+		opts = append(opts, components.Option{Value: string(r), Label: string(r)})
+	}
+	return opts
+}
+
+func userRow(u users.User) admin.UserRow {
+	return admin.UserRow{ID: u.ID, Name: u.Name, Email: u.Email, Team: u.Team.Label(), Role: string(u.Role), Active: u.Active}
+}
+
+func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := users.Filter{Team: users.Team(q.Get("team")), Role: users.Role(q.Get("role")), Active: q.Get("active")}
+	if f.Team != "" && !f.Team.Valid() || f.Role != "" && !f.Role.Valid() ||
+		f.Active != "" && f.Active != "active" && f.Active != "inactive" {
+		return badRequest("Unknown filter value; pick a team, role and status from the lists.")
+	}
+	f.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = max(f.Page, 1)
+	list, total, err := s.users.List(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	v := admin.Users{
+		Page: s.page(w, r, "Users", ""), Team: string(f.Team), Role: string(f.Role), Active: f.Active,
+		Total: total, PageNum: f.Page,
+		TeamOptions: teamOptions("Any team"), RoleOptions: roleOptions("Any role"),
+		StateOptions: []components.Option{{Value: "", Label: "Any status"}, {Value: "active", Label: "Active"}, {Value: "inactive", Label: "Deactivated"}},
+	}
+	for _, u := range list {
+		v.Rows = append(v.Rows, userRow(u))
+	}
+	pageURL := func(n int) string {
+		q.Set("page", strconv.Itoa(n))
+		return "/admin/users?" + q.Encode()
+	}
+	if f.Page > 1 {
+		v.PrevURL = pageURL(f.Page - 1)
+	}
+	if f.Page*users.PageSize < total {
+		v.NextURL = pageURL(f.Page + 1)
+	}
+	return s.render(w, r, http.StatusOK, admin.UsersPage(v))
+}
+
+func (s *Server) adminNewUserForm(w http.ResponseWriter, r *http.Request) error {
+	v := admin.NewUser{Page: s.page(w, r, "Add a user", ""), Team: string(users.Sales), Role: string(users.Member),
+		TeamOptions: teamOptions(""), RoleOptions: roleOptions("")}
+	return s.render(w, r, http.StatusOK, admin.NewUserPage(v))
+}
+
+func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
+	in := users.NewUser{
+		Email: r.PostFormValue("email"), Name: r.PostFormValue("name"),
+		Team: users.Team(r.PostFormValue("team")), Role: users.Role(r.PostFormValue("role")),
+		Timezone: s.cfg.Location.String(),
+	}
+	u, err := s.users.Create(r.Context(), actor(r), in, "")
+	var fe users.FieldErrors
+	switch {
+	case errors.Is(err, users.ErrEmailTaken):
+		fe = users.FieldErrors{"email": "A user with this email exists already."}
+	case errors.As(err, &fe):
+	case err != nil:
+		return err
+	}
+	if fe != nil {
+		v := admin.NewUser{Page: s.page(w, r, "Add a user", ""), Email: in.Email, Name: in.Name,
+			Team: string(in.Team), Role: string(in.Role), Errors: fe,
+			TeamOptions: teamOptions(""), RoleOptions: roleOptions("")}
+		return s.render(w, r, http.StatusUnprocessableEntity, admin.NewUserPage(v))
+	}
+	token, err := s.users.IssuePasswordLink(r.Context(), actor(r), u.ID)
+	if err != nil {
+		return err
+	}
+	return s.renderUserDetail(w, r, http.StatusCreated, u, token, nil)
+}
+
+func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.userFromPath(r)
+	if err != nil {
+		return err
+	}
+	return s.renderUserDetail(w, r, http.StatusOK, u, "", nil)
+}
+
+func (s *Server) userFromPath(r *http.Request) (users.User, error) {
+	id, ok := pathID(chi.URLParam(r, "id"))
+	if !ok {
+		return users.User{}, errNotFound
+	}
+	return s.users.Get(r.Context(), id)
+}
+
+func (s *Server) renderUserDetail(w http.ResponseWriter, r *http.Request, status int, u users.User, token string, errs users.FieldErrors) error {
+	n, err := s.users.CountSessions(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	p := s.page(w, r, u.Name, "")
+	v := admin.UserDetail{
+		Page: p, User: userRow(u), Version: u.Version, Timezone: u.Timezone,
+		Created: p.DateTime(u.CreatedAt), Sessions: n, IsSelf: currentUser(r).ID == u.ID, Errors: errs,
+		FormTeam: string(u.Team), FormRole: string(u.Role),
+		TeamOptions: teamOptions(""), RoleOptions: roleOptions(""),
+	}
+	if token != "" {
+		v.PasswordLink = s.cfg.BaseURL.String() + "/set-password/" + url.PathEscape(token)
+	}
+	return s.render(w, r, status, admin.UserDetailPage(v))
+}
+
+// adminMutation reads the target user and the form's version, applies
+// change, and maps the domain's refusals to the detail page with a message.
+func (s *Server) adminMutation(w http.ResponseWriter, r *http.Request, change func(u users.User, version int) (string, error)) error {
+	u, err := s.userFromPath(r)
+	if err != nil {
+		return err
+	}
+	version, ok := formInt(r, "version")
+	if !ok {
+		version = u.Version
+	}
+	msg, err := change(u, version)
+	var fe users.FieldErrors
+	switch {
+	case errors.Is(err, users.ErrLastAdmin):
+		return s.renderUserDetail(w, r, http.StatusUnprocessableEntity, u, "",
+			users.FieldErrors{"role": "This is the last active admin. Make someone else an admin first."})
+	case errors.As(err, &fe):
+		return s.renderUserDetail(w, r, http.StatusUnprocessableEntity, u, "", fe)
+	case err != nil:
+		return err
+	}
+	s.flash(w, "success", msg)
+	return redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10))
+}
+
+func (s *Server) adminChangeAccess(w http.ResponseWriter, r *http.Request) error {
+	return s.adminMutation(w, r, func(u users.User, version int) (string, error) {
+		_, err := s.users.ChangeAccess(r.Context(), actor(r), u.ID, version,
+			users.Team(r.PostFormValue("team")), users.Role(r.PostFormValue("role")))
+		return "Team and role saved. " + u.Name + " was signed out if their access changed.", err
+	})
+}
+
+func (s *Server) adminSetActive(w http.ResponseWriter, r *http.Request) error {
+	return s.adminMutation(w, r, func(u users.User, version int) (string, error) {
+		active := r.PostFormValue("active") == "true"
+		_, err := s.users.SetActive(r.Context(), actor(r), u.ID, version, active)
+		if active {
+			return u.Name + " is active again.", err
+		}
+		return u.Name + " is deactivated and signed out.", err
+	})
+}
+
+func (s *Server) adminEndSessions(w http.ResponseWriter, r *http.Request) error {
+	return s.adminMutation(w, r, func(u users.User, _ int) (string, error) {
+		n, err := s.users.EndAllSessions(r.Context(), actor(r), u.ID)
+		return "Ended " + plural(int(n), "session") + " of " + u.Name + ".", err
+	})
+}
+
+func (s *Server) adminPasswordLink(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.userFromPath(r)
+	if err != nil {
+		return err
+	}
+	token, err := s.users.IssuePasswordLink(r.Context(), actor(r), u.ID)
+	if err != nil {
+		return err
+	}
+	return s.renderUserDetail(w, r, http.StatusOK, u, token, nil)
+}
+
+func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) error {
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	events, more, err := s.users.Audit(r.Context(), before)
+	if err != nil {
+		return err
+	}
+	p := s.page(w, r, "Audit log", "")
+	v := admin.Audit{Page: p}
+	for _, e := range events {
+		actorName := e.ActorName
+		if actorName == "" {
+			actorName = "—"
+		}
+		target := e.TargetName
+		if target == "" {
+			target = e.TargetEmail
+		}
+		v.Rows = append(v.Rows, admin.AuditRow{At: p.DateTime(e.At), AtISO: components.ISO(e.At), Actor: actorName,
+			Action: e.Action, Target: target, IP: e.IP, Detail: e.Detail})
+	}
+	if more {
+		v.NextURL = "/admin/audit?before=" + strconv.FormatInt(events[len(events)-1].ID, 10)
+	}
+	return s.render(w, r, http.StatusOK, admin.AuditPage(v))
+}

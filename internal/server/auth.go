@@ -1,0 +1,113 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"tandem/internal/users"
+	"tandem/web/pages/auth"
+)
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	next := safeNext(r.URL.Query().Get("next"))
+	if currentUser(r) != nil {
+		return redirect(w, r, next)
+	}
+	v := auth.Login{Page: s.page(w, r, "Sign in", ""), Next: next}
+	return s.render(w, r, http.StatusOK, auth.LoginPage(v))
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	email, password := r.PostFormValue("email"), r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	u, err := s.users.SignIn(r.Context(), email, password, clientIP(r))
+	var throttled *users.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
+		w.Header().Set("Retry-After", itoa(int(throttled.RetryAfter.Seconds())+1))
+		v := auth.Login{Page: s.page(w, r, "Sign in", ""), Email: email, Next: next, Throttled: true,
+			Error: "Too many failed sign-in attempts. Try again in " + plural(throttled.Minutes(), "minute") + "."}
+		return s.render(w, r, http.StatusTooManyRequests, auth.LoginPage(v))
+	case errors.Is(err, users.ErrBadCredentials):
+		v := auth.Login{Page: s.page(w, r, "Sign in", ""), Email: email, Next: next,
+			Error: "That email and password do not match an active account."}
+		return s.render(w, r, http.StatusUnauthorized, auth.LoginPage(v))
+	case err != nil:
+		return err
+	}
+	if err := s.startSession(w, r, u.ID); err != nil {
+		return err
+	}
+	return redirect(w, r, next)
+}
+
+// startSession signs the browser in with a fresh session id, dropping the
+// one it came with (no session fixation).
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64) error {
+	if old := s.cookie(r, "session"); old != "" {
+		if err := s.users.EndSession(r.Context(), actor(r), old); err != nil {
+			return err
+		}
+	}
+	sess, err := s.users.StartSession(r.Context(), userID, s.session, clientIP(r), r.UserAgent())
+	if err != nil {
+		return err
+	}
+	s.setCookie(w, "session", sess.Token, s.session.Lifetime)
+	s.setCookie(w, "csrf", "", -1)
+	return nil
+}
+
+func (s *Server) logoutForm(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, auth.LogoutPage(s.page(w, r, "Sign out", "")))
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if sess := currentSession(r); sess != nil {
+		if err := s.users.EndSession(r.Context(), actor(r), sess.Token); err != nil {
+			return err
+		}
+	}
+	s.setCookie(w, "session", "", -1)
+	s.flash(w, "info", "You are signed out.")
+	return redirect(w, r, "/login")
+}
+
+func (s *Server) setPasswordForm(w http.ResponseWriter, r *http.Request) error {
+	token := chi.URLParam(r, "token")
+	v := auth.SetPassword{Page: s.page(w, r, "Set your password", ""), Token: token}
+	u, err := s.users.PasswordLinkUser(r.Context(), token)
+	switch {
+	case errors.Is(err, users.ErrLinkInvalid):
+		v.Invalid = true
+		return s.render(w, r, http.StatusNotFound, auth.SetPasswordPage(v))
+	case err != nil:
+		return err
+	}
+	v.Email = u.Email
+	return s.render(w, r, http.StatusOK, auth.SetPasswordPage(v))
+}
+
+func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
+	token := chi.URLParam(r, "token")
+	v := auth.SetPassword{Page: s.page(w, r, "Set your password", ""), Token: token}
+	u, err := s.users.SetPasswordWithLink(r.Context(), clientIP(r), token, r.PostFormValue("password"))
+	var fe users.FieldErrors
+	switch {
+	case errors.Is(err, users.ErrLinkInvalid):
+		v.Invalid = true
+		return s.render(w, r, http.StatusNotFound, auth.SetPasswordPage(v))
+	case errors.As(err, &fe):
+		v.Email, v.Error = u.Email, fe["password"]
+		return s.render(w, r, http.StatusUnprocessableEntity, auth.SetPasswordPage(v))
+	case err != nil:
+		return err
+	}
+	if err := s.startSession(w, r, u.ID); err != nil {
+		return err
+	}
+	s.flash(w, "success", "Your password is set. Welcome to Tandem.")
+	return redirect(w, r, "/")
+}

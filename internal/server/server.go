@@ -1,0 +1,100 @@
+// Package server is Tandem's HTTP layer: routing, middleware, sessions and
+// one file of handlers per area. Handlers stay thin: they parse the request,
+// call a domain package and render a web/ component.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tandem/internal/config"
+	"tandem/internal/users"
+)
+
+// Server holds the dependencies every handler uses.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	pool    *pgxpool.Pool
+	users   *users.Store
+	session users.SessionPolicy
+	router  *chi.Mux
+}
+
+// New wires the handlers to their dependencies and builds the router.
+func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) *Server {
+	s := &Server{
+		cfg:     cfg,
+		log:     log,
+		pool:    pool,
+		users:   users.NewStore(pool),
+		session: users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
+	}
+	s.router = s.routes()
+	return s
+}
+
+// ServeHTTP makes the Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Router exposes the routes, so tests can walk every one of them.
+func (s *Server) Router() chi.Routes { return s.router }
+
+// HTTPServer returns an http.Server with Tandem's timeouts.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve serves on ln until ctx ends, then stops accepting connections and
+// lets in-flight requests finish within the shutdown timeout.
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener, shutdownTimeout time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// RunMaintenance purges expired sessions and stale throttle rows every
+// interval until ctx ends. Every instance may run it: the deletes are
+// idempotent.
+func (s *Server) RunMaintenance(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.users.PurgeExpired(ctx, s.session); err != nil && ctx.Err() == nil {
+			s.log.Warn("purge expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

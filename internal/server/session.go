@@ -1,0 +1,206 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"tandem/internal/db"
+	"tandem/internal/users"
+	"tandem/web/components"
+)
+
+type ctxKey int
+
+const sessionKey ctxKey = iota
+
+// cookieName adds the __Host- prefix over https: the browser then refuses
+// the cookie from any other host or path, and without Secure.
+func (s *Server) cookieName(name string) string {
+	if s.cfg.SecureCookies() {
+		return "__Host-" + name
+	}
+	return name
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
+	c := &http.Cookie{
+		Name:     s.cookieName(name),
+		Value:    value,
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   s.cfg.SecureCookies(),
+		SameSite: http.SameSiteLaxMode,
+	}
+	switch {
+	case maxAge < 0:
+		c.MaxAge = -1
+	case maxAge > 0:
+		c.MaxAge = int(maxAge.Seconds())
+	}
+	http.SetCookie(w, c)
+}
+
+func (s *Server) cookie(r *http.Request, name string) string {
+	c, err := r.Cookie(s.cookieName(name))
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// loadSession attaches the signed-in session, if any, to the request.
+func (s *Server) loadSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := s.cookie(r, "session")
+		if token == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, err := s.users.LookupSession(r.Context(), token, s.session)
+		switch {
+		case errors.Is(err, db.ErrNotFound):
+			s.setCookie(w, "session", "", -1)
+			next.ServeHTTP(w, r)
+		case err != nil:
+			s.serveError(w, r, err)
+		default:
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey, &sess)))
+		}
+	})
+}
+
+// currentSession is the signed-in session, nil for anonymous visitors.
+func currentSession(r *http.Request) *users.Session {
+	sess, _ := r.Context().Value(sessionKey).(*users.Session)
+	return sess
+}
+
+// currentUser is the signed-in user, nil for anonymous visitors.
+func currentUser(r *http.Request) *users.User {
+	if sess := currentSession(r); sess != nil {
+		return &sess.User
+	}
+	return nil
+}
+
+// actor describes the requester for the audit log.
+func actor(r *http.Request) users.Actor {
+	a := users.Actor{IP: clientIP(r)}
+	if u := currentUser(r); u != nil {
+		a.UserID = u.ID
+	}
+	return a
+}
+
+var crossOrigin = http.NewCrossOriginProtection()
+
+// checkCSRF refuses state-changing requests that come from another site
+// (Fetch metadata / Origin) or lack the form token: the session's token when
+// signed in, else the token of the visitor's anti-forgery cookie.
+func (s *Server) checkCSRF(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		want := s.cookie(r, "csrf")
+		if sess := currentSession(r); sess != nil {
+			want = sess.CSRFToken
+		}
+		got := r.Header.Get("X-CSRF-Token")
+		if got == "" {
+			got = r.PostFormValue("csrf_token")
+		}
+		if crossOrigin.Check(r) != nil || want == "" ||
+			subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			s.serveError(w, r, errCSRF)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authorize applies one line of the policy table: anonymous visitors go to
+// sign-in (and come back), signed-in users without the right get a 403.
+func (s *Server) authorize(a access, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := currentUser(r)
+		if a.allow(u) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if u == nil {
+			back := r.URL.RequestURI()
+			if r.Method != http.MethodGet {
+				back = r.Referer()
+				if ref, err := url.Parse(back); err == nil {
+					back = ref.RequestURI()
+				}
+			}
+			_ = redirect(w, r, "/login?next="+url.QueryEscape(safeNext(back)))
+			return
+		}
+		s.serveError(w, r, errForbidden)
+	})
+}
+
+// safeNext keeps a return path only when it stays on this site: a path that
+// starts with one slash, not "//host" or "/\host".
+func safeNext(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return next
+}
+
+// page builds what the layout needs for this request. For anonymous
+// visitors it hands out the anti-forgery cookie their forms will echo.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, title, nav string) components.Page {
+	p := components.Page{Title: title, Nav: nav}
+	if sess := currentSession(r); sess != nil {
+		p.User = &components.User{Name: sess.User.Name, Team: sess.User.Team.Label(), Role: string(sess.User.Role),
+			Admin: sess.User.IsAdmin(), Location: sess.User.Location()}
+		p.CSRF = sess.CSRFToken
+	} else {
+		p.CSRF = s.cookie(r, "csrf")
+		if p.CSRF == "" {
+			p.CSRF = randomToken()
+			s.setCookie(w, "csrf", p.CSRF, 0)
+		}
+	}
+	if msg := s.cookie(r, "flash"); msg != "" {
+		if kind, text, ok := strings.Cut(msg, ":"); ok {
+			if text, err := url.QueryUnescape(text); err == nil {
+				p.Flash = &components.Flash{Kind: kind, Message: text}
+			}
+		}
+		s.setCookie(w, "flash", "", -1)
+	}
+	return p
+}
+
+// flash shows message on the next page the browser renders.
+func (s *Server) flash(w http.ResponseWriter, kind, message string) {
+	s.setCookie(w, "flash", kind+":"+url.QueryEscape(message), time.Minute)
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

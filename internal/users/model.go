@@ -1,0 +1,175 @@
+// Package users owns accounts: who belongs to which team with which role,
+// their passwords, sign-in throttling and the security audit log.
+package users
+
+import (
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Team is one of the three departments Tandem aligns.
+type Team string
+
+const (
+	Sales     Team = "sales"
+	Marketing Team = "marketing"
+	Service   Team = "service"
+)
+
+// Teams lists the teams in display order.
+var Teams = []Team{Sales, Marketing, Service}
+
+// Valid reports whether t is a known team.
+func (t Team) Valid() bool { return t == Sales || t == Marketing || t == Service }
+
+// Label is the team's display name.
+func (t Team) Label() string {
+	switch t {
+	case Sales:
+		return "Sales"
+	case Marketing:
+		return "Marketing"
+	case Service:
+		return "Service"
+	}
+	return string(t)
+}
+
+// Role is what a user may do beyond their team's own work.
+type Role string
+
+const (
+	Member  Role = "member"
+	Manager Role = "manager"
+	Admin   Role = "admin"
+)
+
+// Roles lists the roles from least to most privileged.
+var Roles = []Role{Member, Manager, Admin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == Member || r == Manager || r == Admin }
+
+// User is an account.
+type User struct {
+	ID        int64
+	Email     string
+	Name      string
+	Team      Team
+	Role      Role
+	Timezone  string
+	Active    bool
+	CreatedAt time.Time
+	Version   int
+}
+
+// IsManager is true for managers and admins: admins manage too.
+func (u User) IsManager() bool { return u.Role == Manager || u.Role == Admin }
+
+// IsAdmin is true for admins.
+func (u User) IsAdmin() bool { return u.Role == Admin }
+
+// Location is the user's display timezone, UTC when unset or unknown.
+func (u User) Location() *time.Location {
+	if loc, err := time.LoadLocation(u.Timezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// FieldErrors maps a form field to what is wrong with it.
+type FieldErrors map[string]string
+
+func (e FieldErrors) Error() string {
+	parts := make([]string, 0, len(e))
+	for k, v := range e {
+		parts = append(parts, k+": "+v)
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Sentinel errors callers branch on.
+var (
+	ErrEmailTaken     = errors.New("a user with this email exists already")
+	ErrLastAdmin      = errors.New("the last active admin cannot be removed")
+	ErrBadCredentials = errors.New("email or password is not right")
+)
+
+// NewUser is the input for creating an account.
+type NewUser struct {
+	Email    string
+	Name     string
+	Team     Team
+	Role     Role
+	Timezone string
+}
+
+// Normalize trims the input and lower-cases the email.
+func (n *NewUser) Normalize() {
+	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
+	n.Name = strings.TrimSpace(n.Name)
+	n.Timezone = strings.TrimSpace(n.Timezone)
+	if n.Timezone == "" {
+		n.Timezone = "UTC"
+	}
+}
+
+// Validate checks the input field by field.
+func (n NewUser) Validate() FieldErrors {
+	errs := FieldErrors{}
+	if msg := CheckEmail(n.Email); msg != "" {
+		errs["email"] = msg
+	}
+	if msg := CheckName(n.Name); msg != "" {
+		errs["name"] = msg
+	}
+	if !n.Team.Valid() {
+		errs["team"] = "Choose a team."
+	}
+	if !n.Role.Valid() {
+		errs["role"] = "Choose a role."
+	}
+	if msg := CheckTimezone(n.Timezone); msg != "" {
+		errs["timezone"] = msg
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// CheckEmail returns a message when email is not a plain address.
+func CheckEmail(email string) string {
+	if email == "" {
+		return "Enter an email address."
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.Index(email, "@"):], ".") || len(email) > 254 {
+		return "Enter an email address like name@example.com."
+	}
+	return ""
+}
+
+// CheckName returns a message when name is empty or too long.
+func CheckName(name string) string {
+	switch {
+	case name == "":
+		return "Enter a name."
+	case len([]rune(name)) > 200:
+		return "Keep the name under 200 characters."
+	}
+	return ""
+}
+
+// CheckTimezone returns a message when tz is not an IANA timezone name.
+func CheckTimezone(tz string) string {
+	if tz == "" || tz == "Local" {
+		return "Choose a timezone."
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return "Choose a timezone from the list (e.g. Europe/Berlin)."
+	}
+	return ""
+}

@@ -1,0 +1,141 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"tandem/internal/db"
+)
+
+// Session is a signed-in browser. The token itself lives only in the
+// cookie; the table keeps its SHA-256.
+type Session struct {
+	Token     string
+	CSRFToken string
+	User      User
+	CreatedAt time.Time
+	LastSeen  time.Time
+}
+
+// SessionPolicy bounds how long a session lives.
+type SessionPolicy struct {
+	Idle     time.Duration
+	Lifetime time.Duration
+}
+
+// touchEvery limits last_seen writes to one a minute per session.
+const touchEvery = time.Minute
+
+// StartSession creates a session for the user. Callers drop any session the
+// browser had before, so a session id planted before sign-in is worthless.
+func (s *Store) StartSession(ctx context.Context, userID int64, p SessionPolicy, ip, userAgent string) (Session, error) {
+	token, err := newToken()
+	if err != nil {
+		return Session{}, err
+	}
+	csrf, err := newToken()
+	if err != nil {
+		return Session{}, err
+	}
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	_, err = s.pool.Exec(ctx, `
+		INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, ip, user_agent)
+		VALUES ($1, $2, $3, now() + $4::interval, $5, $6)`,
+		hashToken(token), userID, csrf, p.Lifetime, ip, userAgent)
+	if err != nil {
+		return Session{}, err
+	}
+	u, err := s.Get(ctx, userID)
+	return Session{Token: token, CSRFToken: csrf, User: u, CreatedAt: time.Now(), LastSeen: time.Now()}, err
+}
+
+// LookupSession returns the live session for token with its user. Expired,
+// idle and deactivated-user sessions are not found.
+func (s *Store) LookupSession(ctx context.Context, token string, p SessionPolicy) (Session, error) {
+	if token == "" {
+		return Session{}, db.ErrNotFound
+	}
+	h := hashToken(token)
+	var sess Session
+	var u User
+	err := s.pool.QueryRow(ctx, `
+		SELECT s.csrf_token, s.created_at, s.last_seen_at, `+prefixed("u.", userColumns)+`
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1 AND s.expires_at > now()
+		  AND s.last_seen_at > now() - $2::interval AND u.active`, h, p.Idle).
+		Scan(&sess.CSRFToken, &sess.CreatedAt, &sess.LastSeen,
+			&u.ID, &u.Email, &u.Name, &u.Team, &u.Role, &u.Timezone, &u.Active, &u.CreatedAt, &u.Version)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Session{}, db.ErrNotFound
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	sess.Token, sess.User = token, u
+	if time.Since(sess.LastSeen) > touchEvery {
+		if _, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1`, h); err != nil {
+			return Session{}, err
+		}
+	}
+	return sess, nil
+}
+
+// EndSession signs a browser out.
+func (s *Store) EndSession(ctx context.Context, by Actor, token string) error {
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var userID int64
+		var email string
+		err := tx.QueryRow(ctx, `DELETE FROM sessions s USING users u
+			WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.id, u.email`, hashToken(token)).Scan(&userID, &email)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, by, "session.signed_out", userID, email, "")
+	})
+}
+
+// EndAllSessions signs the user out everywhere (an admin's action).
+func (s *Store) EndAllSessions(ctx context.Context, by Actor, userID int64) (int64, error) {
+	var n int64
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var email string
+		if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1`, userID).Scan(&email); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return db.ErrNotFound
+			}
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		if err != nil {
+			return err
+		}
+		n = tag.RowsAffected()
+		return record(ctx, tx, by, "session.ended_by_admin", userID, email, "")
+	})
+	return n, err
+}
+
+// CountSessions returns how many live sessions the user has.
+func (s *Store) CountSessions(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE user_id = $1 AND expires_at > now()`, userID).Scan(&n)
+	return n, err
+}
+
+// PurgeExpired deletes dead sessions, old sign-in failures and used links.
+// Any instance may run it; it is idempotent.
+func (s *Store) PurgeExpired(ctx context.Context, p SessionPolicy) error {
+	_, err := s.pool.Exec(ctx, `
+		WITH a AS (DELETE FROM sessions WHERE expires_at < now() OR last_seen_at < now() - $1::interval),
+		     b AS (DELETE FROM login_failures WHERE at < now() - $2::interval)
+		DELETE FROM password_tokens WHERE expires_at < now() - interval '30 days'`, p.Idle, throttleWindow)
+	return err
+}

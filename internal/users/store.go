@@ -1,0 +1,439 @@
+package users
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tandem/internal/db"
+)
+
+// Store reads and writes accounts, sessions, sign-in failures and the audit
+// log.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+const userColumns = `id, email, name, team, role, timezone, active, created_at, version`
+
+func scanUser(row pgx.Row) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Team, &u.Role, &u.Timezone, &u.Active, &u.CreatedAt, &u.Version)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, db.ErrNotFound
+	}
+	return u, err
+}
+
+// Actor is who makes a change and from where, for the audit log.
+type Actor struct {
+	UserID int64 // 0 for the command line or an anonymous visitor
+	IP     string
+}
+
+// Create adds a user. password may be empty: the user then sets one through
+// a one-time link.
+func (s *Store) Create(ctx context.Context, by Actor, in NewUser, password string) (User, error) {
+	in.Normalize()
+	if errs := in.Validate(); errs != nil {
+		return User{}, errs
+	}
+	var hash *string
+	if password != "" {
+		if msg := CheckNewPassword(password, in.Email); msg != "" {
+			return User{}, FieldErrors{"password": msg}
+		}
+		h, err := HashPassword(password)
+		if err != nil {
+			return User{}, err
+		}
+		hash = &h
+	}
+	var u User
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		u, err = scanUser(tx.QueryRow(ctx, `
+			INSERT INTO users (email, name, team, role, timezone, password_hash)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			RETURNING `+userColumns, in.Email, in.Name, in.Team, in.Role, in.Timezone, hash))
+		if db.IsUniqueViolation(err, "users_email_key") {
+			return ErrEmailTaken
+		}
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, by, "user.created", u.ID, u.Email, fmt.Sprintf("team=%s role=%s", u.Team, u.Role))
+	})
+	return u, err
+}
+
+// Get returns the user with id.
+func (s *Store) Get(ctx context.Context, id int64) (User, error) {
+	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+}
+
+// GetByEmail returns the user with email (any case).
+func (s *Store) GetByEmail(ctx context.Context, email string) (User, error) {
+	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = lower($1)`, email))
+}
+
+// Filter narrows the user list; zero values mean "any".
+type Filter struct {
+	Team   Team
+	Role   Role
+	Active string // "", "active", "inactive"
+	Page   int    // 1-based
+}
+
+// PageSize is how many users a page of the admin list shows.
+const PageSize = 50
+
+// List returns one page of users matching f, ordered by name, and the total
+// number of matches.
+func (s *Store) List(ctx context.Context, f Filter) ([]User, int, error) {
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	where := `($1 = '' OR team = $1) AND ($2 = '' OR role = $2)
+		AND ($3 = '' OR active = ($3 = 'active'))`
+	args := []any{string(f.Team), string(f.Role), f.Active}
+	var total int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE `+where+`
+		ORDER BY lower(name), id LIMIT $4 OFFSET $5`, append(args, PageSize, (f.Page-1)*PageSize)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+	return list, total, err
+}
+
+// ListActive returns every active user, ordered by team and name.
+func (s *Store) ListActive(ctx context.Context) ([]User, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE active ORDER BY team, lower(name)`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+}
+
+// TeamCount is how many active members and managers a team has.
+type TeamCount struct {
+	Team     Team
+	Members  int
+	Managers int
+}
+
+// CountByTeam returns active headcount per team, in team order.
+func (s *Store) CountByTeam(ctx context.Context) ([]TeamCount, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT t.key, count(u.id) FILTER (WHERE u.role = 'member'),
+		       count(u.id) FILTER (WHERE u.role IN ('manager', 'admin'))
+		FROM teams t LEFT JOIN users u ON u.team = t.key AND u.active
+		GROUP BY t.key ORDER BY array_position(ARRAY['sales', 'marketing', 'service'], t.key)`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (TeamCount, error) {
+		var c TeamCount
+		err := r.Scan(&c.Team, &c.Members, &c.Managers)
+		return c, err
+	})
+}
+
+// ChangeAccess sets a user's team and role. A role change ends the user's
+// sessions, so the new permissions apply from their next sign-in.
+func (s *Store) ChangeAccess(ctx context.Context, by Actor, id int64, version int, team Team, role Role) (User, error) {
+	errs := FieldErrors{}
+	if !team.Valid() {
+		errs["team"] = "Choose a team."
+	}
+	if !role.Valid() {
+		errs["role"] = "Choose a role."
+	}
+	if len(errs) > 0 {
+		return User{}, errs
+	}
+	var u User
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		before, err := lockUser(ctx, tx, id, version)
+		if err != nil {
+			return err
+		}
+		if before.Role == Admin && role != Admin && before.Active {
+			if err := ensureAnotherAdmin(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		u, err = scanUser(tx.QueryRow(ctx, `
+			UPDATE users SET team = $2, role = $3, updated_at = now(), version = version + 1
+			WHERE id = $1 RETURNING `+userColumns, id, team, role))
+		if err != nil {
+			return err
+		}
+		if before.Role != role || before.Team != team {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+				return err
+			}
+			detail := fmt.Sprintf("team %s→%s, role %s→%s", before.Team, team, before.Role, role)
+			return record(ctx, tx, by, "user.access_changed", id, u.Email, detail)
+		}
+		return nil
+	})
+	return u, err
+}
+
+// SetActive deactivates or reactivates a user. Deactivation ends their
+// sessions at once.
+func (s *Store) SetActive(ctx context.Context, by Actor, id int64, version int, active bool) (User, error) {
+	var u User
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		before, err := lockUser(ctx, tx, id, version)
+		if err != nil {
+			return err
+		}
+		if before.Active == active {
+			u = before
+			return nil
+		}
+		if !active && before.Role == Admin {
+			if err := ensureAnotherAdmin(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		u, err = scanUser(tx.QueryRow(ctx, `
+			UPDATE users SET active = $2, updated_at = now(), version = version + 1
+			WHERE id = $1 RETURNING `+userColumns, id, active))
+		if err != nil {
+			return err
+		}
+		action := "user.reactivated"
+		if !active {
+			action = "user.deactivated"
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+				return err
+			}
+		}
+		return record(ctx, tx, by, action, id, u.Email, "")
+	})
+	return u, err
+}
+
+// lockUser reads the user for update and checks the version the caller saw.
+func lockUser(ctx context.Context, tx pgx.Tx, id int64, version int) (User, error) {
+	u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id))
+	if err != nil {
+		return User{}, err
+	}
+	if u.Version != version {
+		return User{}, db.ErrConflict
+	}
+	return u, nil
+}
+
+// ensureAnotherAdmin locks every active admin row, so two admins demoting
+// each other at once cannot both succeed, and refuses when id is the last.
+func ensureAnotherAdmin(ctx context.Context, tx pgx.Tx, id int64) error {
+	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE`)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	for _, other := range ids {
+		if other != id {
+			return nil
+		}
+	}
+	return ErrLastAdmin
+}
+
+// UpdateProfile sets the user's own name and timezone.
+func (s *Store) UpdateProfile(ctx context.Context, id int64, version int, name, timezone string) (User, error) {
+	errs := FieldErrors{}
+	if msg := CheckName(name); msg != "" {
+		errs["name"] = msg
+	}
+	if msg := CheckTimezone(timezone); msg != "" {
+		errs["timezone"] = msg
+	}
+	if len(errs) > 0 {
+		return User{}, errs
+	}
+	u, err := scanUser(s.pool.QueryRow(ctx, `
+		UPDATE users SET name = $3, timezone = $4, updated_at = now(), version = version + 1
+		WHERE id = $1 AND version = $2 RETURNING `+userColumns, id, version, name, timezone))
+	if errors.Is(err, db.ErrNotFound) {
+		return User{}, db.ErrConflict
+	}
+	return u, err
+}
+
+// ChangePassword replaces the password after checking the current one, and
+// ends every other session of the user.
+func (s *Store) ChangePassword(ctx context.Context, by Actor, id int64, current, next, keepSession string) error {
+	var hash *string
+	var email string
+	if err := s.pool.QueryRow(ctx, `SELECT password_hash, email FROM users WHERE id = $1`, id).Scan(&hash, &email); err != nil {
+		return err
+	}
+	if hash == nil {
+		return FieldErrors{"current": "Your current password is not right."}
+	}
+	if ok, err := VerifyPassword(*hash, current); err != nil || !ok {
+		return FieldErrors{"current": "Your current password is not right."}
+	}
+	if msg := CheckNewPassword(next, email); msg != "" {
+		return FieldErrors{"new": msg}
+	}
+	newHash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, id, newHash); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, id, hashToken(keepSession)); err != nil {
+			return err
+		}
+		return record(ctx, tx, by, "user.password_changed", id, email, "")
+	})
+}
+
+// passwordLinkTTL is how long a set-password link works.
+const passwordLinkTTL = 72 * time.Hour
+
+// IssuePasswordLink creates a one-time set-password token for the user,
+// replacing any earlier unused one, and returns it.
+func (s *Store) IssuePasswordLink(ctx context.Context, by Actor, id int64) (string, error) {
+	token, err := newToken()
+	if err != nil {
+		return "", err
+	}
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		var email string
+		if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1`, id).Scan(&email); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return db.ErrNotFound
+			}
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM password_tokens WHERE user_id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO password_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`,
+			hashToken(token), id, time.Now().Add(passwordLinkTTL)); err != nil {
+			return err
+		}
+		return record(ctx, tx, by, "user.password_link_issued", id, email, "")
+	})
+	return token, err
+}
+
+// ErrLinkInvalid means a set-password link is unknown, used or expired.
+var ErrLinkInvalid = errors.New("this link is no longer valid")
+
+// PasswordLinkUser returns the user a valid set-password token belongs to.
+func (s *Store) PasswordLinkUser(ctx context.Context, token string) (User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `
+		SELECT `+prefixed("u.", userColumns)+` FROM password_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > now() AND u.active`, hashToken(token)))
+	if errors.Is(err, db.ErrNotFound) {
+		return User{}, ErrLinkInvalid
+	}
+	return u, err
+}
+
+// SetPasswordWithLink sets the password through a one-time token and uses
+// the token up. It ends any existing sessions of the user. On a refused
+// password it returns the link's user with the FieldErrors.
+func (s *Store) SetPasswordWithLink(ctx context.Context, ip, token, password string) (User, error) {
+	u, err := s.PasswordLinkUser(ctx, token)
+	if err != nil {
+		return User{}, err
+	}
+	if msg := CheckNewPassword(password, u.Email); msg != "" {
+		return u, FieldErrors{"password": msg}
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return User{}, err
+	}
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE password_tokens SET used_at = now()
+			WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()`, hashToken(token))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 1 {
+			return ErrLinkInvalid
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, u.ID, hash); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+			return err
+		}
+		return record(ctx, tx, Actor{UserID: u.ID, IP: ip}, "user.password_set", u.ID, u.Email, "via one-time link")
+	})
+	return u, err
+}
+
+// SetPassword sets a password directly, for the command line.
+func (s *Store) SetPassword(ctx context.Context, by Actor, id int64, password string) error {
+	u, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if msg := CheckNewPassword(password, u.Email); msg != "" {
+		return FieldErrors{"password": msg}
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, id, hash); err != nil {
+			return err
+		}
+		return record(ctx, tx, by, "user.password_set", id, u.Email, "command line")
+	})
+}
+
+// newToken returns 256 random bits, URL-safe.
+func newToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func hashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,4 @@
+DROP TABLE audit_events;
+DROP TABLE password_tokens;
+DROP TABLE login_failures;
+DROP TABLE sessions;

@@ -1,0 +1,49 @@
+package components
+
+import "github.com/a-h/templ"
+
+// Field describes one form control with what the user typed and what is
+// wrong with it.
+type Field struct {
+	Name         string
+	Label        string
+	Type         string // text, email, password, number, date, …; "" means text
+	Value        string
+	Error        string
+	Hint         string
+	Autocomplete string
+	Required     bool
+	Attrs        templ.Attributes
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value string
+	Label string
+}
+
+func (f Field) id() string      { return "f-" + f.Name }
+func (f Field) hintID() string  { return "f-" + f.Name + "-hint" }
+func (f Field) errorID() string { return "f-" + f.Name + "-error" }
+
+func (f Field) inputType() string {
+	if f.Type == "" {
+		return "text"
+	}
+	return f.Type
+}
+
+// describedBy links the control to its hint and error for screen readers.
+func (f Field) describedBy() string {
+	ids := ""
+	if f.Hint != "" {
+		ids = f.hintID()
+	}
+	if f.Error != "" {
+		if ids != "" {
+			ids += " "
+		}
+		ids += f.errorID()
+	}
+	return ids
+}

@@ -1,0 +1,46 @@
+package components
+
+import (
+	"sort"
+	"time"
+)
+
+func sortedMessages(errs map[string]string) []string {
+	keys := make([]string, 0, len(errs))
+	for k := range errs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	msgs := make([]string, len(keys))
+	for i, k := range keys {
+		msgs[i] = errs[k]
+	}
+	return msgs
+}
+
+// location is where times are shown: the signed-in user's timezone.
+func (p Page) location() *time.Location {
+	if p.User != nil && p.User.Location != nil {
+		return p.User.Location
+	}
+	return time.UTC
+}
+
+// DateTime formats t in the viewer's timezone, e.g. "Mon 2 Nov 2026, 14:05 CET".
+func (p Page) DateTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(p.location()).Format("Mon 2 Jan 2006, 15:04 MST")
+}
+
+// Date formats t's calendar day in the viewer's timezone.
+func (p Page) Date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(p.location()).Format("2 Jan 2006")
+}
+
+// ISO is t in RFC 3339, for <time datetime>.
+func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -1,0 +1,44 @@
+// Package components holds the templ building blocks every page shares: the
+// layout, navigation, flash messages, form fields and error pages.
+package components
+
+import "time"
+
+// Page is what the layout needs to know about the request: every page's
+// view model carries one.
+type Page struct {
+	Title string
+	// Nav is the key of the active navigation entry.
+	Nav   string
+	User  *User
+	CSRF  string
+	Flash *Flash
+}
+
+// User is the signed-in person as the header shows them.
+type User struct {
+	Name     string
+	Team     string
+	Role     string
+	Admin    bool
+	Location *time.Location
+}
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Kind    string // info, success, error
+	Message string
+}
+
+// NavItem is one entry of the main navigation.
+type NavItem struct {
+	Key   string
+	Label string
+	Href  string
+}
+
+// NavItems lists the areas that exist, in order. Each area adds itself here
+// when it lands; there are no placeholder entries.
+var NavItems = []NavItem{
+	{Key: "overview", Label: "Overview", Href: "/"},
+}

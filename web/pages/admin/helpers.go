@@ -1,0 +1,19 @@
+// Package admin holds the administration pages: users and the audit log.
+package admin
+
+import (
+	"strconv"
+
+	"github.com/a-h/templ"
+)
+
+func userAction(id int64, action string) templ.SafeURL {
+	return templ.SafeURL("/admin/users/" + strconv.FormatInt(id, 10) + "/" + action)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
