@@ -1,0 +1,175 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tandem/internal/config"
+	"tandem/internal/seed"
+	"tandem/internal/testdb"
+)
+
+// testEnv is a real server on a fresh database with the demo company.
+type testEnv struct {
+	t    *testing.T
+	srv  *Server
+	pool *pgxpool.Pool
+	http *httptest.Server
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	pool := testdb.New(t)
+	if err := seed.Demo(context.Background(), pool, mustConfig(t, nil).Location, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return newTestEnvOn(t, pool, nil)
+}
+
+func newTestEnvOn(t *testing.T, pool *pgxpool.Pool, env map[string]string) *testEnv {
+	t.Helper()
+	cfg := mustConfig(t, env)
+	srv := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &testEnv{t: t, srv: srv, pool: pool, http: hs}
+}
+
+func mustConfig(t *testing.T, env map[string]string) config.Config {
+	t.Helper()
+	cfg, err := config.Load(func(k string) string { return env[k] }, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// client is a browser: a cookie jar, no automatic redirects, and the last
+// CSRF token it saw in a page.
+type client struct {
+	env  *testEnv
+	c    *http.Client
+	csrf string
+}
+
+func (e *testEnv) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{env: e, c: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// response is a finished request with its body read.
+type response struct {
+	*http.Response
+	Body string
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func (c *client) do(req *http.Request) response {
+	c.env.t.Helper()
+	res, err := c.c.Do(req)
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if m := csrfInput.FindSubmatch(b); m != nil {
+		c.csrf = string(m[1])
+	}
+	return response{res, string(b)}
+}
+
+func (c *client) get(path string) response {
+	c.env.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.env.http.URL+path, nil)
+	return c.do(req)
+}
+
+// post sends a same-origin form with the client's CSRF token.
+func (c *client) post(path string, form url.Values) response {
+	c.env.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if form.Get("csrf_token") == "" {
+		form.Set("csrf_token", c.csrf)
+	}
+	return c.postRaw(path, form, map[string]string{"Origin": c.env.http.URL})
+}
+
+func (c *client) postRaw(path string, form url.Values, headers map[string]string) response {
+	c.env.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.env.http.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	return c.do(req)
+}
+
+// login signs in with the demo password and fails the test otherwise.
+func (c *client) login(email string) {
+	c.env.t.Helper()
+	c.get("/login")
+	res := c.post("/login", url.Values{"email": {email}, "password": {seed.DemoPassword}})
+	if res.StatusCode != http.StatusSeeOther {
+		c.env.t.Fatalf("login %s: status %d\n%s", email, res.StatusCode, res.Body)
+	}
+	c.get("/account") // pick up the session's CSRF token
+}
+
+func (c *client) cookie(name string) string {
+	u, _ := url.Parse(c.env.http.URL)
+	for _, ck := range c.c.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+func (e *testEnv) userID(email string) int64 {
+	e.t.Helper()
+	var id int64
+	if err := e.pool.QueryRow(context.Background(), `SELECT id FROM users WHERE email = $1`, email).Scan(&id); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+func (e *testEnv) count(sql string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func wantStatus(t *testing.T, res response, want int) {
+	t.Helper()
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d\n%s", res.Request.Method, res.Request.URL.Path, res.StatusCode, want, res.Body)
+	}
+}
+
+func wantRedirect(t *testing.T, res response, to string) {
+	t.Helper()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != to {
+		t.Fatalf("%s %s: status %d location %q, want 303 to %q", res.Request.Method, res.Request.URL.Path,
+			res.StatusCode, res.Header.Get("Location"), to)
+	}
+}
