@@ -13,7 +13,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := overview.Overview{Page: s.page(w, r, "Overview", "overview")}
 	for _, c := range counts {
-		v.Teams = append(v.Teams, overview.TeamHeadcount{Team: c.Team.Label(), Members: c.Members, Managers: c.Managers})
+		v.Teams = append(v.Teams, overview.TeamHeadcount{Team: c.Team.Label(), Members: c.Members, Managers: c.Managers, Admins: c.Admins})
 	}
 	return s.render(w, r, http.StatusOK, overview.OverviewPage(v))
 }

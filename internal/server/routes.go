@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -25,6 +26,29 @@ var (
 	admins   = access{"admins", func(u *users.User) bool { return u != nil && u.IsAdmin() }}
 )
 
+// inTeams allows members of the given teams (any role) and admins.
+func inTeams(teams ...users.Team) access {
+	name := ""
+	for _, t := range teams {
+		name += string(t) + ", "
+	}
+	return access{name + "admins", func(u *users.User) bool {
+		return u != nil && (u.IsAdmin() || slices.Contains(teams, u.Team))
+	}}
+}
+
+// teamsOrManagers allows members of the given teams and every manager and
+// admin, whatever their team.
+func teamsOrManagers(teams ...users.Team) access {
+	name := ""
+	for _, t := range teams {
+		name += string(t) + ", "
+	}
+	return access{name + "managers, admins", func(u *users.User) bool {
+		return u != nil && (u.IsManager() || slices.Contains(teams, u.Team))
+	}}
+}
+
 // route is one line of the policy: method, path, who, and the handler.
 type route struct {
 	Method  string
@@ -33,9 +57,13 @@ type route struct {
 	handle  handlerFunc
 }
 
-// Routes is the whole policy table. The authorization matrix test walks the
-// router and fails on any route that is not here.
+// Routes is the whole policy table, one part per area. The authorization
+// matrix test walks the router and fails on any route that is not here.
 func (s *Server) Routes() []route {
+	return slices.Concat(s.accountRoutes(), s.leadRoutes(), s.campaignRoutes(), s.feedbackRoutes())
+}
+
+func (s *Server) accountRoutes() []route {
 	return []route{
 		{"GET", "/", signedIn, s.overview},
 
@@ -59,6 +87,12 @@ func (s *Server) Routes() []route {
 		{"POST", "/admin/users/{id}/sessions/end", admins, s.adminEndSessions},
 		{"POST", "/admin/users/{id}/password-link", admins, s.adminPasswordLink},
 		{"GET", "/admin/audit", admins, s.adminAudit},
+		{"GET", "/admin/settings", admins, s.adminSettings},
+		{"POST", "/admin/settings", admins, s.adminUpdateSettings},
+
+		{"GET", "/notifications", signedIn, s.notificationsPage},
+		{"POST", "/notifications/{id}/open", signedIn, s.openNotification},
+		{"POST", "/notifications/read-all", signedIn, s.readAllNotifications},
 	}
 }
 

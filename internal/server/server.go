@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/config"
+	"tandem/internal/notifications"
+	"tandem/internal/settings"
 	"tandem/internal/users"
 )
 
@@ -23,8 +25,10 @@ type Server struct {
 	cfg     config.Config
 	log     *slog.Logger
 	pool    *pgxpool.Pool
-	users   *users.Store
-	session users.SessionPolicy
+	users    *users.Store
+	settings *settings.Store
+	notes    *notifications.Store
+	session  users.SessionPolicy
 	router  *chi.Mux
 }
 
@@ -34,7 +38,9 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) *Server {
 		cfg:     cfg,
 		log:     log,
 		pool:    pool,
-		users:   users.NewStore(pool),
+		users:    users.NewStore(pool),
+		settings: settings.NewStore(pool),
+		notes:    notifications.NewStore(pool),
 		session: users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()

@@ -168,7 +168,20 @@ func safeNext(next string) string {
 
 // page builds what the layout needs for this request. For anonymous
 // visitors it hands out the anti-forgery cookie their forms will echo.
+// The header's counts are best effort: a failure leaves them empty rather
+// than failing the page (error pages use this too).
 func (s *Server) page(w http.ResponseWriter, r *http.Request, title, nav string) components.Page {
+	p := s.basePage(w, r, title, nav)
+	if u := currentUser(r); u != nil {
+		if n, err := s.notes.Unread(r.Context(), u.ID); err == nil {
+			p.Unread = n
+		}
+	}
+	return p
+}
+
+// basePage is page without the header's database lookups, for error pages.
+func (s *Server) basePage(w http.ResponseWriter, r *http.Request, title, nav string) components.Page {
 	p := components.Page{Title: title, Nav: nav}
 	if sess := currentSession(r); sess != nil {
 		p.User = &components.User{Name: sess.User.Name, Team: sess.User.Team.Label(), Role: string(sess.User.Role),

@@ -2,8 +2,16 @@ package components
 
 import (
 	"sort"
+	"strconv"
 	"time"
 )
+
+func unreadLabel(n int) string {
+	if n == 1 {
+		return "1 unread"
+	}
+	return strconv.Itoa(n) + " unread"
+}
 
 func sortedMessages(errs map[string]string) []string {
 	keys := make([]string, 0, len(errs))
@@ -44,3 +52,11 @@ func (p Page) Date(t time.Time) string {
 
 // ISO is t in RFC 3339, for <time datetime>.
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// Count writes "1 lead" / "3 leads".
+func Count(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}

@@ -13,6 +13,8 @@ type Page struct {
 	User  *User
 	CSRF  string
 	Flash *Flash
+	// Unread is the signed-in user's unread notification count.
+	Unread int
 }
 
 // User is the signed-in person as the header shows them.
@@ -41,4 +43,7 @@ type NavItem struct {
 // when it lands; there are no placeholder entries.
 var NavItems = []NavItem{
 	{Key: "overview", Label: "Overview", Href: "/"},
+	{Key: "leads", Label: "Leads", Href: "/leads"},
+	{Key: "campaigns", Label: "Campaigns", Href: "/campaigns"},
+	{Key: "feedback", Label: "Feedback", Href: "/feedback"},
 }

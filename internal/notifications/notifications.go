@@ -1,0 +1,99 @@
+// Package notifications stores in-app notifications: one row per
+// recipient, unread until the recipient opens it.
+package notifications
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tandem/internal/db"
+)
+
+// Notification is one message to one user.
+type Notification struct {
+	ID        int64
+	Kind      string // e.g. new_notice, new_alert, reacknowledge, question_answered, feedback_response
+	Title     string
+	Link      string // same-site path the notification opens
+	CreatedAt time.Time
+	ReadAt    *time.Time
+}
+
+// Send notifies each user once, inside the caller's transaction so the
+// notification commits with the change it announces. Duplicate ids and the
+// zero id are dropped; exclude (e.g. the author) gets nothing.
+func Send(ctx context.Context, q db.DBTX, userIDs []int64, exclude int64, kind, title, link string) error {
+	ids := make([]int64, 0, len(userIDs))
+	for _, id := range userIDs {
+		if id != 0 && id != exclude {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := q.Exec(ctx, `INSERT INTO notifications (user_id, kind, title, link)
+		SELECT u, $2, $3, $4 FROM unnest($1::bigint[]) AS u`, ids, kind, title, link)
+	return err
+}
+
+// Store reads a user's notifications.
+type Store struct{ pool *pgxpool.Pool }
+
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Unread counts the user's unread notifications.
+func (s *Store) Unread(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, userID).Scan(&n)
+	return n, err
+}
+
+// PageSize is how many notifications a page lists.
+const PageSize = 30
+
+// List returns the user's notifications newest first, older than the one
+// with id before (0 for the first page), and whether more exist.
+func (s *Store) List(ctx context.Context, userID, before int64) ([]Notification, bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, kind, title, link, created_at, read_at FROM notifications
+		WHERE user_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`, userID, before, PageSize+1)
+	if err != nil {
+		return nil, false, err
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Notification])
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(list) > PageSize
+	if more {
+		list = list[:PageSize]
+	}
+	return list, more, nil
+}
+
+// Open marks the user's notification read and returns it. Another user's
+// notification is not found.
+func (s *Store) Open(ctx context.Context, userID, id int64) (Notification, error) {
+	var n Notification
+	err := s.pool.QueryRow(ctx, `UPDATE notifications SET read_at = coalesce(read_at, now())
+		WHERE id = $1 AND user_id = $2 RETURNING id, kind, title, link, created_at, read_at`, id, userID).
+		Scan(&n.ID, &n.Kind, &n.Title, &n.Link, &n.CreatedAt, &n.ReadAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Notification{}, db.ErrNotFound
+	}
+	return n, err
+}
+
+// MarkAllRead marks every notification of the user read.
+func (s *Store) MarkAllRead(ctx context.Context, userID int64) error {
+	_, err := s.pool.Exec(ctx, `UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL`, userID)
+	return err
+}

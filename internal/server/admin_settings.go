@@ -1,0 +1,36 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"tandem/internal/settings"
+	"tandem/web/pages/admin"
+)
+
+func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) error {
+	cur, err := s.settings.Get(r.Context())
+	if err != nil {
+		return err
+	}
+	v := admin.Settings{Page: s.page(w, r, "Settings", ""),
+		SLAHours: strconv.Itoa(cur.SLAHours), NoticeDays: strconv.Itoa(cur.NoticeDays)}
+	return s.render(w, r, http.StatusOK, admin.SettingsPage(v))
+}
+
+func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request) error {
+	values := map[string]string{"sla_hours": r.PostFormValue("sla_hours"), "notice_days": r.PostFormValue("notice_days")}
+	_, err := s.settings.Update(r.Context(), currentUser(r).ID, values)
+	var fe settings.FieldErrors
+	if errors.As(err, &fe) {
+		v := admin.Settings{Page: s.page(w, r, "Settings", ""), SLAHours: values["sla_hours"],
+			NoticeDays: values["notice_days"], Errors: fe}
+		return s.render(w, r, http.StatusUnprocessableEntity, admin.SettingsPage(v))
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(w, "success", "Settings saved.")
+	return redirect(w, r, "/admin/settings")
+}

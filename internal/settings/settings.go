@@ -1,0 +1,114 @@
+// Package settings holds the admin-tunable numbers the rules depend on:
+// follow-up SLA hours, notice lead days and the like. Values live in
+// PostgreSQL so every app instance sees the same ones.
+package settings
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tandem/internal/db"
+)
+
+// Settings are the current values.
+type Settings struct {
+	// SLAHours is how long a handed-off lead may wait for its first touch.
+	SLAHours int
+	// NoticeDays is how many days before launch a campaign must be announced.
+	NoticeDays int
+}
+
+// Defaults are the values PRODUCT.md gives.
+var Defaults = Settings{SLAHours: 24, NoticeDays: 7}
+
+// Limits keep each value sensible.
+var limits = map[string][2]int{
+	"sla_hours":   {1, 24 * 14},
+	"notice_days": {0, 90},
+}
+
+// Store reads and writes settings.
+type Store struct{ pool *pgxpool.Pool }
+
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Get returns the current settings, defaults filled in.
+func (s *Store) Get(ctx context.Context) (Settings, error) {
+	return Load(ctx, s.pool)
+}
+
+// Load reads settings through any connection or transaction.
+func Load(ctx context.Context, q db.DBTX) (Settings, error) {
+	out := Defaults
+	rows, err := q.Query(ctx, `SELECT key, value FROM settings`)
+	if err != nil {
+		return out, err
+	}
+	kv, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
+		var k, v string
+		err := r.Scan(&k, &v)
+		return [2]string{k, v}, err
+	})
+	if err != nil {
+		return out, err
+	}
+	for _, p := range kv {
+		n, err := strconv.Atoi(p[1])
+		if err != nil {
+			continue
+		}
+		switch p[0] {
+		case "sla_hours":
+			out.SLAHours = n
+		case "notice_days":
+			out.NoticeDays = n
+		}
+	}
+	return out, nil
+}
+
+// FieldErrors maps a setting to what is wrong with its value.
+type FieldErrors map[string]string
+
+func (e FieldErrors) Error() string { return fmt.Sprintf("invalid settings: %v", map[string]string(e)) }
+
+// Update validates and stores new values, as one transaction.
+func (s *Store) Update(ctx context.Context, by int64, values map[string]string) (Settings, error) {
+	errs := FieldErrors{}
+	parsed := map[string]int{}
+	for key, raw := range values {
+		lim, ok := limits[key]
+		if !ok {
+			errs[key] = "Unknown setting."
+			continue
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < lim[0] || n > lim[1] {
+			errs[key] = fmt.Sprintf("Enter a whole number from %d to %d.", lim[0], lim[1])
+			continue
+		}
+		parsed[key] = n
+	}
+	if len(errs) > 0 {
+		return Settings{}, errs
+	}
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		for key, n := range parsed {
+			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_by) VALUES ($1, $2, $3)
+				ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by`,
+				key, strconv.Itoa(n), by); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Settings{}, err
+	}
+	return s.Get(ctx)
+}

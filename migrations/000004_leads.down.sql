@@ -1,0 +1,2 @@
+DROP TABLE lead_events;
+DROP TABLE leads;
