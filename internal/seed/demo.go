@@ -61,6 +61,22 @@ func Demo(ctx context.Context, pool *pgxpool.Pool, loc *time.Location, out io.Wr
 	if err != nil {
 		return fmt.Errorf("seed users: %w", err)
 	}
+	// Order matters: campaigns attribute the leads, feedback links to both.
+	parts := []struct {
+		name string
+		load func(context.Context, *pgxpool.Pool, time.Time, *rand.Rand) (bool, error)
+	}{
+		{"leads", demoLeads},
+		{"campaigns", demoCampaigns},
+		{"feedback", demoFeedback},
+	}
+	for _, part := range parts {
+		did, err := part.load(ctx, pool, now, rng)
+		if err != nil {
+			return fmt.Errorf("seed %s: %w", part.name, err)
+		}
+		loaded = loaded || did
+	}
 	if loaded {
 		fmt.Fprintln(out, "Demo data loaded.")
 	} else {
