@@ -1,2 +1,3 @@
+DROP TABLE lead_imports;
 DROP TABLE lead_events;
 DROP TABLE leads;

@@ -1,3 +1,19 @@
 package server
 
-var leadAccess = map[string]string{}
+var leadAccess = map[string]string{
+	"GET /leads":                          "signed in",
+	"GET /leads/new":                      "marketing, admins",
+	"POST /leads":                         "marketing, admins",
+	"GET /leads/queue":                    "sales, admins",
+	"GET /leads/rejected":                 "signed in",
+	"GET /leads/export.csv":               "signed in",
+	"GET /leads/import":                   "marketing, admins",
+	"POST /leads/import":                  "marketing, admins",
+	"POST /leads/import/{id}":             "marketing, admins",
+	"GET /leads/import/{id}/rejected.csv": "marketing, admins",
+	"GET /leads/{id}":                     "signed in",
+	"POST /leads/{id}/move":               "marketing, sales, admins",
+	"POST /leads/{id}/touch":              "sales, admins",
+	"POST /leads/{id}/assign":             "sales managers, admins",
+	"POST /leads/{id}/comments":           "signed in",
+}

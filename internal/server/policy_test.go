@@ -91,7 +91,7 @@ func outcome(access, team, role string) string {
 		return "forbidden"
 	}
 	for _, part := range strings.Split(access, ", ") {
-		if part == team || part == "managers" && role == "manager" {
+		if part == team || part == "managers" && role == "manager" || part == team+" managers" && role == "manager" {
 			return "allowed"
 		}
 	}
@@ -102,8 +102,8 @@ func classify(res response) string {
 	switch {
 	case res.StatusCode == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/login?next="):
 		return "sign-in"
-	case res.StatusCode == http.StatusForbidden:
-		return "forbidden"
+	case res.StatusCode == http.StatusForbidden && strings.Contains(res.Body, errForbidden.Message):
+		return "forbidden" // the route policy said no (data-level refusals explain themselves differently)
 	case res.StatusCode >= 500 || res.StatusCode == http.StatusMethodNotAllowed:
 		return fmt.Sprintf("broken (%d)", res.StatusCode)
 	}

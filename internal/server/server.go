@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/config"
+	"tandem/internal/leads"
 	"tandem/internal/notifications"
 	"tandem/internal/settings"
 	"tandem/internal/users"
@@ -22,26 +23,28 @@ import (
 
 // Server holds the dependencies every handler uses.
 type Server struct {
-	cfg     config.Config
-	log     *slog.Logger
-	pool    *pgxpool.Pool
+	cfg      config.Config
+	log      *slog.Logger
+	pool     *pgxpool.Pool
 	users    *users.Store
 	settings *settings.Store
+	leads    *leads.Store
 	notes    *notifications.Store
 	session  users.SessionPolicy
-	router  *chi.Mux
+	router   *chi.Mux
 }
 
 // New wires the handlers to their dependencies and builds the router.
 func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) *Server {
 	s := &Server{
-		cfg:     cfg,
-		log:     log,
-		pool:    pool,
+		cfg:      cfg,
+		log:      log,
+		pool:     pool,
 		users:    users.NewStore(pool),
 		settings: settings.NewStore(pool),
+		leads:    leads.NewStore(pool),
 		notes:    notifications.NewStore(pool),
-		session: users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
+		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()
 	return s

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -111,6 +112,16 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if err := parseBody(r); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				s.serveError(w, r, &httpError{http.StatusRequestEntityTooLarge, "Too large",
+					fmt.Sprintf("What you sent is larger than the %d MB this form accepts. Nothing was saved.", tooBig.Limit>>20)})
+				return
+			}
+			s.serveError(w, r, badRequest("The form could not be read. Reload the page and try again."))
+			return
+		}
 		want := s.cookie(r, "csrf")
 		if sess := currentSession(r); sess != nil {
 			want = sess.CSRFToken
@@ -126,6 +137,15 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// parseBody reads a form body (urlencoded or multipart) once, so the size
+// limit and malformed bodies are reported before anything else.
+func parseBody(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(8 << 20)
+	}
+	return r.ParseForm()
 }
 
 // authorize applies one line of the policy table: anonymous visitors go to

@@ -1,0 +1,336 @@
+package leads
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"tandem/internal/db"
+	"tandem/internal/users"
+)
+
+// MaxImportBytes bounds an uploaded CSV file.
+const MaxImportBytes = 20 << 20
+
+// ImportFields are the lead fields a CSV column can map to, in form order.
+var ImportFields = []string{"company", "contact_name", "email", "phone", "title", "country", "fit", "score"}
+
+// requiredFields must be mapped to a column.
+var requiredFields = []string{"company", "contact_name", "email"}
+
+// Table is a parsed CSV file.
+type Table struct {
+	Header []string
+	Rows   [][]string
+	// Lines holds each row's line number in the file (header is line 1).
+	Lines []int
+}
+
+// ErrNotCSV explains why a file could not be read as CSV.
+type ErrNotCSV struct{ Reason string }
+
+func (e *ErrNotCSV) Error() string { return e.Reason }
+
+// ParseCSV reads a header row and data rows, accepting comma or semicolon
+// separators and a UTF-8 byte-order mark.
+func ParseCSV(content []byte) (Table, error) {
+	content = bytes.TrimPrefix(content, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(content) {
+		return Table{}, &ErrNotCSV{"The file is not UTF-8 text. Save it as \"CSV UTF-8\" and upload it again."}
+	}
+	firstLine, _, _ := bytes.Cut(content, []byte("\n"))
+	r := csv.NewReader(bytes.NewReader(content))
+	if bytes.Count(firstLine, []byte(";")) > bytes.Count(firstLine, []byte(",")) {
+		r.Comma = ';'
+	}
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = false
+	var t Table
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return Table{}, &ErrNotCSV{fmt.Sprintf("Line %d is not valid CSV: %v.", pe.Line, pe.Err)}
+			}
+			return Table{}, err
+		}
+		line, _ := r.FieldPos(0)
+		if t.Header == nil {
+			for i := range rec {
+				rec[i] = strings.TrimSpace(rec[i])
+			}
+			t.Header = rec
+			continue
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		t.Rows = append(t.Rows, rec)
+		t.Lines = append(t.Lines, line)
+	}
+	if t.Header == nil {
+		return Table{}, &ErrNotCSV{"The file is empty."}
+	}
+	if len(t.Rows) == 0 {
+		return Table{}, &ErrNotCSV{"The file has a header but no rows."}
+	}
+	return t, nil
+}
+
+// Mapping maps a lead field to a column index (-1: not imported).
+type Mapping map[string]int
+
+// GuessMapping matches header names to fields ("Company", "Contact name",
+// "E-mail", …); unknown fields map to -1.
+func GuessMapping(header []string) Mapping {
+	aliases := map[string][]string{
+		"company":      {"company", "company name", "organization", "organisation", "account"},
+		"contact_name": {"contact", "contact name", "name", "full name", "contact_name"},
+		"email":        {"email", "e-mail", "email address", "mail"},
+		"phone":        {"phone", "telephone", "phone number", "mobile"},
+		"title":        {"title", "job title", "position", "role"},
+		"country":      {"country", "country code"},
+		"fit":          {"fit"},
+		"score":        {"score", "lead score"},
+	}
+	m := Mapping{}
+	for _, f := range ImportFields {
+		m[f] = -1
+		for i, h := range header {
+			for _, a := range aliases[f] {
+				if strings.EqualFold(strings.TrimSpace(h), a) && m[f] == -1 {
+					m[f] = i
+				}
+			}
+		}
+	}
+	return m
+}
+
+// Check reports mapping problems for the user.
+func (m Mapping) Check(columns int) FieldErrors {
+	errs := FieldErrors{}
+	for _, f := range requiredFields {
+		if m[f] < 0 {
+			errs[f] = "Choose the column that holds this field."
+		}
+	}
+	used := map[int]string{}
+	for _, f := range ImportFields {
+		i := m[f]
+		if i >= columns {
+			errs[f] = "That column does not exist."
+		} else if i >= 0 {
+			if other, dup := used[i]; dup {
+				errs[f] = "This column is already mapped to " + other + "."
+			}
+			used[i] = f
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// BadRow is a row refused by validation, with why.
+type BadRow struct {
+	Line   int
+	Reason string
+	Fields []string
+}
+
+// Validated splits a table into leads to import and refused rows.
+type Validated struct {
+	Good  []NewLead
+	Lines []int // line of each good row
+	rows  []int // index of each good row in the table
+	Bad   []BadRow
+}
+
+// Validate checks every row: required fields, email format, and duplicates
+// within the file and against existing leads (by email).
+func (s *Store) Validate(ctx context.Context, t Table, m Mapping) (Validated, error) {
+	var v Validated
+	cell := func(row []string, f string) string {
+		if i := m[f]; i >= 0 && i < len(row) {
+			return row[i]
+		}
+		return ""
+	}
+	seen := map[string]int{}
+	for i, row := range t.Rows {
+		n := NewLead{Company: cell(row, "company"), ContactName: cell(row, "contact_name"), Email: cell(row, "email"),
+			Phone: cell(row, "phone"), Title: cell(row, "title"), Country: cell(row, "country"), Fit: cell(row, "fit")}
+		var reasons []string
+		if raw := strings.TrimSpace(cell(row, "score")); raw != "" {
+			score, err := strconv.Atoi(raw)
+			if err != nil {
+				reasons = append(reasons, "score: not a whole number")
+			}
+			n.Score = score
+		}
+		n.Normalize()
+		if errs := n.Validate(); errs != nil {
+			for _, f := range ImportFields {
+				if msg, ok := errs[f]; ok {
+					reasons = append(reasons, f+": "+msg)
+				}
+			}
+		}
+		if first, dup := seen[n.Email]; dup && n.Email != "" {
+			reasons = append(reasons, fmt.Sprintf("email: duplicate of line %d in this file", first))
+		}
+		if len(reasons) > 0 {
+			v.Bad = append(v.Bad, BadRow{Line: t.Lines[i], Reason: strings.Join(reasons, "; "), Fields: row})
+			continue
+		}
+		seen[n.Email] = t.Lines[i]
+		v.Good = append(v.Good, n)
+		v.Lines = append(v.Lines, t.Lines[i])
+		v.rows = append(v.rows, i)
+	}
+	if len(v.Good) == 0 {
+		return v, nil
+	}
+	emails := make([]string, len(v.Good))
+	for i, n := range v.Good {
+		emails[i] = n.Email
+	}
+	rows, err := s.pool.Query(ctx, `SELECT lower(email) FROM leads WHERE lower(email) = ANY($1)`, emails)
+	if err != nil {
+		return v, err
+	}
+	existing, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return v, err
+	}
+	if len(existing) == 0 {
+		return v, nil
+	}
+	taken := map[string]bool{}
+	for _, e := range existing {
+		taken[e] = true
+	}
+	kept := Validated{Bad: v.Bad}
+	for i, n := range v.Good {
+		if taken[n.Email] {
+			kept.Bad = append(kept.Bad, BadRow{Line: v.Lines[i], Reason: "email: a lead with this email exists already", Fields: t.Rows[v.rows[i]]})
+			continue
+		}
+		kept.Good = append(kept.Good, n)
+		kept.Lines = append(kept.Lines, v.Lines[i])
+		kept.rows = append(kept.rows, v.rows[i])
+	}
+	sort.Slice(kept.Bad, func(i, j int) bool { return kept.Bad[i].Line < kept.Bad[j].Line })
+	return kept, nil
+}
+
+// Upload is a stored CSV file awaiting or past its import.
+type Upload struct {
+	ID         int64
+	UserID     int64
+	Filename   string
+	Content    []byte
+	CreatedAt  time.Time
+	ImportedAt *time.Time
+	Imported   int
+	Rejected   int
+}
+
+// SaveUpload stores an uploaded file for the preview → import steps.
+func (s *Store) SaveUpload(ctx context.Context, by users.User, filename string, content []byte) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `INSERT INTO lead_imports (user_id, filename, content) VALUES ($1, $2, $3) RETURNING id`,
+		by.ID, filename, content).Scan(&id)
+	return id, err
+}
+
+// GetUpload returns an upload of the user's (another user's is not found).
+func (s *Store) GetUpload(ctx context.Context, by users.User, id int64) (Upload, error) {
+	var u Upload
+	err := s.pool.QueryRow(ctx, `SELECT id, user_id, filename, content, created_at, imported_at, imported, rejected
+		FROM lead_imports WHERE id = $1 AND (user_id = $2 OR $3)`, id, by.ID, by.IsAdmin()).
+		Scan(&u.ID, &u.UserID, &u.Filename, &u.Content, &u.CreatedAt, &u.ImportedAt, &u.Imported, &u.Rejected)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Upload{}, db.ErrNotFound
+	}
+	return u, err
+}
+
+// RejectedCSV returns the refused rows of an import as CSV.
+func (s *Store) RejectedCSV(ctx context.Context, by users.User, id int64) ([]byte, error) {
+	var b []byte
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(rejected_csv, '') FROM lead_imports
+		WHERE id = $1 AND (user_id = $2 OR $3) AND imported_at IS NOT NULL`, id, by.ID, by.IsAdmin()).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, db.ErrNotFound
+	}
+	return b, err
+}
+
+// ErrAlreadyImported refuses importing the same upload twice.
+var ErrAlreadyImported = errors.New("this file was imported already")
+
+// Import writes the valid rows with COPY and the refused rows' report, in
+// one transaction: a failure anywhere leaves no lead of the file behind.
+func (s *Store) Import(ctx context.Context, by users.User, uploadID int64, v Validated, header []string) error {
+	report, err := rejectedReport(header, v.Bad)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE lead_imports SET imported_at = now(), imported = $2, rejected = $3, rejected_csv = $4
+			WHERE id = $1 AND imported_at IS NULL`, uploadID, len(v.Good), len(v.Bad), report)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 1 {
+			return ErrAlreadyImported
+		}
+		src := pgx.CopyFromSlice(len(v.Good), func(i int) ([]any, error) {
+			n := v.Good[i]
+			return []any{n.Company, n.ContactName, n.Email, n.Phone, n.Title, n.Country, n.Fit, n.Score, uploadID}, nil
+		})
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"leads"},
+			[]string{"company", "contact_name", "email", "phone", "title", "country", "fit", "score", "import_id"}, src); err != nil {
+			if db.IsUniqueViolation(err, "leads_email_key") {
+				return &ErrNotCSV{"Another import or edit added some of these emails a moment ago; nothing was imported. Upload the file again."}
+			}
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, to_stage, note)
+			SELECT id, $2, 'created', 'new', 'imported from ' || $3 FROM leads WHERE import_id = $1`,
+			uploadID, by.ID, "CSV")
+		return err
+	})
+}
+
+func rejectedReport(header []string, bad []BadRow) ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	if err := w.Write(append([]string{"line", "reason"}, header...)); err != nil {
+		return nil, err
+	}
+	for _, b := range bad {
+		if err := w.Write(append([]string{strconv.Itoa(b.Line), b.Reason}, b.Fields...)); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}

@@ -1,0 +1,397 @@
+// Package leads owns the lead lifecycle: marketing qualifies and hands leads
+// off, sales accepts or rejects them with a quality rating and works them to
+// won or lost, and every move lands on the lead's timeline.
+package leads
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"tandem/internal/users"
+)
+
+// Stage is where a lead is in its life.
+type Stage string
+
+const (
+	New         Stage = "new"
+	MQL         Stage = "mql"
+	HandedOff   Stage = "handed_off"
+	Accepted    Stage = "accepted"
+	Rejected    Stage = "rejected"
+	Recycled    Stage = "recycled"
+	Opportunity Stage = "opportunity"
+	Won         Stage = "won"
+	Lost        Stage = "lost"
+)
+
+// Stages lists every stage in lifecycle order.
+var Stages = []Stage{New, MQL, HandedOff, Accepted, Rejected, Recycled, Opportunity, Won, Lost}
+
+// Valid reports whether s is a known stage.
+func (s Stage) Valid() bool {
+	for _, st := range Stages {
+		if st == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Label is the stage's display name.
+func (s Stage) Label() string {
+	switch s {
+	case New:
+		return "New"
+	case MQL:
+		return "MQL"
+	case HandedOff:
+		return "Handed off"
+	case Accepted:
+		return "Accepted"
+	case Rejected:
+		return "Rejected"
+	case Recycled:
+		return "Recycled"
+	case Opportunity:
+		return "Opportunity"
+	case Won:
+		return "Won"
+	case Lost:
+		return "Lost"
+	}
+	return string(s)
+}
+
+// Reason is why sales rejected a lead.
+type Reason string
+
+// Rejection reasons, as PRODUCT.md lists them.
+var Reasons = []Reason{"not_icp", "no_budget", "duplicate", "bad_contact", "bad_timing", "competitor_or_student", "other"}
+
+// Label is the reason's display text.
+func (r Reason) Label() string {
+	switch r {
+	case "not_icp":
+		return "Not our customer profile"
+	case "no_budget":
+		return "No budget or authority"
+	case "duplicate":
+		return "Duplicate"
+	case "bad_contact":
+		return "Bad contact data"
+	case "bad_timing":
+		return "Bad timing"
+	case "competitor_or_student":
+		return "Competitor or student"
+	case "other":
+		return "Other"
+	}
+	return string(r)
+}
+
+// Valid reports whether r is a known reason.
+func (r Reason) Valid() bool {
+	for _, x := range Reasons {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// TouchKinds are the ways a rep follows up.
+var TouchKinds = []string{"call", "email", "meeting", "note"}
+
+// Lead is one prospect.
+type Lead struct {
+	ID               int64
+	Company          string
+	ContactName      string
+	Email            string
+	Phone            string
+	Title            string
+	Country          string
+	SourceCampaignID *int64
+	Fit              string
+	Score            int
+	OwnerID          *int64
+	OwnerName        string
+	Stage            Stage
+	DealValue        *float64
+	HandoffNote      string
+	HandedOffBy      *int64
+	HandedOffByName  string
+	QualityRating    *int
+	RejectionReason  *Reason
+	RejectionNote    string
+	LostReason       string
+	CreatedAt        time.Time
+	MQLAt            *time.Time
+	HandedOffAt      *time.Time
+	FirstTouchAt     *time.Time
+	AcceptedAt       *time.Time
+	RejectedAt       *time.Time
+	RecycledAt       *time.Time
+	OpportunityAt    *time.Time
+	WonAt            *time.Time
+	LostAt           *time.Time
+	UpdatedAt        time.Time
+	Version          int
+}
+
+// SLA is the state of a lead's follow-up clock.
+type SLA struct {
+	// Applies is false for leads that were never handed off.
+	Applies  bool
+	Deadline time.Time
+	// Open: handed off or accepted and not touched yet.
+	Open bool
+	// Breached: open past the deadline, or first touched after it.
+	Breached bool
+}
+
+// SLAState computes the follow-up clock. SLA hours are elapsed hours, not
+// wall-clock hours: a 24-hour SLA across a DST change ends 24 real hours
+// after the handoff, whatever the clocks on the wall say. Timezones only
+// change how the deadline is displayed.
+func (l Lead) SLAState(slaHours int, now time.Time) SLA {
+	if l.HandedOffAt == nil {
+		return SLA{}
+	}
+	s := SLA{Applies: true, Deadline: l.HandedOffAt.Add(time.Duration(slaHours) * time.Hour)}
+	switch {
+	case l.FirstTouchAt != nil:
+		s.Breached = l.FirstTouchAt.After(s.Deadline)
+	case l.Stage == HandedOff || l.Stage == Accepted:
+		s.Open = true
+		s.Breached = now.After(s.Deadline)
+	}
+	return s
+}
+
+// Move is a requested stage change with what it needs.
+type Move struct {
+	To      Stage
+	Rating  int     // accept, reject: 1–5
+	Reason  Reason  // reject
+	Note    string  // handoff note, rejection note ("other" needs one), any comment
+	Value   float64 // won: deal value
+	OwnerID int64   // handoff: the rep (0 leaves it for a sales manager)
+	Lost    string  // lost: the reason in words
+}
+
+// RuleError explains why a move was refused; its message is for the user.
+type RuleError struct {
+	Field   string // the form field to attach it to, if any
+	Message string
+	// Forbidden is set when the user may not make this move at all (as
+	// opposed to a move that is wrong or incomplete).
+	Forbidden bool
+}
+
+func (e *RuleError) Error() string { return e.Message }
+
+func refuse(format string, args ...any) *RuleError {
+	return &RuleError{Message: fmt.Sprintf(format, args...)}
+}
+
+func forbid(format string, args ...any) *RuleError {
+	return &RuleError{Message: fmt.Sprintf(format, args...), Forbidden: true}
+}
+
+func missing(field, msg string) *RuleError { return &RuleError{Field: field, Message: msg} }
+
+// next lists the legal moves from each stage.
+var next = map[Stage][]Stage{
+	New:         {MQL},
+	MQL:         {HandedOff},
+	HandedOff:   {Accepted, Rejected},
+	Accepted:    {Opportunity},
+	Rejected:    {Recycled},
+	Recycled:    {MQL},
+	Opportunity: {Won, Lost},
+}
+
+// Next returns the stages the lead may move to.
+func (l Lead) Next() []Stage { return next[l.Stage] }
+
+func isMarketing(u users.User) bool { return u.Team == users.Marketing || u.IsAdmin() }
+
+// isSalesManager is a sales manager or an admin: they may act for any rep.
+func isSalesManager(u users.User) bool {
+	return u.IsAdmin() || u.Team == users.Sales && u.Role == users.Manager
+}
+
+// worksLead is the assigned rep or someone who may act for them.
+func (l Lead) worksLead(u users.User) bool {
+	return isSalesManager(u) || u.Team == users.Sales && l.OwnerID != nil && *l.OwnerID == u.ID
+}
+
+// Check decides whether by may make move m on the lead: the move must be
+// legal from the current stage, by must be allowed to make it, and it must
+// carry what it needs. It returns nil or a *RuleError.
+func (l Lead) Check(m Move, by users.User) error {
+	legal := false
+	for _, s := range next[l.Stage] {
+		legal = legal || s == m.To
+	}
+	if !legal {
+		if len(next[l.Stage]) == 0 {
+			return refuse("This lead is %s; it cannot move any further.", strings.ToLower(l.Stage.Label()))
+		}
+		return refuse("A lead that is %s cannot become %s.", strings.ToLower(l.Stage.Label()), strings.ToLower(m.To.Label()))
+	}
+
+	switch m.To {
+	case MQL, HandedOff, Recycled:
+		if !isMarketing(by) {
+			return forbid("Only marketing qualifies, hands off and recycles leads.")
+		}
+	case Accepted, Rejected, Opportunity, Won, Lost:
+		if !l.worksLead(by) {
+			if l.OwnerID == nil {
+				return forbid("This lead waits for a sales manager to assign it to a rep.")
+			}
+			return forbid("Only the assigned rep or a sales manager can work this lead.")
+		}
+	}
+
+	switch m.To {
+	case HandedOff:
+		if strings.TrimSpace(m.Note) == "" {
+			return missing("note", "Write a handoff note: why the lead qualifies and what the contact asked for.")
+		}
+	case Accepted:
+		if m.Rating < 1 || m.Rating > 5 {
+			return missing("rating", "Rate the lead's quality from 1 to 5.")
+		}
+	case Rejected:
+		if !m.Reason.Valid() {
+			return missing("reason", "Choose a rejection reason.")
+		}
+		if m.Rating < 1 || m.Rating > 5 {
+			return missing("rating", "Rate the lead's quality from 1 to 5.")
+		}
+		if m.Reason == "other" && strings.TrimSpace(m.Note) == "" {
+			return missing("note", "Say why, when the reason is \"Other\".")
+		}
+	case Won:
+		if m.Value <= 0 {
+			return missing("value", "Enter the won deal's value (more than 0).")
+		}
+	case Lost:
+		if strings.TrimSpace(m.Lost) == "" {
+			return missing("lost", "Say why the deal was lost.")
+		}
+	}
+	return nil
+}
+
+// CanTouch reports whether by may log a touch on the lead now.
+func (l Lead) CanTouch(by users.User) error {
+	switch l.Stage {
+	case HandedOff, Accepted, Opportunity:
+	default:
+		return refuse("Touches are logged on handed-off, accepted and opportunity leads; this one is %s.", strings.ToLower(l.Stage.Label()))
+	}
+	if !l.worksLead(by) {
+		return forbid("Only the assigned rep or a sales manager logs touches on this lead.")
+	}
+	return nil
+}
+
+// CanAssign reports whether by may (re)assign the lead to a rep.
+func (l Lead) CanAssign(by users.User) error {
+	if !isSalesManager(by) {
+		return forbid("Only a sales manager assigns leads to reps.")
+	}
+	switch l.Stage {
+	case HandedOff, Accepted, Opportunity:
+		return nil
+	}
+	return refuse("Only handed-off, accepted and opportunity leads have a rep; this one is %s.", strings.ToLower(l.Stage.Label()))
+}
+
+// FieldErrors maps a form field to what is wrong with it.
+type FieldErrors map[string]string
+
+func (e FieldErrors) Error() string {
+	parts := make([]string, 0, len(e))
+	for k, v := range e {
+		parts = append(parts, k+": "+v)
+	}
+	return "invalid lead: " + strings.Join(parts, "; ")
+}
+
+// NewLead is the input for creating one lead by hand or by import.
+type NewLead struct {
+	Company     string
+	ContactName string
+	Email       string
+	Phone       string
+	Title       string
+	Country     string
+	Fit         string
+	Score       int
+}
+
+// Normalize trims every field and lower-cases the email.
+func (n *NewLead) Normalize() {
+	n.Company = strings.TrimSpace(n.Company)
+	n.ContactName = strings.TrimSpace(n.ContactName)
+	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
+	n.Phone = strings.TrimSpace(n.Phone)
+	n.Title = strings.TrimSpace(n.Title)
+	n.Country = strings.TrimSpace(n.Country)
+	n.Fit = strings.ToLower(strings.TrimSpace(n.Fit))
+}
+
+// Validate checks the fields one by one.
+func (n NewLead) Validate() FieldErrors {
+	errs := FieldErrors{}
+	if n.Company == "" {
+		errs["company"] = "Enter the company."
+	} else if len([]rune(n.Company)) > 200 {
+		errs["company"] = "Keep the company under 200 characters."
+	}
+	if n.ContactName == "" {
+		errs["contact_name"] = "Enter the contact's name."
+	} else if len([]rune(n.ContactName)) > 200 {
+		errs["contact_name"] = "Keep the name under 200 characters."
+	}
+	if msg := users.CheckEmail(n.Email); msg != "" {
+		errs["email"] = msg
+	}
+	switch n.Fit {
+	case "", "strong", "medium", "weak":
+	default:
+		errs["fit"] = "Fit is strong, medium or weak."
+	}
+	if n.Score < 0 || n.Score > 100 {
+		errs["score"] = "Score is a number from 0 to 100."
+	}
+	for field, v := range map[string]string{"phone": n.Phone, "title": n.Title, "country": n.Country} {
+		if len([]rune(v)) > 200 {
+			errs[field] = "Keep this under 200 characters."
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// MovesFor lists the next stages u may move the lead to (what the move
+// still needs is asked for by its form).
+func (l Lead) MovesFor(u users.User) []Stage {
+	var out []Stage
+	for _, to := range next[l.Stage] {
+		complete := Move{To: to, Rating: 3, Reason: "not_icp", Note: "x", Value: 1, Lost: "x"}
+		if err := l.Check(complete, u); err == nil {
+			out = append(out, to)
+		}
+	}
+	return out
+}

@@ -1,0 +1,307 @@
+package leads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tandem/internal/db"
+	"tandem/internal/users"
+)
+
+// Store reads and writes leads and their timelines.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+const leadColumns = `l.id, l.company, l.contact_name, l.email, l.phone, l.title, l.country, l.source_campaign_id,
+	l.fit, l.score, l.owner_id, coalesce(o.name, ''), l.stage, l.deal_value::float8, l.handoff_note, l.handed_off_by,
+	coalesce(h.name, ''), l.quality_rating, l.rejection_reason, l.rejection_note, l.lost_reason, l.created_at,
+	l.mql_at, l.handed_off_at, l.first_touch_at, l.accepted_at, l.rejected_at, l.recycled_at, l.opportunity_at,
+	l.won_at, l.lost_at, l.updated_at, l.version`
+
+const leadFrom = `FROM leads l LEFT JOIN users o ON o.id = l.owner_id LEFT JOIN users h ON h.id = l.handed_off_by`
+
+func scanLead(row pgx.Row) (Lead, error) {
+	var l Lead
+	var rating *int16
+	err := row.Scan(&l.ID, &l.Company, &l.ContactName, &l.Email, &l.Phone, &l.Title, &l.Country, &l.SourceCampaignID,
+		&l.Fit, &l.Score, &l.OwnerID, &l.OwnerName, &l.Stage, &l.DealValue, &l.HandoffNote, &l.HandedOffBy,
+		&l.HandedOffByName, &rating, &l.RejectionReason, &l.RejectionNote, &l.LostReason, &l.CreatedAt,
+		&l.MQLAt, &l.HandedOffAt, &l.FirstTouchAt, &l.AcceptedAt, &l.RejectedAt, &l.RecycledAt, &l.OpportunityAt,
+		&l.WonAt, &l.LostAt, &l.UpdatedAt, &l.Version)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Lead{}, db.ErrNotFound
+	}
+	if rating != nil {
+		r := int(*rating)
+		l.QualityRating = &r
+	}
+	return l, err
+}
+
+func collectLeads(rows pgx.Rows) ([]Lead, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Lead, error) { return scanLead(r) })
+}
+
+// Get returns the lead with id.
+func (s *Store) Get(ctx context.Context, id int64) (Lead, error) {
+	return scanLead(s.pool.QueryRow(ctx, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1`, id))
+}
+
+func lockLead(ctx context.Context, tx pgx.Tx, id int64) (Lead, error) {
+	return scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1 FOR UPDATE OF l`, id))
+}
+
+// Create adds a lead in stage new, by hand.
+func (s *Store) Create(ctx context.Context, by users.User, in NewLead) (Lead, error) {
+	in.Normalize()
+	if errs := in.Validate(); errs != nil {
+		return Lead{}, errs
+	}
+	var id int64
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO leads (company, contact_name, email, phone, title, country, fit, score)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			in.Company, in.ContactName, in.Email, in.Phone, in.Title, in.Country, in.Fit, in.Score).Scan(&id)
+		if db.IsUniqueViolation(err, "leads_email_key") {
+			return FieldErrors{"email": "A lead with this email exists already."}
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, to_stage, note) VALUES ($1, $2, 'created', 'new', 'created by hand')`,
+			id, by.ID)
+		return err
+	})
+	if err != nil {
+		return Lead{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// ConflictError is a stale edit: the lead changed after the form was loaded.
+type ConflictError struct {
+	Current     Lead
+	SeenVersion int
+}
+
+func (e *ConflictError) Error() string { return "lead changed since it was loaded" }
+
+// Unwrap makes errors.Is(err, db.ErrConflict) true.
+func (e *ConflictError) Unwrap() error { return db.ErrConflict }
+
+// Apply makes a stage move, checked against the rules and the version the
+// caller saw, and writes the timeline event in the same transaction. Two
+// concurrent moves on one lead serialize on the row lock: the second sees
+// a newer version and gets a *ConflictError.
+func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int, m Move) (Lead, error) {
+	m.Note = strings.TrimSpace(m.Note)
+	m.Lost = strings.TrimSpace(m.Lost)
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		l, err := lockLead(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if l.Version != version {
+			return &ConflictError{Current: l, SeenVersion: version}
+		}
+		if err := l.Check(m, by); err != nil {
+			return err
+		}
+		if m.To == HandedOff && m.OwnerID != 0 {
+			if err := checkRep(ctx, tx, m.OwnerID); err != nil {
+				return err
+			}
+		}
+		set, args, note := moveSQL(l, m, by)
+		args = append([]any{id, m.To}, args...)
+		if _, err := tx.Exec(ctx, `UPDATE leads SET stage = $2, `+set+`, updated_at = now(), version = version + 1
+			WHERE id = $1`, args...); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, from_stage, to_stage, note, version)
+			VALUES ($1, $2, 'stage', $3, $4, $5, $6)`, id, by.ID, l.Stage, m.To, note, l.Version+1)
+		return err
+	})
+	if err != nil {
+		return Lead{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// moveSQL returns the SET clause (parameters from $3), its arguments and
+// the timeline note for a checked move.
+func moveSQL(l Lead, m Move, by users.User) (string, []any, string) {
+	switch m.To {
+	case MQL:
+		return `mql_at = now()`, nil, m.Note
+	case HandedOff:
+		var owner *int64
+		if m.OwnerID != 0 {
+			owner = &m.OwnerID
+		}
+		// A re-handoff after recycling starts a fresh clock and verdict.
+		return `handed_off_at = now(), handoff_note = $3, handed_off_by = $4, owner_id = $5, first_touch_at = NULL,
+			accepted_at = NULL, rejected_at = NULL, quality_rating = NULL, rejection_reason = NULL, rejection_note = ''`,
+			[]any{m.Note, by.ID, owner}, m.Note
+	case Accepted:
+		return `accepted_at = now(), quality_rating = $3, owner_id = coalesce(owner_id, $4)`,
+			[]any{m.Rating, by.ID}, joinNote(fmt.Sprintf("quality %d/5", m.Rating), m.Note)
+	case Rejected:
+		return `rejected_at = now(), quality_rating = $3, rejection_reason = $4, rejection_note = $5`,
+			[]any{m.Rating, m.Reason, m.Note}, joinNote(fmt.Sprintf("%s, quality %d/5", m.Reason.Label(), m.Rating), m.Note)
+	case Recycled:
+		return `recycled_at = now()`, nil, m.Note
+	case Opportunity:
+		return `opportunity_at = now()`, nil, m.Note
+	case Won:
+		return `won_at = now(), deal_value = $3`, []any{m.Value}, joinNote(fmt.Sprintf("value %.2f", m.Value), m.Note)
+	case Lost:
+		return `lost_at = now(), lost_reason = $3`, []any{m.Lost}, m.Lost
+	}
+	panic("leads: unchecked move to " + string(m.To))
+}
+
+func joinNote(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + " — " + b
+}
+
+// checkRep refuses an owner who is not an active sales user.
+func checkRep(ctx context.Context, q db.DBTX, id int64) error {
+	var ok bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND team = 'sales' AND active)`, id).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return missing("owner", "Choose an active sales rep.")
+	}
+	return nil
+}
+
+// Touch logs a follow-up; the first one stops the SLA clock.
+func (s *Store) Touch(ctx context.Context, by users.User, id int64, kind, note string) error {
+	valid := false
+	for _, k := range TouchKinds {
+		valid = valid || k == kind
+	}
+	if !valid {
+		return missing("kind", "Choose how you followed up: call, email, meeting or note.")
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		l, err := lockLead(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := l.CanTouch(by); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE leads SET first_touch_at = coalesce(first_touch_at, now()), updated_at = now()
+			WHERE id = $1`, id); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, touch_kind, note, version)
+			VALUES ($1, $2, 'touch', $3, $4, $5)`, id, by.ID, kind, strings.TrimSpace(note), l.Version)
+		return err
+	})
+}
+
+// Assign gives the lead to a rep (a sales manager's move).
+func (s *Store) Assign(ctx context.Context, by users.User, id int64, version int, ownerID int64) error {
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		l, err := lockLead(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if l.Version != version {
+			return &ConflictError{Current: l, SeenVersion: version}
+		}
+		if err := l.CanAssign(by); err != nil {
+			return err
+		}
+		if err := checkRep(ctx, tx, ownerID); err != nil {
+			return err
+		}
+		var name string
+		if err := tx.QueryRow(ctx, `UPDATE leads l SET owner_id = $2, updated_at = now(), version = version + 1
+			FROM users u WHERE l.id = $1 AND u.id = $2 RETURNING u.name`, id, ownerID).Scan(&name); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, note, version)
+			VALUES ($1, $2, 'assign', $3, $4)`, id, by.ID, "assigned to "+name, l.Version+1)
+		return err
+	})
+}
+
+// Comment adds a note to the timeline; anyone in any team may.
+func (s *Store) Comment(ctx context.Context, by users.User, id int64, text string) error {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return missing("comment", "Write a comment first.")
+	case len([]rune(text)) > 4000:
+		return missing("comment", "Keep comments under 4000 characters.")
+	}
+	tag, err := s.pool.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, note, version)
+		SELECT id, $2, 'comment', $3, version FROM leads WHERE id = $1`, id, by.ID, text)
+	if err == nil && tag.RowsAffected() == 0 {
+		return db.ErrNotFound
+	}
+	return err
+}
+
+// Event is one line of a lead's timeline.
+type Event struct {
+	ID        int64
+	At        time.Time
+	ActorName string
+	ActorTeam string
+	Kind      string
+	From      *Stage
+	To        *Stage
+	TouchKind *string
+	Note      string
+	Version   int
+}
+
+// Timeline returns the lead's events, oldest first. With sinceVersion > 0
+// only the changes that produced a later version are returned: "what
+// changed since you loaded the page".
+func (s *Store) Timeline(ctx context.Context, id int64, sinceVersion int) ([]Event, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT e.id, e.at, coalesce(u.name, 'import'), coalesce(u.team, ''), e.kind, e.from_stage, e.to_stage,
+		       e.touch_kind, e.note, e.version
+		FROM lead_events e LEFT JOIN users u ON u.id = e.actor_id
+		WHERE e.lead_id = $1 AND ($2 = 0 OR e.version > $2)
+		ORDER BY e.at, e.id`, id, sinceVersion)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
+}
+
+// Rep is a sales user who can own leads.
+type Rep struct {
+	ID   int64
+	Name string
+}
+
+// Reps lists active sales users, for owner pickers.
+func (s *Store) Reps(ctx context.Context) ([]Rep, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name FROM users WHERE team = 'sales' AND active ORDER BY lower(name)`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Rep])
+}

@@ -1,0 +1,152 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+
+	"tandem/internal/leads"
+	"tandem/web/components"
+	leadpages "tandem/web/pages/leads"
+)
+
+// previewRows is how many rows the mapping step shows.
+const previewRows = 10
+
+// shownBadRows caps the skipped rows listed on the result page; the CSV
+// download has them all.
+const shownBadRows = 500
+
+func (s *Server) leadImportForm(w http.ResponseWriter, r *http.Request) error {
+	v := leadpages.Upload{Page: s.page(w, r, "Import leads", "leads"), MaxMB: leads.MaxImportBytes >> 20}
+	return s.render(w, r, http.StatusOK, leadpages.UploadPage(v))
+}
+
+func (s *Server) uploadError(w http.ResponseWriter, r *http.Request, msg string) error {
+	v := leadpages.Upload{Page: s.page(w, r, "Import leads", "leads"), MaxMB: leads.MaxImportBytes >> 20, Error: msg}
+	return s.render(w, r, http.StatusUnprocessableEntity, leadpages.UploadPage(v))
+}
+
+// leadImportUpload stores the file and shows the mapping step.
+func (s *Server) leadImportUpload(w http.ResponseWriter, r *http.Request) error {
+	file, header, err := r.FormFile("file")
+	if err != nil {
+		return s.uploadError(w, r, "Choose a CSV file to upload.")
+	}
+	defer file.Close()
+	content, err := io.ReadAll(io.LimitReader(file, leads.MaxImportBytes+1))
+	if err != nil {
+		return err
+	}
+	if len(content) > leads.MaxImportBytes {
+		return s.uploadError(w, r, "The file is larger than 20 MB. Split it and import the parts one by one.")
+	}
+	t, err := leads.ParseCSV(content)
+	var notCSV *leads.ErrNotCSV
+	if errors.As(err, &notCSV) {
+		return s.uploadError(w, r, notCSV.Reason)
+	}
+	if err != nil {
+		return err
+	}
+	id, err := s.leads.SaveUpload(r.Context(), *currentUser(r), filepath.Base(header.Filename), content)
+	if err != nil {
+		return err
+	}
+	return s.renderPreview(w, r, http.StatusOK, id, filepath.Base(header.Filename), t, leads.GuessMapping(t.Header), nil)
+}
+
+func (s *Server) renderPreview(w http.ResponseWriter, r *http.Request, status int, id int64, name string, t leads.Table, m leads.Mapping, errs map[string]string) error {
+	v := leadpages.Preview{Page: s.page(w, r, "Import leads", "leads"), UploadID: id, Filename: name,
+		Header: t.Header, Rows: len(t.Rows), Mapping: map[string]string{}, Errors: errs,
+		Columns: []components.Option{{Value: "-1", Label: "— not in the file —"}}}
+	v.Sample = t.Rows[:min(previewRows, len(t.Rows))]
+	for i, h := range t.Header {
+		label := h
+		if label == "" {
+			label = "column " + strconv.Itoa(i+1)
+		}
+		v.Columns = append(v.Columns, components.Option{Value: strconv.Itoa(i), Label: label})
+	}
+	for f, i := range m {
+		v.Mapping[f] = strconv.Itoa(i)
+	}
+	return s.render(w, r, status, leadpages.PreviewPage(v))
+}
+
+// leadImportCommit validates every row with the chosen mapping and imports
+// the good ones in one transaction.
+func (s *Server) leadImportCommit(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.leadFromPath(r)
+	if err != nil {
+		return err
+	}
+	me := currentUser(r)
+	up, err := s.leads.GetUpload(r.Context(), *me, id)
+	if err != nil {
+		return err
+	}
+	if up.ImportedAt != nil {
+		return s.renderImportResult(w, r, up, nil)
+	}
+	t, err := leads.ParseCSV(up.Content)
+	if err != nil {
+		return err // it parsed at upload time
+	}
+	m := leads.Mapping{}
+	for _, f := range leads.ImportFields {
+		i, err := strconv.Atoi(r.PostFormValue("map_" + f))
+		if err != nil {
+			i = -1
+		}
+		m[f] = i
+	}
+	if errs := m.Check(len(t.Header)); errs != nil {
+		return s.renderPreview(w, r, http.StatusUnprocessableEntity, id, up.Filename, t, m, errs)
+	}
+	v, err := s.leads.Validate(r.Context(), t, m)
+	if err != nil {
+		return err
+	}
+	err = s.leads.Import(r.Context(), *me, id, v, t.Header)
+	var notCSV *leads.ErrNotCSV
+	switch {
+	case errors.As(err, &notCSV):
+		return s.uploadError(w, r, notCSV.Reason)
+	case errors.Is(err, leads.ErrAlreadyImported):
+	case err != nil:
+		return err
+	}
+	if up, err = s.leads.GetUpload(r.Context(), *me, id); err != nil {
+		return err
+	}
+	return s.renderImportResult(w, r, up, v.Bad)
+}
+
+func (s *Server) renderImportResult(w http.ResponseWriter, r *http.Request, up leads.Upload, bad []leads.BadRow) error {
+	v := leadpages.Result{Page: s.page(w, r, "Import leads", "leads"), UploadID: up.ID, Filename: up.Filename,
+		Imported: up.Imported}
+	if len(bad) > shownBadRows {
+		v.Bad, v.More = bad[:shownBadRows], len(bad)-shownBadRows
+	} else {
+		v.Bad, v.More = bad, up.Rejected-len(bad)
+	}
+	return s.render(w, r, http.StatusOK, leadpages.ResultPage(v))
+}
+
+func (s *Server) leadImportRejected(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.leadFromPath(r)
+	if err != nil {
+		return err
+	}
+	b, err := s.leads.RejectedCSV(r.Context(), *currentUser(r), id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="skipped-rows-`+strconv.FormatInt(id, 10)+`.csv"`)
+	_, err = w.Write(b)
+	return err
+}

@@ -1,0 +1,146 @@
+// Package leads holds the lead pages: list, queue, rejected leads, detail
+// with its action forms, import and the stale-edit page.
+package leads
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/a-h/templ"
+
+	"tandem/internal/leads"
+	"tandem/web/components"
+)
+
+// Row is one lead in a table, with its SLA state worked out.
+type Row struct {
+	Lead leads.Lead
+	SLA  leads.SLA
+}
+
+func leadURL(id int64) templ.SafeURL {
+	return templ.SafeURL("/leads/" + strconv.FormatInt(id, 10))
+}
+
+func leadAction(id int64, action string) templ.SafeURL {
+	return templ.SafeURL("/leads/" + strconv.FormatInt(id, 10) + "/" + action)
+}
+
+func stageClass(s leads.Stage) string {
+	switch s {
+	case leads.Won, leads.Accepted, leads.Opportunity:
+		return "tag tag-good"
+	case leads.Rejected, leads.Lost:
+		return "tag tag-bad"
+	case leads.HandedOff:
+		return "tag tag-warn"
+	}
+	return "tag"
+}
+
+func money(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return formatMoney(*v)
+}
+
+func formatMoney(v float64) string {
+	whole := strconv.FormatInt(int64(v), 10)
+	out := ""
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			out += ","
+		}
+		out += string(c)
+	}
+	cents := int64(v*100+0.5) % 100
+	if cents == 0 {
+		return out
+	}
+	return fmt.Sprintf("%s.%02d", out, cents)
+}
+
+func rating(r *int) string {
+	if r == nil {
+		return "—"
+	}
+	return strconv.Itoa(*r) + "/5"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func str(n int) string { return strconv.Itoa(n) }
+
+// slaText says the SLA state in words (never colour alone).
+func slaText(p components.Page, s leads.SLA) string {
+	switch {
+	case !s.Applies:
+		return ""
+	case s.Open && s.Breached:
+		return "SLA breached — no first touch since " + p.DateTime(s.Deadline)
+	case s.Open:
+		return "First touch due by " + p.DateTime(s.Deadline)
+	case s.Breached:
+		return "First touch came after the SLA"
+	}
+	return "First touch within the SLA"
+}
+
+func ratingOptions() []components.Option {
+	return []components.Option{{Value: "", Label: "Choose…"}, {Value: "5", Label: "5 — excellent fit"}, {Value: "4", Label: "4 — good"},
+		{Value: "3", Label: "3 — fair"}, {Value: "2", Label: "2 — poor"}, {Value: "1", Label: "1 — not a lead"}}
+}
+
+func reasonOptions() []components.Option {
+	opts := []components.Option{{Value: "", Label: "Choose…"}}
+	for _, r := range leads.Reasons {
+		opts = append(opts, components.Option{Value: string(r), Label: r.Label()})
+	}
+	return opts
+}
+
+func touchOptions() []components.Option {
+	return []components.Option{{Value: "call", Label: "Call"}, {Value: "email", Label: "Email"},
+		{Value: "meeting", Label: "Meeting"}, {Value: "note", Label: "Note"}}
+}
+
+func eventText(e leads.Event) string {
+	switch e.Kind {
+	case "created":
+		return "created the lead"
+	case "stage":
+		from, to := "", ""
+		if e.From != nil {
+			from = e.From.Label()
+		}
+		if e.To != nil {
+			to = e.To.Label()
+		}
+		return "moved it " + from + " → " + to
+	case "touch":
+		if e.TouchKind != nil {
+			return "logged a touch (" + *e.TouchKind + ")"
+		}
+		return "logged a touch"
+	case "assign":
+		return "changed the owner"
+	case "comment":
+		return "commented"
+	}
+	return e.Kind
+}
+
+func percent(n, total int) string {
+	if total == 0 {
+		return "—"
+	}
+	return strconv.Itoa((n*100+total/2)/total) + " %"
+}
+
+func oneDecimal(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
