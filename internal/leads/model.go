@@ -167,6 +167,9 @@ func (l Lead) SLAState(slaHours int, now time.Time) SLA {
 	case l.Stage == HandedOff || l.Stage == Accepted:
 		s.Open = true
 		s.Breached = now.After(s.Deadline)
+	default:
+		// Moved on (rejected, say) without a touch: no clock to judge.
+		return SLA{}
 	}
 	return s
 }

@@ -204,6 +204,9 @@ func TestSLAAcrossTimezonesAndDST(t *testing.T) {
 	if got := l.SLAState(24, late); got.Open || got.Breached {
 		t.Errorf("timely touch: %+v", got)
 	}
+	if got := (Lead{Stage: Rejected, HandedOffAt: &handoff}).SLAState(24, late); got.Applies {
+		t.Errorf("rejected without a touch: %+v", got)
+	}
 	if got := (Lead{Stage: New}).SLAState(24, late); got.Applies {
 		t.Errorf("lead never handed off: %+v", got)
 	}

@@ -23,7 +23,7 @@ type fixture struct {
 	marketer, rep, rep2, salesM users.User
 }
 
-func newFixture(t *testing.T) fixture {
+func newFixture(t testing.TB) fixture {
 	t.Helper()
 	pool := testdb.New(t)
 	us := users.NewStore(pool)
