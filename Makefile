@@ -2,10 +2,11 @@
 GO      ?= go
 BIN     := bin
 PKGS    := ./...
-# Bench data size: 10k, 100k or 1m leads (see docs/benchmarks.md).
-SIZE    ?= 10k
+# Bench data sizes: any of tiny, 10k, 100k, 1m (see docs/benchmarks.md).
+SIZES   ?= 10k
+BENCH_FLAGS ?=
 
-.PHONY: run test build generate check-generated vet lint test-deps clean
+.PHONY: run test bench build generate check-generated vet lint test-deps clean
 
 build:
 	$(GO) build -o $(BIN)/tandem ./cmd/tandem
@@ -19,6 +20,12 @@ run: build
 test: test-deps check-generated vet lint
 	@$(GO) build -o $(BIN)/devdb ./cmd/devdb
 	$(BIN)/devdb throwaway -- $(GO) test -race -count=1 $(PKGS)
+
+## bench: seed each size once into its own database of a local cluster in .data/bench,
+## run the real server and load it; writes docs/benchmarks.md
+bench: build
+	$(GO) build -o $(BIN)/bench ./cmd/bench
+	$(BIN)/devdb run -dir .data/bench -port 54330 -db postgres -- $(BIN)/bench -sizes $(SIZES) $(BENCH_FLAGS)
 
 # The browser tests drive Debian's Chromium; install it when missing (root only).
 test-deps:

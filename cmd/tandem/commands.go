@@ -18,6 +18,7 @@ import (
 
 	"tandem/internal/config"
 	"tandem/internal/db"
+	"tandem/internal/digest"
 	"tandem/internal/seed"
 	"tandem/internal/server"
 	"tandem/internal/users"
@@ -62,9 +63,16 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("ADDR: %w", err)
 	}
 	go srv.RunMaintenance(ctx, time.Hour)
+	// The digest scheduler; stopped and waited for below, so an in-flight
+	// mail is recorded before the pool closes.
+	digestCtx, stopDigests := context.WithCancel(ctx)
+	digestsDone := make(chan struct{})
+	go func() { defer close(digestsDone); digest.FromConfig(pool, cfg, log).Run(digestCtx, time.Minute) }()
 	fmt.Fprintf(stdout, "Tandem is running at %s (listening on %s). Press Ctrl-C to stop.\n", cfg.BaseURL, ln.Addr())
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
 	err = server.Serve(ctx, srv.HTTPServer(), ln, cfg.ShutdownTimeout)
+	stopDigests()
+	<-digestsDone
 	log.Info("stopped")
 	return err
 }
@@ -125,7 +133,25 @@ func cmdMigrate(args []string, getenv func(string) string, stdout io.Writer) err
 }
 
 func cmdSeed(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) != 1 || args[0] != "demo" {
+	if len(args) == 0 || args[0] != "demo" && args[0] != "scale" {
+		return errors.New("usage: tandem seed demo | tandem seed scale [-leads N -campaigns N -feedback N -users N -years N]")
+	}
+	o := seed.DefaultScale
+	if args[0] == "scale" {
+		fs := flag.NewFlagSet("seed scale", flag.ContinueOnError)
+		fs.SetOutput(stdout)
+		fs.IntVar(&o.Leads, "leads", o.Leads, "leads over the years")
+		fs.IntVar(&o.Campaigns, "campaigns", o.Campaigns, "campaigns")
+		fs.IntVar(&o.Feedback, "feedback", o.Feedback, "feedback items")
+		fs.IntVar(&o.Users, "users", o.Users, "users (at least the demo logins)")
+		fs.IntVar(&o.Years, "years", o.Years, "years of history")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if o.Leads < 1 || o.Campaigns < 1 || o.Feedback < 0 || o.Users < len(seed.Logins)+10 || o.Years < 1 {
+			return fmt.Errorf("seed scale: sizes must be positive, with at least %d users", len(seed.Logins)+10)
+		}
+	} else if len(args) != 1 {
 		return errors.New("usage: tandem seed demo")
 	}
 	cfg, err := config.Load(getenv, true)
@@ -137,6 +163,9 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer pool.Close()
+	if args[0] == "scale" {
+		return seed.Scale(ctx, pool, cfg.Location, o, stdout)
+	}
 	return seed.Demo(ctx, pool, cfg.Location, stdout)
 }
 

@@ -27,9 +27,13 @@ commands:
   serve [-migrate=false]        run the web server (applies pending migrations first)
   migrate up|down N|version|force V
   seed demo                     load the demo company (idempotent)
+  seed scale [-leads N …]       load a large synthetic company with COPY (benchmarks)
   user create --email E --name N --team T --role R
                                 create a user; the password is prompted for,
                                 or read from standard input when piped
+  digest compose --week 2026-W47 [--send]
+                                archive a week's digest, print it as text,
+                                and with --send mail it (once per person)
 
 configuration comes from the environment; see README.md`
 
@@ -49,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdSeed(ctx, args[1:], getenv, stdout)
 	case "user":
 		return cmdUser(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "digest":
+		return cmdDigest(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

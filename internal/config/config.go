@@ -5,6 +5,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -24,7 +25,25 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
+	// SMTP is the mail server the weekly digest goes through; mail is off
+	// when SMTP.Host is empty.
+	SMTP SMTP
 }
+
+// SMTP settings (SMTP_*). TLS is "starttls" (STARTTLS required), "tls"
+// (implicit TLS from the first byte) or "none" (plain, for a local mail
+// catcher only).
+type SMTP struct {
+	Host     string
+	Port     int
+	User     string
+	Password string
+	From     string
+	TLS      string
+}
+
+// Enabled reports whether mail can be sent.
+func (s SMTP) Enabled() bool { return s.Host != "" }
 
 // Error names the variable whose value was refused.
 type Error struct {
@@ -99,7 +118,59 @@ func Load(getenv func(string) string, needDatabase bool) (Config, error) {
 	if c.SessionIdle > c.SessionLifetime {
 		return c, &Error{"SESSION_IDLE_TIMEOUT", "must not be longer than SESSION_LIFETIME"}
 	}
+	if c.SMTP, err = loadSMTP(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadSMTP reads SMTP_*. Without SMTP_HOST mail is off, and the other
+// settings must be unset too, so a typo in the host's name does not
+// silently turn mail off.
+func loadSMTP(getenv func(string) string) (SMTP, error) {
+	s := SMTP{
+		Host:     strings.TrimSpace(getenv("SMTP_HOST")),
+		User:     strings.TrimSpace(getenv("SMTP_USER")),
+		Password: getenv("SMTP_PASSWORD"),
+		From:     strings.TrimSpace(getenv("SMTP_FROM")),
+		TLS:      strings.ToLower(orDefault(getenv("SMTP_TLS"), "starttls")),
+	}
+	if s.Host == "" {
+		for _, name := range []string{"SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_TLS"} {
+			if strings.TrimSpace(getenv(name)) != "" {
+				return SMTP{}, &Error{"SMTP_HOST", "is required when " + name + " is set (leave all SMTP_* unset to turn mail off)"}
+			}
+		}
+		return s, nil
+	}
+	if strings.ContainsAny(s.Host, " /:@") {
+		return s, &Error{"SMTP_HOST", fmt.Sprintf("%q is not a host name (e.g. smtp.example.com; the port goes in SMTP_PORT)", s.Host)}
+	}
+	defPort := 587
+	switch s.TLS {
+	case "tls":
+		defPort = 465
+	case "starttls", "none":
+	default:
+		return s, &Error{"SMTP_TLS", fmt.Sprintf("%q is not one of starttls, tls, none", s.TLS)}
+	}
+	var err error
+	if s.Port, err = intSetting(getenv, "SMTP_PORT", defPort, 1, 65535); err != nil {
+		return s, err
+	}
+	if s.From == "" {
+		return s, &Error{"SMTP_FROM", "is required with SMTP_HOST (e.g. Tandem <tandem@example.com>)"}
+	}
+	if _, err := mail.ParseAddress(s.From); err != nil {
+		return s, &Error{"SMTP_FROM", fmt.Sprintf("%q is not an email address (e.g. Tandem <tandem@example.com>)", s.From)}
+	}
+	if s.Password != "" && s.User == "" {
+		return s, &Error{"SMTP_PASSWORD", "is set without SMTP_USER"}
+	}
+	if s.User != "" && s.TLS == "none" {
+		return s, &Error{"SMTP_USER", "credentials are only sent over an encrypted connection: set SMTP_TLS to starttls or tls"}
+	}
+	return s, nil
 }
 
 // SecureCookies reports whether the app is served over https, which turns on

@@ -55,12 +55,47 @@ func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, false, "SHUTDOWN_TIMEOUT"},
 		{map[string]string{"SESSION_LIFETIME": "-1h"}, false, "SESSION_LIFETIME"},
 		{map[string]string{"SESSION_IDLE_TIMEOUT": "48h", "SESSION_LIFETIME": "24h"}, false, "SESSION_IDLE_TIMEOUT"},
+		{map[string]string{"SMTP_FROM": "tandem@example.com"}, false, "SMTP_HOST"},
+		{map[string]string{"SMTP_HOST": "smtp.example.com:587", "SMTP_FROM": "t@example.com"}, false, "SMTP_HOST"},
+		{map[string]string{"SMTP_HOST": "smtp.example.com"}, false, "SMTP_FROM"},
+		{map[string]string{"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "not an address"}, false, "SMTP_FROM"},
+		{map[string]string{"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "t@example.com", "SMTP_PORT": "0"}, false, "SMTP_PORT"},
+		{map[string]string{"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "t@example.com", "SMTP_PORT": "smtp"}, false, "SMTP_PORT"},
+		{map[string]string{"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "t@example.com", "SMTP_TLS": "ssl"}, false, "SMTP_TLS"},
+		{map[string]string{"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "t@example.com", "SMTP_PASSWORD": "x"}, false, "SMTP_PASSWORD"},
+		{map[string]string{"SMTP_HOST": "mail", "SMTP_FROM": "t@example.com", "SMTP_USER": "u", "SMTP_TLS": "none"}, false, "SMTP_USER"},
 	}
 	for _, tc := range cases {
 		_, err := Load(env(tc.env), tc.needDB)
 		var ce *Error
 		if !errors.As(err, &ce) || ce.Var != tc.wantVar {
 			t.Errorf("env %v: got error %v, want one naming %s", tc.env, err, tc.wantVar)
+		}
+	}
+}
+
+func TestLoadSMTP(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		env  map[string]string
+		want SMTP
+	}{
+		{map[string]string{}, SMTP{TLS: "starttls"}},
+		{map[string]string{"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "Tandem <tandem@example.com>", "SMTP_USER": "u", "SMTP_PASSWORD": "p"},
+			SMTP{Host: "smtp.example.com", Port: 587, User: "u", Password: "p", From: "Tandem <tandem@example.com>", TLS: "starttls"}},
+		{map[string]string{"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "t@example.com", "SMTP_TLS": "TLS"},
+			SMTP{Host: "smtp.example.com", Port: 465, From: "t@example.com", TLS: "tls"}},
+		{map[string]string{"SMTP_HOST": "mailpit", "SMTP_PORT": "1025", "SMTP_FROM": "t@example.com", "SMTP_TLS": "none"},
+			SMTP{Host: "mailpit", Port: 1025, From: "t@example.com", TLS: "none"}},
+	}
+	for _, tc := range cases {
+		c, err := Load(env(tc.env), false)
+		if err != nil {
+			t.Errorf("env %v: %v", tc.env, err)
+			continue
+		}
+		if c.SMTP != tc.want || c.SMTP.Enabled() != (tc.want.Host != "") {
+			t.Errorf("env %v: got %+v, want %+v", tc.env, c.SMTP, tc.want)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -25,7 +26,7 @@ import (
 	"tandem/internal/db"
 	"tandem/internal/seed"
 	"tandem/internal/server"
-	"tandem/internal/testdb"
+	"tandem/internal/testdb/demo"
 )
 
 const (
@@ -55,6 +56,13 @@ type harness struct {
 // Chromium, all torn down when the test ends.
 func start(t *testing.T) *harness {
 	t.Helper()
+	return startWith(t, nil)
+}
+
+// startWith is start with extra server settings, such as the SMTP_* of a
+// test's own mail server.
+func startWith(t *testing.T, extraEnv map[string]string) *harness {
+	t.Helper()
 	chromium := findChromium(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -69,7 +77,7 @@ func start(t *testing.T) *harness {
 	})
 
 	// Server: the same wiring as `tandem serve`, on a port of our own.
-	dbURL := testdb.URL(t)
+	dbURL := demo.URL(t) // the demo company, TZ UTC
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +90,7 @@ func start(t *testing.T) *harness {
 		"TZ":               "UTC",
 		"SHUTDOWN_TIMEOUT": "5s",
 	}
+	maps.Copy(env, extraEnv)
 	cfg, err := config.Load(func(k string) string { return env[k] }, true)
 	if err != nil {
 		ln.Close()
@@ -93,10 +102,6 @@ func start(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if err := seed.Demo(ctx, pool, cfg.Location, &serverLog); err != nil {
-		ln.Close()
-		t.Fatalf("seed demo data: %v", err)
-	}
 	logger := slog.New(slog.NewTextHandler(&serverLog, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	srv := server.New(cfg, logger, pool)
 	serveCtx, stopServing := context.WithCancel(context.Background())

@@ -206,25 +206,47 @@ func decodeCursor(c, sort string) (any, int64, error) {
 	return t, id, nil
 }
 
+// StageCounts are the leads per stage matching a filter.
+type StageCounts struct {
+	ByStage map[Stage]int
+	// Capped is set when more than CountCap leads match: the counts then
+	// cover only the first CountCap, and pages should say "more than".
+	Capped bool
+}
+
+// CountCap bounds how many matching leads a filtered count looks at, so a
+// broad filter on a large table costs what a narrow one does.
+const CountCap = 10_000
+
 // CountByStage counts the leads matching f in each stage (f's own stage
-// filter is ignored, so the counts double as stage tabs).
-func (s *Store) CountByStage(ctx context.Context, f Filter) (map[Stage]int, error) {
+// filter is ignored, so the counts double as stage tabs). Without filters
+// it reads the per-stage totals the database keeps; with filters it counts
+// up to CountCap matches.
+func (s *Store) CountByStage(ctx context.Context, f Filter) (StageCounts, error) {
 	where, args := f.where(false)
-	rows, err := s.pool.Query(ctx, `SELECT l.stage, count(*) FROM leads l WHERE `+where+` GROUP BY l.stage`, args...)
-	if err != nil {
-		return nil, err
+	sql := `SELECT stage, n FROM lead_stage_counts`
+	if where != "true" {
+		sql = `SELECT stage, count(*) FROM (SELECT l.stage FROM leads l WHERE ` + where + ` LIMIT ` +
+			strconv.Itoa(CountCap+1) + `) x GROUP BY stage`
 	}
-	counts := map[Stage]int{}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return StageCounts{}, err
+	}
 	defer rows.Close()
+	c := StageCounts{ByStage: map[Stage]int{}}
+	total := 0
 	for rows.Next() {
 		var st Stage
 		var n int
 		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
+			return StageCounts{}, err
 		}
-		counts[st] = n
+		c.ByStage[st] = n
+		total += n
 	}
-	return counts, rows.Err()
+	c.Capped = where != "true" && total > CountCap
+	return c, rows.Err()
 }
 
 // Queue is a rep's to-do list: leads handed to them awaiting acceptance,

@@ -114,6 +114,7 @@ type Lead struct {
 	Title            string
 	Country          string
 	SourceCampaignID *int64
+	SourceCampaign   string // the campaign's name
 	Fit              string
 	Score            int
 	OwnerID          *int64

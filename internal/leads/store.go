@@ -26,9 +26,10 @@ const leadColumns = `l.id, l.company, l.contact_name, l.email, l.phone, l.title,
 	l.fit, l.score, l.owner_id, coalesce(o.name, ''), l.stage, l.deal_value::float8, l.handoff_note, l.handed_off_by,
 	coalesce(h.name, ''), l.quality_rating, l.rejection_reason, l.rejection_note, l.lost_reason, l.created_at,
 	l.mql_at, l.handed_off_at, l.first_touch_at, l.accepted_at, l.rejected_at, l.recycled_at, l.opportunity_at,
-	l.won_at, l.lost_at, l.updated_at, l.version`
+	l.won_at, l.lost_at, l.updated_at, l.version, coalesce(c.name, '')`
 
-const leadFrom = `FROM leads l LEFT JOIN users o ON o.id = l.owner_id LEFT JOIN users h ON h.id = l.handed_off_by`
+const leadFrom = `FROM leads l LEFT JOIN users o ON o.id = l.owner_id LEFT JOIN users h ON h.id = l.handed_off_by
+	LEFT JOIN campaigns c ON c.id = l.source_campaign_id`
 
 func scanLead(row pgx.Row) (Lead, error) {
 	var l Lead
@@ -37,7 +38,7 @@ func scanLead(row pgx.Row) (Lead, error) {
 		&l.Fit, &l.Score, &l.OwnerID, &l.OwnerName, &l.Stage, &l.DealValue, &l.HandoffNote, &l.HandedOffBy,
 		&l.HandedOffByName, &rating, &l.RejectionReason, &l.RejectionNote, &l.LostReason, &l.CreatedAt,
 		&l.MQLAt, &l.HandedOffAt, &l.FirstTouchAt, &l.AcceptedAt, &l.RejectedAt, &l.RecycledAt, &l.OpportunityAt,
-		&l.WonAt, &l.LostAt, &l.UpdatedAt, &l.Version)
+		&l.WonAt, &l.LostAt, &l.UpdatedAt, &l.Version, &l.SourceCampaign)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Lead{}, db.ErrNotFound
 	}

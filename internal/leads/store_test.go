@@ -258,7 +258,7 @@ func TestListFiltersAndKeysetPages(t *testing.T) {
 		t.Errorf("%d leads over %d pages", len(seen), pages)
 	}
 	counts, err := f.store.CountByStage(ctx, leads.Filter{Stage: leads.New})
-	if err != nil || counts[leads.New] != 7 || counts[leads.HandedOff] != 1 {
+	if err != nil || counts.ByStage[leads.New] != 7 || counts.ByStage[leads.HandedOff] != 1 || counts.Capped {
 		t.Errorf("counts %v %v", counts, err)
 	}
 	if _, err := f.store.List(ctx, leads.Filter{After: "garbage!"}); !errors.Is(err, leads.ErrBadCursor) {
@@ -285,5 +285,49 @@ func TestCreateRefusesDuplicateEmail(t *testing.T) {
 	var fe leads.FieldErrors
 	if !errors.As(err, &fe) || fe["email"] == "" {
 		t.Errorf("duplicate: %v", err)
+	}
+}
+
+// The per-stage totals the trigger keeps match a real count after single
+// moves, bulk imports and deletes; broad filtered counts stop at the cap.
+func TestStageCountsStayExact(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	l := f.handedOff(t, "count@acme.example")
+	if _, err := f.store.Apply(ctx, f.rep, l.ID, l.Version, leads.Move{To: leads.Rejected, Reason: "duplicate", Rating: 1}); err != nil {
+		t.Fatal(err)
+	}
+	content := importCSV(leads.CountCap+500, "cap-")
+	table, _ := leads.ParseCSV(content)
+	v, err := f.store.Validate(ctx, table, leads.GuessMapping(table.Header))
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _ := f.store.SaveUpload(ctx, f.marketer, "cap.csv", content)
+	if err := f.store.Import(ctx, f.marketer, up, v, table.Header); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(ctx, `DELETE FROM leads WHERE email LIKE 'cap-7__@%'`); err != nil {
+		t.Fatal(err)
+	}
+	var mismatches int
+	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM lead_stage_counts c
+		WHERE c.n <> (SELECT count(*) FROM leads l WHERE l.stage = c.stage)`).Scan(&mismatches); err != nil || mismatches != 0 {
+		t.Fatalf("%d stages off (%v)", mismatches, err)
+	}
+	all, err := f.store.CountByStage(ctx, leads.Filter{})
+	var total int
+	_ = f.pool.QueryRow(ctx, `SELECT count(*) FROM leads`).Scan(&total)
+	if err != nil || all.Capped || all.ByStage[leads.New]+all.ByStage[leads.Rejected] != total || all.ByStage[leads.Rejected] != 1 {
+		t.Errorf("unfiltered counts %+v (total %d, %v)", all, total, err)
+	}
+	broad, err := f.store.CountByStage(ctx, leads.Filter{Query: "bench.example"})
+	if err != nil || !broad.Capped {
+		t.Errorf("a filter matching more than %d leads: %+v %v", leads.CountCap, broad, err)
+	}
+	narrow, _ := f.store.CountByStage(ctx, leads.Filter{Query: "count@acme"})
+	if narrow.Capped || narrow.ByStage[leads.Rejected] != 1 {
+		t.Errorf("narrow filter: %+v", narrow)
 	}
 }

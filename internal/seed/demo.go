@@ -69,6 +69,8 @@ func Demo(ctx context.Context, pool *pgxpool.Pool, loc *time.Location, out io.Wr
 		{"leads", demoLeads},
 		{"campaigns", demoCampaigns},
 		{"feedback", demoFeedback},
+		{"targets", demoTargets},
+		{"digests", demoDigests},
 	}
 	for _, part := range parts {
 		did, err := part.load(ctx, pool, now, rng)

@@ -18,17 +18,26 @@ var commonTimezones = []string{
 	"Asia/Kolkata", "Asia/Singapore", "Asia/Shanghai", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland",
 }
 
-func (s *Server) accountView(w http.ResponseWriter, r *http.Request, u users.User) account.Account {
+func (s *Server) accountView(w http.ResponseWriter, r *http.Request, u users.User) (account.Account, error) {
+	optOut, err := s.digests.OptedOut(r.Context(), u.ID)
+	if err != nil {
+		return account.Account{}, err
+	}
 	return account.Account{
 		Page:  s.page(w, r, "Your account", ""),
 		Email: u.Email, Team: u.Team.Label(), Role: string(u.Role),
 		Name: u.Name, Timezone: u.Timezone, Version: u.Version,
 		Timezones: commonTimezones,
-	}
+		Digest:    !optOut, MailOn: s.digests.MailOn(),
+	}, nil
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, http.StatusOK, account.AccountPage(s.accountView(w, r, *currentUser(r))))
+	v, err := s.accountView(w, r, *currentUser(r))
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, account.AccountPage(v))
 }
 
 func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
@@ -42,7 +51,10 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	_, err := s.users.UpdateProfile(r.Context(), me.ID, version, name, tz)
 	var fe users.FieldErrors
 	if errors.As(err, &fe) {
-		v := s.accountView(w, r, *me)
+		v, err := s.accountView(w, r, *me)
+		if err != nil {
+			return err
+		}
 		v.Name, v.Timezone, v.ProfileErrors = name, tz, fe
 		return s.render(w, r, http.StatusUnprocessableEntity, account.AccountPage(v))
 	}
@@ -59,7 +71,10 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		r.PostFormValue("current"), r.PostFormValue("new"), sess.Token)
 	var fe users.FieldErrors
 	if errors.As(err, &fe) {
-		v := s.accountView(w, r, sess.User)
+		v, err := s.accountView(w, r, sess.User)
+		if err != nil {
+			return err
+		}
 		v.PasswordErrors = fe
 		return s.render(w, r, http.StatusUnprocessableEntity, account.AccountPage(v))
 	}

@@ -31,6 +31,9 @@ func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if err := s.kpi.Invalidate(r.Context()); err != nil { // SLA hours and weights move the KPIs
+		return err
+	}
 	s.flash(w, "success", "Settings saved.")
 	return redirect(w, r, "/admin/settings")
 }

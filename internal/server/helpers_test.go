@@ -16,7 +16,7 @@ import (
 
 	"tandem/internal/config"
 	"tandem/internal/seed"
-	"tandem/internal/testdb"
+	"tandem/internal/testdb/demo"
 )
 
 // testEnv is a real server on a fresh database with the demo company.
@@ -29,11 +29,7 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	pool := testdb.New(t)
-	if err := seed.Demo(context.Background(), pool, mustConfig(t, nil).Location, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	return newTestEnvOn(t, pool, nil)
+	return newTestEnvOn(t, demo.New(t), nil)
 }
 
 func newTestEnvOn(t *testing.T, pool *pgxpool.Pool, env map[string]string) *testEnv {

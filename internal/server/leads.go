@@ -187,18 +187,19 @@ func (s *Server) leadList(w http.ResponseWriter, r *http.Request) error {
 	all := 0
 	for _, st := range leads.Stages {
 		v.StageOptions = append(v.StageOptions, components.Option{Value: string(st), Label: st.Label()})
-		all += counts[st]
+		all += counts.ByStage[st]
 	}
+	v.Capped = counts.Capped
 	v.Tabs = append(v.Tabs, leadpages.StageTab{Label: "All", Count: all, URL: "/leads?" + tabQuery.Encode(), Current: f.Stage == ""})
 	for _, st := range leads.Stages {
 		tq := cloneQuery(tabQuery)
 		tq.Set("stage", string(st))
-		v.Tabs = append(v.Tabs, leadpages.StageTab{Stage: string(st), Label: st.Label(), Count: counts[st],
+		v.Tabs = append(v.Tabs, leadpages.StageTab{Stage: string(st), Label: st.Label(), Count: counts.ByStage[st],
 			URL: "/leads?" + tq.Encode(), Current: f.Stage == st})
 	}
 	v.Total = all
 	if f.Stage != "" {
-		v.Total = counts[f.Stage]
+		v.Total = counts.ByStage[f.Stage]
 	}
 	if page.Next != "" {
 		nq := cloneQuery(q)

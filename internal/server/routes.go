@@ -60,13 +60,11 @@ type route struct {
 // Routes is the whole policy table, one part per area. The authorization
 // matrix test walks the router and fails on any route that is not here.
 func (s *Server) Routes() []route {
-	return slices.Concat(s.accountRoutes(), s.leadRoutes(), s.campaignRoutes(), s.feedbackRoutes())
+	return slices.Concat(s.kpiRoutes(), s.accountRoutes(), s.leadRoutes(), s.campaignRoutes(), s.feedbackRoutes(), s.digestRoutes())
 }
 
 func (s *Server) accountRoutes() []route {
 	return []route{
-		{"GET", "/", signedIn, s.overview},
-
 		{"GET", "/login", anyone, s.loginForm},
 		{"POST", "/login", anyone, s.login},
 		{"GET", "/logout", anyone, s.logoutForm},

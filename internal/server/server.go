@@ -14,7 +14,11 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/campaigns"
 	"tandem/internal/config"
+	"tandem/internal/digest"
+	"tandem/internal/feedback"
+	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/notifications"
 	"tandem/internal/settings"
@@ -29,6 +33,10 @@ type Server struct {
 	users    *users.Store
 	settings *settings.Store
 	leads    *leads.Store
+	campaign *campaigns.Store
+	feedback *feedback.Store
+	kpi      *kpi.Engine
+	digests  *digest.Service
 	notes    *notifications.Store
 	session  users.SessionPolicy
 	router   *chi.Mux
@@ -43,6 +51,10 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) *Server {
 		users:    users.NewStore(pool),
 		settings: settings.NewStore(pool),
 		leads:    leads.NewStore(pool),
+		campaign: campaigns.NewStore(pool, cfg.Location),
+		feedback: feedback.NewStore(pool, cfg.Location),
+		kpi:      kpi.NewEngine(pool, cfg.Location),
+		digests:  digest.FromConfig(pool, cfg, log),
 		notes:    notifications.NewStore(pool),
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}

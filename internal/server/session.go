@@ -196,6 +196,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, title, nav string)
 		if n, err := s.notes.Unread(r.Context(), u.ID); err == nil {
 			p.Unread = n
 		}
+		s.addBanners(r, &p)
 	}
 	return p
 }

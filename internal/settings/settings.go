@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,6 +21,20 @@ type Settings struct {
 	SLAHours int
 	// NoticeDays is how many days before launch a campaign must be announced.
 	NoticeDays int
+	// Weights of the KPIs in the alignment index, by KPI key; a KPI
+	// without an entry weighs 1.
+	Weights map[string]int
+}
+
+// WeightPrefix starts the keys of alignment-index weights ("weight_conversion").
+const WeightPrefix = "weight_"
+
+// Weight returns the weight of the KPI key (1 when unset).
+func (s Settings) Weight(key string) int {
+	if w, ok := s.Weights[key]; ok {
+		return w
+	}
+	return 1
 }
 
 // Defaults are the values PRODUCT.md gives.
@@ -45,6 +60,7 @@ func (s *Store) Get(ctx context.Context) (Settings, error) {
 // Load reads settings through any connection or transaction.
 func Load(ctx context.Context, q db.DBTX) (Settings, error) {
 	out := Defaults
+	out.Weights = map[string]int{}
 	rows, err := q.Query(ctx, `SELECT key, value FROM settings`)
 	if err != nil {
 		return out, err
@@ -62,11 +78,13 @@ func Load(ctx context.Context, q db.DBTX) (Settings, error) {
 		if err != nil {
 			continue
 		}
-		switch p[0] {
-		case "sla_hours":
+		switch {
+		case p[0] == "sla_hours":
 			out.SLAHours = n
-		case "notice_days":
+		case p[0] == "notice_days":
 			out.NoticeDays = n
+		case strings.HasPrefix(p[0], WeightPrefix):
+			out.Weights[strings.TrimPrefix(p[0], WeightPrefix)] = n
 		}
 	}
 	return out, nil
@@ -83,6 +101,9 @@ func (s *Store) Update(ctx context.Context, by int64, values map[string]string) 
 	parsed := map[string]int{}
 	for key, raw := range values {
 		lim, ok := limits[key]
+		if strings.HasPrefix(key, WeightPrefix) {
+			lim, ok = [2]int{0, 10}, true
+		}
 		if !ok {
 			errs[key] = "Unknown setting."
 			continue

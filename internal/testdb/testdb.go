@@ -33,6 +33,20 @@ func (migrator) Migrate(_ context.Context, _ *sql.DB, c pgtestdb.Config) error {
 
 // Config returns connection settings for a fresh, migrated database.
 func Config(t testing.TB) pgtestdb.Config {
+	return config(t, migrator{})
+}
+
+// Migrator builds the template of every test database: the app's own
+// migrations. Packages that need more (demo data) wrap it.
+type Migrator = migrator
+
+// WithMigrator returns connection settings for a fresh database cloned
+// from the template m builds (once per test run and hash).
+func WithMigrator(t testing.TB, m pgtestdb.Migrator) pgtestdb.Config {
+	return config(t, m)
+}
+
+func config(t testing.TB, m pgtestdb.Migrator) pgtestdb.Config {
 	t.Helper()
 	raw := os.Getenv("TEST_DATABASE_URL")
 	if raw == "" {
@@ -52,7 +66,7 @@ func Config(t testing.TB) pgtestdb.Config {
 		Database:   u.Path[1:],
 		Options:    "sslmode=disable",
 	}
-	return *pgtestdb.Custom(t, base, migrator{})
+	return *pgtestdb.Custom(t, base, m)
 }
 
 // URL returns the connection string of a fresh, migrated database.

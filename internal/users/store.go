@@ -130,31 +130,6 @@ func (s *Store) ListActive(ctx context.Context) ([]User, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
 }
 
-// TeamCount is how many active people of each role a team has.
-type TeamCount struct {
-	Team     Team
-	Members  int
-	Managers int
-	Admins   int
-}
-
-// CountByTeam returns active headcount per team, in team order.
-func (s *Store) CountByTeam(ctx context.Context) ([]TeamCount, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT t.key, count(u.id) FILTER (WHERE u.role = 'member'),
-		       count(u.id) FILTER (WHERE u.role = 'manager'), count(u.id) FILTER (WHERE u.role = 'admin')
-		FROM teams t LEFT JOIN users u ON u.team = t.key AND u.active
-		GROUP BY t.key ORDER BY array_position(ARRAY['sales', 'marketing', 'service'], t.key)`)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (TeamCount, error) {
-		var c TeamCount
-		err := r.Scan(&c.Team, &c.Members, &c.Managers, &c.Admins)
-		return c, err
-	})
-}
-
 // ChangeAccess sets a user's team and role. A role change ends the user's
 // sessions, so the new permissions apply from their next sign-in.
 func (s *Store) ChangeAccess(ctx context.Context, by Actor, id int64, version int, team Team, role Role) (User, error) {

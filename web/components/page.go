@@ -15,6 +15,19 @@ type Page struct {
 	Flash *Flash
 	// Unread is the signed-in user's unread notification count.
 	Unread int
+	// PendingNotices is how many announced campaign notices the signed-in
+	// sales or service user has yet to acknowledge; shown in a banner.
+	PendingNotices int
+	// PinnedAlerts are critical product alerts the signed-in user has not
+	// acknowledged, pinned below the header on every page.
+	PinnedAlerts []PinnedAlert
+}
+
+// PinnedAlert is a critical product alert in the banner.
+type PinnedAlert struct {
+	ID       int64
+	Headline string
+	Product  string
 }
 
 // User is the signed-in person as the header shows them.
@@ -46,4 +59,6 @@ var NavItems = []NavItem{
 	{Key: "leads", Label: "Leads", Href: "/leads"},
 	{Key: "campaigns", Label: "Campaigns", Href: "/campaigns"},
 	{Key: "feedback", Label: "Feedback", Href: "/feedback"},
+	{Key: "kpis", Label: "KPIs", Href: "/kpis"},
+	{Key: "digests", Label: "Digest", Href: "/digests"},
 }

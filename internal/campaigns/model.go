@@ -1,0 +1,345 @@
+// Package campaigns owns campaign notices and product alerts: what marketing
+// launches and when, the notice sales and service get before launch, their
+// acknowledgements (readiness), questions on a notice, the leads a campaign
+// sourced and what became of them, and product alerts from service.
+package campaigns
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"tandem/internal/users"
+)
+
+// Channel is how a campaign reaches its audience.
+type Channel string
+
+const (
+	Email      Channel = "email"
+	Webinar    Channel = "webinar"
+	Event      Channel = "event"
+	PaidSearch Channel = "paid_search"
+	PaidSocial Channel = "paid_social"
+	Content    Channel = "content"
+	Partner    Channel = "partner"
+	DirectMail Channel = "direct_mail"
+	Other      Channel = "other"
+)
+
+// Channels lists the channels in display order.
+var Channels = []Channel{Email, Webinar, Event, PaidSearch, PaidSocial, Content, Partner, DirectMail, Other}
+
+var channelLabels = map[Channel]string{
+	Email: "Email", Webinar: "Webinar", Event: "Event", PaidSearch: "Paid search", PaidSocial: "Paid social",
+	Content: "Content", Partner: "Partner", DirectMail: "Direct mail", Other: "Other",
+}
+
+// Valid reports whether c is a known channel.
+func (c Channel) Valid() bool { _, ok := channelLabels[c]; return ok }
+
+// Label is the channel's display name.
+func (c Channel) Label() string {
+	if l, ok := channelLabels[c]; ok {
+		return l
+	}
+	return string(c)
+}
+
+// Status is where a campaign is in its life. Only draft and announced are
+// stored; live and ended follow from the dates (see Campaign.Status).
+type Status string
+
+const (
+	Draft     Status = "draft"
+	Announced Status = "announced"
+	Live      Status = "live"
+	Ended     Status = "ended"
+)
+
+// Label is the status as shown.
+func (s Status) Label() string {
+	switch s {
+	case Draft:
+		return "Draft"
+	case Announced:
+		return "Announced"
+	case Live:
+		return "Live"
+	case Ended:
+		return "Ended"
+	}
+	return string(s)
+}
+
+// Details are the fields a marketer edits.
+type Details struct {
+	Name          string
+	Channel       Channel
+	Audience      string
+	Offer         string
+	TalkingPoints string // Markdown
+	// LaunchOn and EndOn are calendar days (midnight UTC, no timezone).
+	LaunchOn      time.Time
+	EndOn         time.Time
+	ExpectedLeads int
+	BudgetCents   int64
+	OwnerID       int64
+}
+
+// Campaign is a stored campaign with its notice state.
+type Campaign struct {
+	ID int64
+	Details
+	OwnerName   string
+	Announced   bool
+	AnnouncedAt time.Time // zero for drafts
+	// NoticeLead is launch (00:00 business time) minus the announce time.
+	NoticeLead time.Duration
+	// NoticeDays is the setting in force when the notice went out.
+	NoticeDays int
+	LateNotice bool
+	LateReason string
+	// Revision of the talking points: 1 when announced, +1 per later edit.
+	Revision  int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int
+}
+
+// Status is the campaign's status on the calendar day today (in the
+// business timezone): a draft stays a draft whatever the dates; an
+// announced campaign is live from its launch day through its end day and
+// ended after it.
+func (c Campaign) Status(today time.Time) Status {
+	switch {
+	case !c.Announced:
+		return Draft
+	case today.After(c.EndOn):
+		return Ended
+	case !today.Before(c.LaunchOn):
+		return Live
+	}
+	return Announced
+}
+
+// Running reports whether the campaign runs on day (launch through end).
+func (c Campaign) Running(day time.Time) bool {
+	return !day.Before(c.LaunchOn) && !day.After(c.EndOn)
+}
+
+// FieldErrors maps a form field to what is wrong with it.
+type FieldErrors map[string]string
+
+func (e FieldErrors) Error() string {
+	parts := make([]string, 0, len(e))
+	for k, v := range e {
+		parts = append(parts, k+": "+v)
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Sentinel errors callers branch on.
+var (
+	ErrNotAnnounced     = errors.New("the campaign has not been announced")
+	ErrAlreadyAnnounced = errors.New("the campaign has been announced already")
+	ErrEnded            = errors.New("the campaign has ended")
+	ErrNotAudience      = errors.New("only sales and service acknowledge notices")
+	ErrBadParent        = errors.New("replies go to a question on the same campaign")
+)
+
+// Acknowledges reports whether u is in the audience of campaign notices:
+// sales and service, whatever their role. Readiness is measured on them.
+func Acknowledges(u users.User) bool { return u.Team == users.Sales || u.Team == users.Service }
+
+// Form is a campaign form as typed, so a refused form comes back filled.
+type Form struct {
+	Name          string
+	Channel       string
+	Audience      string
+	Offer         string
+	TalkingPoints string
+	LaunchOn      string // YYYY-MM-DD
+	EndOn         string
+	ExpectedLeads string
+	Budget        string
+	OwnerID       string
+	LateReason    string // only when an edit makes an announced campaign late
+}
+
+// Limits on what a campaign form accepts.
+const (
+	maxName          = 200
+	maxShort         = 500
+	maxTalkingPoints = 20000
+	maxReason        = 2000
+	maxExpectedLeads = 1000000
+	maxBudgetCents   = 999_999_999_999_99
+	dateLayout       = "2006-01-02"
+)
+
+// Parse validates the form field by field.
+func (f Form) Parse() (Details, FieldErrors) {
+	errs := FieldErrors{}
+	d := Details{
+		Name:          strings.TrimSpace(f.Name),
+		Channel:       Channel(f.Channel),
+		Audience:      strings.TrimSpace(f.Audience),
+		Offer:         strings.TrimSpace(f.Offer),
+		TalkingPoints: strings.TrimSpace(strings.ReplaceAll(f.TalkingPoints, "\r\n", "\n")),
+	}
+	switch n := utf8.RuneCountInString(d.Name); {
+	case n == 0:
+		errs["name"] = "Enter the campaign's name."
+	case n > maxName:
+		errs["name"] = "Keep the name under 200 characters."
+	}
+	if !d.Channel.Valid() {
+		errs["channel"] = "Choose a channel."
+	}
+	if utf8.RuneCountInString(d.Audience) > maxShort {
+		errs["audience"] = "Keep the audience under 500 characters."
+	}
+	if utf8.RuneCountInString(d.Offer) > maxShort {
+		errs["offer"] = "Keep the offer under 500 characters."
+	}
+	if utf8.RuneCountInString(d.TalkingPoints) > maxTalkingPoints {
+		errs["talking_points"] = "Keep the talking points under 20,000 characters."
+	}
+	var launchOK bool
+	d.LaunchOn, launchOK = parseDate(f.LaunchOn)
+	if !launchOK {
+		errs["launch_on"] = "Enter the launch date as a date, e.g. 2026-03-02."
+	}
+	var endOK bool
+	d.EndOn, endOK = parseDate(f.EndOn)
+	switch {
+	case !endOK:
+		errs["end_on"] = "Enter the end date as a date, e.g. 2026-03-31."
+	case launchOK && d.EndOn.Before(d.LaunchOn):
+		errs["end_on"] = "The end date must be on or after the launch date."
+	}
+	if s := strings.TrimSpace(f.ExpectedLeads); s == "" {
+		d.ExpectedLeads = 0
+	} else if n, err := strconv.Atoi(s); err != nil || n < 0 || n > maxExpectedLeads {
+		errs["expected_leads"] = "Enter a whole number of leads from 0 to 1,000,000."
+	} else {
+		d.ExpectedLeads = n
+	}
+	if cents, ok := ParseMoney(f.Budget); !ok {
+		errs["budget"] = "Enter the budget as an amount, e.g. 12500 or 12500.50."
+	} else {
+		d.BudgetCents = cents
+	}
+	if id, err := strconv.ParseInt(f.OwnerID, 10, 64); err != nil || id <= 0 {
+		errs["owner_id"] = "Choose the campaign's owner."
+	} else {
+		d.OwnerID = id
+	}
+	if len(errs) > 0 {
+		return d, errs
+	}
+	return d, nil
+}
+
+// FormOf fills a form with a stored campaign, for editing.
+func FormOf(c Campaign) Form {
+	return Form{
+		Name: c.Name, Channel: string(c.Channel), Audience: c.Audience, Offer: c.Offer,
+		TalkingPoints: c.TalkingPoints, LaunchOn: c.LaunchOn.Format(dateLayout), EndOn: c.EndOn.Format(dateLayout),
+		ExpectedLeads: strconv.Itoa(c.ExpectedLeads), Budget: FormatMoneyPlain(c.BudgetCents),
+		OwnerID: strconv.FormatInt(c.OwnerID, 10), LateReason: c.LateReason,
+	}
+}
+
+// parseDate reads a YYYY-MM-DD calendar day.
+func parseDate(s string) (time.Time, bool) {
+	t, err := time.Parse(dateLayout, strings.TrimSpace(s))
+	if err != nil || t.Year() < 2000 || t.Year() > 2999 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// ParseMoney reads an amount such as "12500", "12,500" or "12500.5" into
+// cents. Commas and spaces are taken as thousands separators; a point
+// starts at most two decimals. Empty is zero.
+func ParseMoney(s string) (int64, bool) {
+	s = strings.NewReplacer(",", "", " ", "", "\u00a0", "").Replace(strings.TrimSpace(s))
+	if s == "" {
+		return 0, true
+	}
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	if whole == "" || len(whole) > 12 || hasFrac && (frac == "" || len(frac) > 2) {
+		return 0, false
+	}
+	for _, part := range []string{whole, frac} {
+		for _, r := range part {
+			if r < '0' || r > '9' {
+				return 0, false
+			}
+		}
+	}
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f := int64(0)
+	if hasFrac {
+		f, _ = strconv.ParseInt(frac, 10, 64)
+		if len(frac) == 1 {
+			f *= 10
+		}
+	}
+	cents := w*100 + f
+	return cents, cents <= maxBudgetCents
+}
+
+// FormatMoneyPlain writes cents for a form field: "12500" or "12500.50".
+func FormatMoneyPlain(cents int64) string {
+	if cents%100 == 0 {
+		return strconv.FormatInt(cents/100, 10)
+	}
+	return strconv.FormatInt(cents/100, 10) + "." + twoDigits(cents%100)
+}
+
+// FormatMoney writes cents for reading: "12,500" or "12,500.50".
+func FormatMoney(cents int64) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	whole := strconv.FormatInt(cents/100, 10)
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if cents%100 != 0 {
+		out += "." + twoDigits(cents%100)
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+func twoDigits(n int64) string {
+	if n < 10 {
+		return "0" + strconv.FormatInt(n, 10)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// CheckReason validates a late-notice reason.
+func CheckReason(reason string) string {
+	switch n := utf8.RuneCountInString(reason); {
+	case n == 0:
+		return "Say why the notice is late: the sales and service teams will read it."
+	case n > maxReason:
+		return "Keep the reason under 2,000 characters."
+	}
+	return ""
+}

@@ -1,0 +1,463 @@
+package campaigns
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tandem/internal/db"
+	"tandem/internal/notifications"
+	"tandem/internal/settings"
+	"tandem/internal/users"
+)
+
+// Store reads and writes campaigns, acknowledgements, comments and product
+// alerts. Dates are cut in the business timezone loc.
+type Store struct {
+	pool *pgxpool.Pool
+	loc  *time.Location
+}
+
+// NewStore returns a Store on pool for a business in loc.
+func NewStore(pool *pgxpool.Pool, loc *time.Location) *Store { return &Store{pool: pool, loc: loc} }
+
+// Location is the business timezone the store cuts days in.
+func (s *Store) Location() *time.Location { return s.loc }
+
+// Today is the business calendar day at t.
+func (s *Store) Today(t time.Time) time.Time { return Day(t, s.loc) }
+
+const campaignColumns = `c.id, c.name, c.channel, c.audience, c.offer, c.talking_points, c.launch_on, c.end_on,
+	c.expected_leads, round(c.budget * 100)::bigint, c.owner_id, o.name, c.status = 'announced', c.announced_at,
+	coalesce(extract(epoch FROM c.notice_lead), 0)::float8, coalesce(c.notice_days, 0), c.late_notice,
+	c.late_reason, c.revision, c.created_at, c.updated_at, c.version`
+
+const campaignFrom = ` FROM campaigns c JOIN users o ON o.id = c.owner_id`
+
+// scanCampaign reads campaignColumns, then any extra columns into extra.
+func scanCampaign(row pgx.Row, extra ...any) (Campaign, error) {
+	var c Campaign
+	var announcedAt *time.Time
+	var leadSeconds float64
+	dest := []any{&c.ID, &c.Name, &c.Channel, &c.Audience, &c.Offer, &c.TalkingPoints, &c.LaunchOn, &c.EndOn,
+		&c.ExpectedLeads, &c.BudgetCents, &c.OwnerID, &c.OwnerName, &c.Announced, &announcedAt,
+		&leadSeconds, &c.NoticeDays, &c.LateNotice, &c.LateReason, &c.Revision, &c.CreatedAt, &c.UpdatedAt, &c.Version}
+	err := row.Scan(append(dest, extra...)...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Campaign{}, db.ErrNotFound
+	}
+	if announcedAt != nil {
+		c.AnnouncedAt = *announcedAt
+	}
+	c.NoticeLead = time.Duration(leadSeconds * float64(time.Second))
+	return c, err
+}
+
+// Get returns the campaign with id.
+func (s *Store) Get(ctx context.Context, id int64) (Campaign, error) {
+	return scanCampaign(s.pool.QueryRow(ctx, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1`, id))
+}
+
+// lock reads the campaign for update and checks the caller's version.
+func lock(ctx context.Context, tx pgx.Tx, id int64, version int) (Campaign, error) {
+	c, err := scanCampaign(tx.QueryRow(ctx, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id))
+	if err != nil {
+		return Campaign{}, err
+	}
+	if c.Version != version {
+		return Campaign{}, db.ErrConflict
+	}
+	return c, nil
+}
+
+// checkOwner refuses an owner who is not an active marketer.
+func checkOwner(ctx context.Context, q db.DBTX, id int64) (string, error) {
+	var team users.Team
+	var active bool
+	err := q.QueryRow(ctx, `SELECT team, active FROM users WHERE id = $1`, id).Scan(&team, &active)
+	if errors.Is(err, pgx.ErrNoRows) || err == nil && (team != users.Marketing || !active) {
+		return "Choose an active member of the marketing team as owner.", nil
+	}
+	return "", err
+}
+
+// Owners lists the people who may own a campaign: active marketers.
+func (s *Store) Owners(ctx context.Context) ([]users.User, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name FROM users WHERE active AND team = 'marketing' ORDER BY lower(name), id`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (users.User, error) {
+		var u users.User
+		err := r.Scan(&u.ID, &u.Name)
+		return u, err
+	})
+}
+
+// Create stores a new draft campaign.
+func (s *Store) Create(ctx context.Context, by int64, f Form) (Campaign, error) {
+	d, errs := f.Parse()
+	if errs != nil {
+		return Campaign{}, errs
+	}
+	var id int64
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		msg, err := checkOwner(ctx, tx, d.OwnerID)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
+			return FieldErrors{"owner_id": msg}
+		}
+		return tx.QueryRow(ctx, `
+			INSERT INTO campaigns (name, channel, audience, offer, talking_points, launch_on, end_on,
+				expected_leads, budget, owner_id, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::numeric / 100, $10, $11) RETURNING id`,
+			d.Name, d.Channel, d.Audience, d.Offer, d.TalkingPoints, d.LaunchOn, d.EndOn,
+			d.ExpectedLeads, d.BudgetCents, d.OwnerID, by).Scan(&id)
+	})
+	if err != nil {
+		return Campaign{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Update saves an edit made on version. After announcement, changed talking
+// points become a new revision and everyone who acknowledged is asked to
+// acknowledge again; a new launch date recomputes the notice lead time
+// against the announce time, and a notice that turns late needs a reason.
+func (s *Store) Update(ctx context.Context, by, id int64, version int, f Form) (Campaign, error) {
+	d, errs := f.Parse()
+	if errs == nil {
+		errs = FieldErrors{}
+	}
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		c, err := lock(ctx, tx, id, version)
+		if err != nil {
+			return err
+		}
+		if d.OwnerID != 0 && d.OwnerID != c.OwnerID {
+			msg, err := checkOwner(ctx, tx, d.OwnerID)
+			if err != nil {
+				return err
+			}
+			if msg != "" {
+				errs["owner_id"] = msg
+			}
+		}
+		lead, late, reason, revision := c.NoticeLead, c.LateNotice, c.LateReason, c.Revision
+		if c.Announced {
+			if d.TalkingPoints == "" && errs["talking_points"] == "" {
+				errs["talking_points"] = "An announced notice needs its talking points; they are what sales and service read."
+			}
+			if _, bad := errs["launch_on"]; !bad {
+				lead = NoticeLead(d.LaunchOn, c.AnnouncedAt, s.loc)
+				late = IsLate(d.LaunchOn, c.AnnouncedAt, c.NoticeDays, s.loc)
+			}
+			if late {
+				reason = strings.TrimSpace(f.LateReason)
+				if msg := CheckReason(reason); msg != "" {
+					errs["late_reason"] = "With this launch date the notice is late (" + LeadPhrase(lead) + ", " +
+						plural(c.NoticeDays, "day") + " required). " + msg
+				}
+			}
+			if d.TalkingPoints != c.TalkingPoints {
+				revision++
+			}
+		}
+		if len(errs) > 0 {
+			return errs
+		}
+		tag, err := tx.Exec(ctx, `
+			UPDATE campaigns SET name = $2, channel = $3, audience = $4, offer = $5, talking_points = $6,
+				launch_on = $7, end_on = $8, expected_leads = $9, budget = $10::numeric / 100, owner_id = $11,
+				notice_lead = CASE WHEN status = 'announced' THEN make_interval(secs => $12) END,
+				late_notice = $13, late_reason = $14, revision = $15, updated_at = now(), version = version + 1
+			WHERE id = $1 AND version = $16`,
+			id, d.Name, d.Channel, d.Audience, d.Offer, d.TalkingPoints, d.LaunchOn, d.EndOn, d.ExpectedLeads,
+			d.BudgetCents, d.OwnerID, lead.Seconds(), late, reason, revision, version)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 1 {
+			return db.ErrConflict
+		}
+		if revision == c.Revision {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO campaign_revisions (campaign_id, revision, talking_points, edited_by)
+			VALUES ($1, $2, $3, $4)`, id, revision, d.TalkingPoints, by); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT a.user_id FROM acknowledgements a JOIN users u ON u.id = a.user_id
+			WHERE a.campaign_id = $1 AND u.active`, id)
+		if err != nil {
+			return err
+		}
+		acked, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		return notifications.Send(ctx, tx, acked, by, "reacknowledge",
+			"Talking points changed for "+d.Name+": please read and acknowledge again", link(id))
+	})
+	if err != nil {
+		return Campaign{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Announce publishes a draft to sales and service at time at. It records
+// the announce time, the notice lead time and the notice_days setting; a
+// late notice needs a reason. Everyone in sales and service is notified.
+func (s *Store) Announce(ctx context.Context, by, id int64, version int, reason string, at time.Time) (Campaign, error) {
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		c, err := lock(ctx, tx, id, version)
+		if err != nil {
+			return err
+		}
+		if c.Announced {
+			return ErrAlreadyAnnounced
+		}
+		if Day(at, s.loc).After(c.EndOn) {
+			return ErrEnded
+		}
+		set, err := settings.Load(ctx, tx)
+		if err != nil {
+			return err
+		}
+		errs := FieldErrors{}
+		if strings.TrimSpace(c.TalkingPoints) == "" {
+			errs["talking_points"] = "Add talking points before announcing: they are what sales and service will read."
+		}
+		lead := NoticeLead(c.LaunchOn, at, s.loc)
+		late := IsLate(c.LaunchOn, at, set.NoticeDays, s.loc)
+		reason = strings.TrimSpace(reason)
+		if !late {
+			reason = ""
+		} else if msg := CheckReason(reason); msg != "" {
+			errs["late_reason"] = "This is a late notice (" + LeadPhrase(lead) + ", " +
+				plural(set.NoticeDays, "day") + " required). " + msg
+		}
+		if len(errs) > 0 {
+			return errs
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE campaigns SET status = 'announced', announced_at = $2, announced_by = $3,
+				notice_lead = make_interval(secs => $4), notice_days = $5, late_notice = $6, late_reason = $7,
+				revision = 1, updated_at = now(), version = version + 1
+			WHERE id = $1`, id, at, by, lead.Seconds(), set.NoticeDays, late, reason); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO campaign_revisions (campaign_id, revision, talking_points, edited_by, created_at)
+			VALUES ($1, 1, $2, $3, $4)`, id, c.TalkingPoints, by, at); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id FROM users WHERE active AND team IN ('sales', 'service')`)
+		if err != nil {
+			return err
+		}
+		audience, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		title := "New campaign notice: " + c.Name + ", launching " + c.LaunchOn.Format("2 Jan 2006")
+		if late {
+			title += " (late notice)"
+		}
+		return notifications.Send(ctx, tx, audience, by, "new_notice", title, link(id))
+	})
+	if err != nil {
+		return Campaign{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Revision is one announced version of the talking points.
+type Revision struct {
+	Revision      int
+	TalkingPoints string
+	EditedBy      string
+	At            time.Time
+}
+
+// Revisions lists the campaign's talking-point revisions, newest first.
+func (s *Store) Revisions(ctx context.Context, id int64) ([]Revision, error) {
+	rows, err := s.pool.Query(ctx, `SELECT r.revision, r.talking_points, coalesce(u.name, ''), r.created_at
+		FROM campaign_revisions r LEFT JOIN users u ON u.id = r.edited_by
+		WHERE r.campaign_id = $1 ORDER BY r.revision DESC`, id)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Revision])
+}
+
+// View narrows the campaign list.
+type View string
+
+const (
+	ViewAll      View = ""
+	ViewDraft    View = "draft"
+	ViewUpcoming View = "upcoming" // announced, not launched yet
+	ViewLive     View = "live"
+	ViewEnded    View = "ended"
+	ViewLate     View = "late"
+)
+
+// Views lists the list's views in display order.
+var Views = []View{ViewAll, ViewUpcoming, ViewLive, ViewEnded, ViewDraft, ViewLate}
+
+// Valid reports whether v is a known view.
+func (v View) Valid() bool {
+	for _, k := range Views {
+		if v == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Label names the view.
+func (v View) Label() string {
+	switch v {
+	case ViewAll:
+		return "All"
+	case ViewDraft:
+		return "Drafts"
+	case ViewUpcoming:
+		return "Announced, not launched"
+	case ViewLive:
+		return "Live"
+	case ViewEnded:
+		return "Ended"
+	case ViewLate:
+		return "Late notices"
+	}
+	return string(v)
+}
+
+// Row is a campaign as listed: with its readiness and the viewer's
+// acknowledgement.
+type Row struct {
+	Campaign
+	Readiness Readiness
+	// MyRevision is the revision the viewer acknowledged, 0 for none.
+	MyRevision int
+}
+
+// AckState is the viewer's acknowledgement of a notice.
+func (r Row) AckState() AckState { return ackState(r.Announced, r.Revision, r.MyRevision) }
+
+// AckState describes one person's acknowledgement of a notice.
+type AckState string
+
+const (
+	AckNone    AckState = ""              // not a notice yet (draft)
+	AckMissing AckState = "missing"       // not acknowledged
+	AckStale   AckState = "reacknowledge" // acknowledged an earlier revision
+	AckCurrent AckState = "acknowledged"  // acknowledged the current revision
+)
+
+func ackState(announced bool, revision, mine int) AckState {
+	switch {
+	case !announced:
+		return AckNone
+	case mine == 0:
+		return AckMissing
+	case mine < revision:
+		return AckStale
+	}
+	return AckCurrent
+}
+
+// ListPageSize is how many campaigns a page of the list shows.
+const ListPageSize = 25
+
+// launchStartSQL is a campaign's launch instant in the business timezone
+// ($2 in every query that uses it).
+const launchStartSQL = `(c.launch_on::timestamp AT TIME ZONE $2)`
+
+// readinessColumns count, for campaign c, the people readiness is measured
+// on and those of them who acknowledged before launch (see Readiness).
+const readinessColumns = `
+	(SELECT count(*) FROM users u WHERE u.active AND u.team IN ('sales', 'service')
+		AND u.created_at < ` + launchStartSQL + `),
+	(SELECT count(*) FROM acknowledgements a JOIN users u ON u.id = a.user_id
+		WHERE a.campaign_id = c.id AND u.active AND u.team IN ('sales', 'service')
+		AND u.created_at < ` + launchStartSQL + ` AND a.acknowledged_at < ` + launchStartSQL + `)`
+
+// List returns one page of campaigns in view, latest launch first, seen by
+// viewer on the business day today, and the number of matches.
+func (s *Store) List(ctx context.Context, viewer int64, view View, today time.Time, page int) ([]Row, int, error) {
+	page = max(page, 1)
+	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns+`, coalesce(me.revision, 0),
+			count(*) OVER ()`+campaignFrom+`
+		LEFT JOIN acknowledgements me ON me.campaign_id = c.id AND me.user_id = $1
+		WHERE CASE $4::text
+			WHEN 'draft' THEN c.status = 'draft'
+			WHEN 'upcoming' THEN c.status = 'announced' AND c.launch_on > $3
+			WHEN 'live' THEN c.status = 'announced' AND c.launch_on <= $3 AND c.end_on >= $3
+			WHEN 'ended' THEN c.status = 'announced' AND c.end_on < $3
+			WHEN 'late' THEN c.late_notice
+			ELSE true END
+		ORDER BY c.launch_on DESC, c.id DESC LIMIT $5 OFFSET $6`,
+		viewer, s.loc.String(), today, string(view), ListPageSize, (page-1)*ListPageSize)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := 0
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
+		var row Row
+		var err error
+		row.Campaign, err = scanCampaign(r, &row.Readiness.Eligible, &row.Readiness.Ready, &row.MyRevision, &total)
+		return row, err
+	})
+	return list, total, err
+}
+
+func scanRow(r pgx.CollectableRow) (Row, error) {
+	var row Row
+	var err error
+	row.Campaign, err = scanCampaign(r, &row.Readiness.Eligible, &row.Readiness.Ready, &row.MyRevision)
+	return row, err
+}
+
+// Pending returns the announced notices that have not ended and that the
+// user has not acknowledged in their current revision, launching first.
+func (s *Store) Pending(ctx context.Context, userID int64, today time.Time) ([]Row, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns+`, coalesce(me.revision, 0)`+campaignFrom+`
+		LEFT JOIN acknowledgements me ON me.campaign_id = c.id AND me.user_id = $1
+		WHERE c.status = 'announced' AND c.end_on >= $3 AND (me.user_id IS NULL OR me.revision < c.revision)
+		ORDER BY c.launch_on, c.id`, userID, s.loc.String(), today)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanRow)
+}
+
+// PendingCount counts what Pending lists, for the banner on every page.
+func (s *Store) PendingCount(ctx context.Context, userID int64, today time.Time) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM campaigns c
+		LEFT JOIN acknowledgements me ON me.campaign_id = c.id AND me.user_id = $1
+		WHERE c.status = 'announced' AND c.end_on >= $2 AND (me.user_id IS NULL OR me.revision < c.revision)`,
+		userID, today).Scan(&n)
+	return n, err
+}
+
+// Between returns the campaigns running on any day from first to last
+// (calendar days), by launch date.
+func (s *Store) Between(ctx context.Context, first, last time.Time) ([]Campaign, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+campaignFrom+`
+		WHERE c.launch_on <= $2 AND c.end_on >= $1 ORDER BY c.launch_on, c.id`, first, last)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Campaign, error) { return scanCampaign(r) })
+}
+
+func link(id int64) string { return "/campaigns/" + itoa64(id) }

@@ -1,0 +1,191 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"tandem/internal/kpi"
+)
+
+// Errors callers branch on.
+var (
+	ErrBadWeek    = errors.New("not an ISO week like 2026-W47")
+	ErrFutureWeek = errors.New("that week has not started yet")
+)
+
+const (
+	maxWins     = 50  // wins listed; the count and value cover all of them
+	maxResponse = 300 // characters of a feedback response quoted
+	launchDays  = 14  // launches shown: the two weeks after the digest's week
+)
+
+// ParseWeek reads a week label like 2026-W47 (business timezone).
+func (s *Service) ParseWeek(label string) (kpi.Period, error) {
+	p, err := kpi.ParsePeriod(label, s.loc)
+	if err != nil || p.Kind != kpi.Week {
+		return kpi.Period{}, ErrBadWeek
+	}
+	return p, nil
+}
+
+// Compose computes the digest of week from the live data, as of the end of
+// the week, or as of now while the week is still running. It stores
+// nothing: Archive freezes it.
+//
+// "As of" matters for weeks composed after they ended (the schedule on
+// Monday morning, an operator catching up): wins, revenue, feedback and
+// the KPIs are cut at the week's end, and the KPI engine is pinned to that
+// moment, so "this week" in the trouble signs is the digest's week, not the
+// few hours of the next one. Launch readiness counts the acknowledgements
+// there are when composing, as the readiness trouble sign does: it looks
+// ahead, and one mail should not show two figures for it.
+func (s *Service) Compose(ctx context.Context, week kpi.Period) (Digest, error) {
+	now := s.now()
+	if !week.Start.Before(now) {
+		return Digest{}, ErrFutureWeek
+	}
+	end := week.End // counted up to, exclusive
+	if now.Before(end) {
+		end = now
+	}
+	at := end.Add(-time.Nanosecond) // the last instant counted: still inside the week
+	eng := s.kpi.At(at)
+
+	d := Digest{Format: bodyFormat, Week: week.Label(), Title: week.Title(), From: week.Start, To: week.End,
+		AsOf: end, Timezone: s.loc.String()}
+
+	// Customer wins and marketing's contribution.
+	wins, err := eng.Wins(ctx, week.Start, end, 0)
+	if err != nil {
+		return Digest{}, fmt.Errorf("digest wins: %w", err)
+	}
+	d.WinCount = len(wins)
+	for i, w := range wins {
+		if i == maxWins {
+			break
+		}
+		win := Win{LeadID: w.LeadID, Company: w.Company, Value: w.Value, WonAt: w.WonAt, Rep: w.Rep, Campaign: w.Campaign}
+		if w.CampaignID != nil {
+			win.CampaignID = *w.CampaignID
+		}
+		d.Wins = append(d.Wins, win)
+	}
+	if d.WonValue, d.CampaignValue, err = eng.WonBetween(ctx, week.Start, end); err != nil {
+		return Digest{}, fmt.Errorf("digest won value: %w", err)
+	}
+	if d.WonValue > 0 {
+		d.CampaignShare = ptr(d.CampaignValue / d.WonValue)
+	}
+
+	if d.Revenue, err = s.revenue(ctx, eng, at, end); err != nil {
+		return Digest{}, err
+	}
+
+	// The KPI table: the alignment index first, then every KPI, each with
+	// last week's value for the direction arrow.
+	dash, err := eng.Dashboard(ctx, kpi.Week, at)
+	if err != nil {
+		return Digest{}, fmt.Errorf("digest kpis: %w", err)
+	}
+	for _, sr := range append([]kpi.Series{dash.Alignment}, dash.KPIs...) {
+		cur, prev := sr.Current(), sr.Previous()
+		d.KPIs = append(d.KPIs, KPI{Key: string(sr.Key), Name: sr.Name, Unit: sr.Unit,
+			Value: cur.Value, Previous: prev.Value, Target: cur.Target, Attainment: cur.Attainment})
+	}
+
+	// Launches in the two weeks after this one, with their readiness.
+	y, m, dd := week.End.Date()
+	d.LaunchFrom, d.LaunchTo = week.End, time.Date(y, m, dd+launchDays, 0, 0, 0, 0, s.loc)
+	launches, err := eng.LaunchesBetween(ctx, d.LaunchFrom, d.LaunchTo)
+	if err != nil {
+		return Digest{}, fmt.Errorf("digest launches: %w", err)
+	}
+	for _, l := range launches {
+		dl := Launch{CampaignID: l.ID, Name: l.Name, LaunchOn: l.LaunchOn.Format("2006-01-02"), Announced: l.Announced,
+			LateNotice: l.LateNotice, Acked: l.Acked, Eligible: l.Eligible}
+		if l.Announced && l.Eligible > 0 {
+			dl.Readiness = ptr(float64(l.Acked) / float64(l.Eligible))
+		}
+		d.Launches = append(d.Launches, dl)
+	}
+	if d.ReadinessTarget, err = eng.Current(ctx, kpi.Readiness, kpi.Week); err != nil {
+		return Digest{}, fmt.Errorf("digest readiness target: %w", err)
+	}
+
+	if d.Feedback, err = s.actedOn(ctx, week.Start, end); err != nil {
+		return Digest{}, fmt.Errorf("digest feedback: %w", err)
+	}
+
+	signs, err := eng.Trouble(ctx)
+	if err != nil {
+		return Digest{}, fmt.Errorf("digest trouble signs: %w", err)
+	}
+	for _, sg := range signs {
+		d.Trouble = append(d.Trouble, Sign{Title: sg.Title, Detail: sg.Detail, Link: sg.Link})
+	}
+	return d, nil
+}
+
+// revenue is the quarter containing at, to date, against its goal. The
+// goal is the one the KPI engine judges the quarter by (in force on the
+// quarter's first day), so the digest and the KPI pages agree. The pace
+// needed spreads what is missing over the weeks left, a part week counting
+// as a week.
+func (s *Service) revenue(ctx context.Context, eng *kpi.Engine, at, end time.Time) (Revenue, error) {
+	q := kpi.PeriodOf(kpi.Quarter, at, s.loc)
+	r := Revenue{Quarter: q.Title(), Through: end}
+	var err error
+	if r.Won, r.FromCampaigns, err = eng.WonBetween(ctx, q.Start, end); err != nil {
+		return Revenue{}, fmt.Errorf("digest revenue: %w", err)
+	}
+	series, err := eng.Series(ctx, kpi.Revenue, kpi.Quarter, at, 1)
+	if err != nil {
+		return Revenue{}, fmt.Errorf("digest revenue goal: %w", err)
+	}
+	if cur := series.Current(); cur.Value != nil && cur.Denominator > 0 {
+		r.Goal = ptr(cur.Denominator)
+		r.Attainment = ptr(r.Won / cur.Denominator)
+		r.Remaining = max(0, cur.Denominator-r.Won)
+	}
+	days := math.Round(q.End.Sub(end).Hours() / 24)
+	r.WeeksLeft = int(math.Ceil(days / 7))
+	if r.Goal != nil && r.WeeksLeft > 0 {
+		r.PaceNeeded = ptr(r.Remaining / float64(r.WeeksLeft))
+	}
+	return r, nil
+}
+
+// actedOn lists feedback moved to "acted on" in [from, to); duplicates
+// merged away are left out, as in the KPIs.
+func (s *Service) actedOn(ctx context.Context, from, to time.Time) ([]Acted, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT f.id, f.customer, f.product, t.name, coalesce(u.name, ''), f.response, f.status_at
+		FROM feedback_items f
+		JOIN feedback_themes t ON t.id = f.theme_id
+		LEFT JOIN users u ON u.id = f.reporter_id
+		WHERE f.status = 'acted_on' AND f.merged_into IS NULL AND f.status_at >= $1 AND f.status_at < $2
+		ORDER BY f.status_at, f.id LIMIT 50`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Acted])
+	for i := range items {
+		items[i].Response = clip(items[i].Response, maxResponse)
+	}
+	return items, err
+}
+
+// clip shortens s to at most n characters, ending with "…" when cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

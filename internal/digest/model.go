@@ -1,0 +1,290 @@
+// Package digest composes the weekly alignment digest, archives it with
+// its numbers frozen, renders it as plain text and HTML, and mails it over
+// SMTP exactly once per person and week, from any number of app instances.
+//
+// The life of one week's digest:
+//
+//   - Until it is composed, /digests/{week} is a live preview computed from
+//     the current data; a manager may save a short note for it.
+//   - Composing (the schedule, a manager's "send now", or `tandem digest
+//     compose`) computes the numbers once and stores them, note included,
+//     as JSON in digests.body. The first composition wins; later ones read
+//     it back. The archive never changes after that.
+//   - Sending queues one digest_sends row per active, opted-in user
+//     (UNIQUE (week, user_id)), and instances claim rows one at a time with
+//     FOR UPDATE SKIP LOCKED. See send.go for the exactly-once argument.
+package digest
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"tandem/internal/kpi"
+)
+
+// bodyFormat versions the JSON shape stored in digests.body.
+const bodyFormat = 1
+
+// Digest is one week's digest with every number it shows. It is stored as
+// JSON when composed, so the archive shows exactly what was sent.
+type Digest struct {
+	Format   int       `json:"format"`
+	Week     string    `json:"week"`  // 2026-W47
+	Title    string    `json:"title"` // Week 47, 2026
+	From     time.Time `json:"from"`  // Monday 00:00, business timezone
+	To       time.Time `json:"to"`    // the next Monday 00:00
+	AsOf     time.Time `json:"as_of"` // the numbers are as of this moment: the week's end, or now for a running week
+	Timezone string    `json:"timezone"`
+	Note     string    `json:"note,omitempty"`
+	NoteBy   string    `json:"note_by,omitempty"`
+
+	// Wins of the week, newest first (at most maxWins listed; WinCount is
+	// all of them). WonValue is their value; CampaignValue the part from
+	// campaign-sourced leads: marketing's contribution.
+	Wins          []Win    `json:"wins"`
+	WinCount      int      `json:"win_count"`
+	WonValue      float64  `json:"won_value"`
+	CampaignValue float64  `json:"campaign_value"`
+	CampaignShare *float64 `json:"campaign_share"` // nil when nothing was won
+
+	Revenue Revenue `json:"revenue"`
+	KPIs    []KPI   `json:"kpis"`
+
+	// Launches in the two weeks after the digest's week: [LaunchFrom, LaunchTo).
+	Launches        []Launch  `json:"launches"`
+	LaunchFrom      time.Time `json:"launch_from"`
+	LaunchTo        time.Time `json:"launch_to"`
+	ReadinessTarget *float64  `json:"readiness_target"`
+
+	Feedback []Acted `json:"feedback"`
+	Trouble  []Sign  `json:"trouble"`
+}
+
+// Win is a deal won in the week.
+type Win struct {
+	LeadID     int64     `json:"lead_id"`
+	Company    string    `json:"company"`
+	Value      float64   `json:"value"`
+	WonAt      time.Time `json:"won_at"`
+	Rep        string    `json:"rep"`
+	CampaignID int64     `json:"campaign_id,omitempty"` // 0: not campaign-sourced
+	Campaign   string    `json:"campaign,omitempty"`
+}
+
+// Revenue is the quarter to date against the quarterly goal.
+type Revenue struct {
+	Quarter       string    `json:"quarter"` // Q4 2026
+	Through       time.Time `json:"through"` // won value counted up to this moment
+	Won           float64   `json:"won"`
+	FromCampaigns float64   `json:"from_campaigns"`
+	Goal          *float64  `json:"goal"`       // nil: no goal set
+	Attainment    *float64  `json:"attainment"` // Won ÷ Goal, not capped
+	Remaining     float64   `json:"remaining"`  // what is still missing, 0 once reached
+	WeeksLeft     int       `json:"weeks_left"` // whole or part weeks until the quarter ends
+	PaceNeeded    *float64  `json:"pace_needed"`
+}
+
+// CampaignShare is the part of the quarter's won value from
+// campaign-sourced leads (nil when nothing was won).
+func (r Revenue) CampaignShare() *float64 {
+	if r.Won <= 0 {
+		return nil
+	}
+	return ptr(r.FromCampaigns / r.Won)
+}
+
+// KPI is one row of the KPI table.
+type KPI struct {
+	Key        string   `json:"key"`
+	Name       string   `json:"name"`
+	Unit       kpi.Unit `json:"unit"`
+	Value      *float64 `json:"value"`
+	Previous   *float64 `json:"previous"`
+	Target     *float64 `json:"target"`
+	Attainment *float64 `json:"attainment"`
+}
+
+// Launch is a campaign launching soon, with its readiness when the digest
+// was composed.
+type Launch struct {
+	CampaignID int64    `json:"campaign_id"`
+	Name       string   `json:"name"`
+	LaunchOn   string   `json:"launch_on"` // YYYY-MM-DD, business timezone
+	Announced  bool     `json:"announced"`
+	LateNotice bool     `json:"late_notice"`
+	Acked      int      `json:"acked"`
+	Eligible   int      `json:"eligible"`
+	Readiness  *float64 `json:"readiness"` // nil before announcement or without anyone to ask
+}
+
+// Acted is a feedback item marketing acted on in the week.
+type Acted struct {
+	ID       int64     `json:"id"`
+	Customer string    `json:"customer"`
+	Product  string    `json:"product"`
+	Theme    string    `json:"theme"`
+	Reporter string    `json:"reporter"`
+	Response string    `json:"response"`
+	ActedAt  time.Time `json:"acted_at"`
+}
+
+// Sign is a trouble sign open when the digest was composed.
+type Sign struct {
+	Title  string `json:"title"`
+	Detail string `json:"detail"`
+	Link   string `json:"link"`
+}
+
+// Location is the business timezone the digest was composed in.
+func (d Digest) Location() *time.Location {
+	if loc, err := time.LoadLocation(d.Timezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Range writes the week's days: "Monday 16 – Sunday 22 November 2026".
+func (d Digest) Range() string {
+	loc := d.Location()
+	from, last := d.From.In(loc), d.To.In(loc).AddDate(0, 0, -1)
+	if from.Month() == last.Month() {
+		return from.Format("Monday 2") + " – " + last.Format("Monday 2 January 2006")
+	}
+	if from.Year() == last.Year() {
+		return from.Format("Monday 2 January") + " – " + last.Format("Monday 2 January 2006")
+	}
+	return from.Format("Monday 2 January 2006") + " – " + last.Format("Monday 2 January 2006")
+}
+
+// LaunchRange writes the launch window's days: "Mon 23 Nov to Sun 6 Dec".
+func (d Digest) LaunchRange() string {
+	loc := d.Location()
+	return d.LaunchFrom.In(loc).Format("Mon 2 Jan") + " to " + d.LaunchTo.In(loc).AddDate(0, 0, -1).Format("Mon 2 Jan")
+}
+
+// Day writes a launch day: "Tue 24 Nov".
+func (l Launch) Day() string {
+	t, err := time.Parse("2006-01-02", l.LaunchOn)
+	if err != nil {
+		return l.LaunchOn
+	}
+	return t.Format("Mon 2 Jan")
+}
+
+// ReadinessStatus grades a launch's readiness against the target.
+func (l Launch) ReadinessStatus(target *float64) Status {
+	if !l.Announced {
+		return Status{"behind", "▼", "not announced yet"}
+	}
+	if l.Readiness == nil || target == nil {
+		return Status{"none", "–", "no data"}
+	}
+	if *target <= 0 {
+		return StatusOf(ptr(1))
+	}
+	return StatusOf(ptr(*l.Readiness / *target))
+}
+
+// Status grades attainment in words and an icon, so colour is never the
+// only signal. The same grading as the KPI pages.
+type Status struct {
+	Class string // met, close, behind, none
+	Icon  string
+	Text  string
+}
+
+// StatusOf grades an attainment: met at 100 % of target, close from 90 %.
+func StatusOf(attainment *float64) Status {
+	switch {
+	case attainment == nil:
+		return Status{"none", "–", "no data"}
+	case *attainment >= 1:
+		return Status{"met", "✓", "on target"}
+	case *attainment >= 0.9:
+		return Status{"close", "≈", "close to target"}
+	}
+	return Status{"behind", "▼", "behind target"}
+}
+
+// Status grades the KPI's value against its target.
+func (k KPI) Status() Status { return StatusOf(k.Attainment) }
+
+// Direction is how a KPI moved since the previous week, as an arrow and in
+// words. Every shared KPI is better higher, so up is good news.
+type Direction struct {
+	Arrow string // ↑ ↓ → –
+	Words string // "up from 60 %", "same as last week", "no data last week"
+	Class string // up, down, same, none
+}
+
+// Direction compares the value with the previous week's. Values that read
+// the same once formatted count as unchanged, so "33 % ↑ up from 33 %"
+// never appears.
+func (k KPI) Direction() Direction {
+	if k.Value == nil || k.Previous == nil {
+		if k.Previous == nil {
+			return Direction{"–", "no data last week", "none"}
+		}
+		return Direction{"–", "was " + FormatValue(k.Unit, k.Previous) + " last week", "none"}
+	}
+	cur, prev := FormatValue(k.Unit, k.Value), FormatValue(k.Unit, k.Previous)
+	switch {
+	case cur == prev:
+		return Direction{"→", "same as last week", "same"}
+	case *k.Value > *k.Previous:
+		return Direction{"↑", "up from " + prev, "up"}
+	}
+	return Direction{"↓", "down from " + prev, "down"}
+}
+
+// FormatValue writes a value in its unit: "33 %", "3.5", "12", "69",
+// "1,250,000"; nil is "no data". The same rules as the KPI pages
+// (web/pages/kpis.Format), which this package may not import.
+func FormatValue(unit kpi.Unit, v *float64) string {
+	if v == nil {
+		return "no data"
+	}
+	switch unit {
+	case kpi.Percent:
+		return Percent(*v)
+	case kpi.Score:
+		return strconv.FormatFloat(*v, 'f', 1, 64)
+	case kpi.Money:
+		return Money(*v)
+	}
+	return strconv.FormatFloat(*v, 'f', 0, 64)
+}
+
+// Percent writes a ratio as a whole percentage: 0.333 → "33 %".
+func Percent(v float64) string { return strconv.FormatFloat(v*100, 'f', 0, 64) + " %" }
+
+// Money writes an amount with thousands separators and no cents.
+func Money(v float64) string {
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	s := strconv.FormatInt(int64(v+0.5), 10)
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// Plural writes "1 deal" / "3 deals".
+func Plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+func ptr(f float64) *float64 { return &f }

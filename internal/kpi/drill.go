@@ -1,0 +1,136 @@
+package kpi
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"tandem/internal/settings"
+)
+
+// Row is one record behind a KPI's number: it counts in the denominator,
+// and in the numerator when Counts is set.
+type Row struct {
+	ID     int64
+	Kind   string // lead, campaign, feedback
+	Title  string
+	Detail string
+	At     time.Time
+	Counts bool
+	// Weight is what the row adds to the numerator when it is not a plain
+	// count (a rating, a deal value); 1 otherwise.
+	Weight float64
+}
+
+// Link is the row's page.
+func (r Row) Link() string {
+	switch r.Kind {
+	case "campaign":
+		return fmt.Sprintf("/campaigns/%d", r.ID)
+	case "feedback":
+		return fmt.Sprintf("/feedback/%d", r.ID)
+	}
+	return fmt.Sprintf("/leads/%d", r.ID)
+}
+
+// drillQueries select the rows behind each KPI for one period ($1 start,
+// $2 end) with the same conditions as the KPI queries. Columns: id, kind,
+// title, detail, at, counts, weight. Extra parameters as in queries.
+var drillQueries = map[Key]string{
+	Conversion: `SELECT id, 'lead', company, stage, handed_off_at, won_at IS NOT NULL, 1::float8
+		FROM leads WHERE handed_off_at >= $1 AND handed_off_at < $2 ORDER BY handed_off_at, id`,
+	Acceptance: `SELECT id, 'lead', company, stage, coalesce(accepted_at, rejected_at),
+		coalesce(accepted_at >= $1 AND accepted_at < $2, false), 1::float8
+		FROM leads WHERE (accepted_at >= $1 AND accepted_at < $2) OR (rejected_at >= $1 AND rejected_at < $2)
+		ORDER BY 5, id`,
+	Quality: `SELECT id, 'lead', company, 'rated ' || quality_rating || '/5', coalesce(accepted_at, rejected_at), true, quality_rating::float8
+		FROM leads WHERE quality_rating IS NOT NULL
+		  AND ((accepted_at >= $1 AND accepted_at < $2) OR (rejected_at >= $1 AND rejected_at < $2))
+		ORDER BY 5, id`,
+	SpeedToLead: `SELECT id, 'lead', company,
+		CASE WHEN first_touch_at IS NULL THEN 'no first touch yet'
+		     ELSE round((extract(epoch FROM first_touch_at - handed_off_at) / 3600)::numeric, 1) || ' h to first touch' END,
+		handed_off_at, coalesce(first_touch_at <= handed_off_at + make_interval(hours => $3), false), 1::float8
+		FROM leads WHERE handed_off_at >= $1 AND handed_off_at < $2
+		  AND (first_touch_at IS NOT NULL OR (stage IN ('handed_off', 'accepted') AND handed_off_at + make_interval(hours => $3) < $4))
+		ORDER BY handed_off_at, id`,
+	Revenue: `SELECT id, 'lead', company, 'won ' || deal_value, won_at, true, deal_value::float8
+		FROM leads WHERE won_at >= $1 AND won_at < $2 ORDER BY won_at, id`,
+	MQLDelivered: `SELECT id, 'lead', company, stage, mql_at, true, 1::float8
+		FROM leads WHERE mql_at >= $1 AND mql_at < $2 ORDER BY mql_at, id`,
+	NoticeLeadTime: `SELECT id, 'campaign', name, CASE WHEN status = 'draft' THEN 'never announced'
+		WHEN late_notice THEN 'late notice' ELSE 'announced in time' END,
+		launch_on::timestamp AT TIME ZONE $3, status = 'announced' AND NOT late_notice, 1::float8
+		FROM campaigns WHERE launch_on >= ($1 AT TIME ZONE $3)::date AND launch_on < ($2 AT TIME ZONE $3)::date
+		ORDER BY launch_on, id`,
+	FeedbackAck: `SELECT id, 'feedback', customer, CASE WHEN acknowledged_at IS NULL THEN 'not acknowledged'
+		WHEN acknowledged_at <= ack_due_at THEN 'acknowledged in time' ELSE 'acknowledged late' END,
+		created_at, coalesce(acknowledged_at <= ack_due_at, false), 1::float8
+		FROM feedback_items WHERE created_at >= $1 AND created_at < $2 AND merged_into IS NULL
+		  AND (acknowledged_at IS NOT NULL OR ack_due_at < $3)
+		ORDER BY created_at, id`,
+	FeedbackActed: `SELECT id, 'feedback', customer, status, status_at, status = 'acted_on', 1::float8
+		FROM feedback_items WHERE status IN ('acted_on', 'declined') AND status_at >= $1 AND status_at < $2
+		  AND merged_into IS NULL ORDER BY status_at, id`,
+	FeedbackUseful: `SELECT id, 'feedback', customer, 'rated ' || rating || '/5', rated_at, true, rating::float8
+		FROM feedback_items WHERE rated_at >= $1 AND rated_at < $2 ORDER BY rated_at, id`,
+}
+
+// Rows returns the records behind key's number in period p. Readiness is
+// people × campaigns, so its rows are the campaigns with their counts in
+// Detail; the other KPIs list one row per record.
+func (e *Engine) Rows(ctx context.Context, key Key, p Period) ([]Row, error) {
+	if key == Readiness {
+		return e.readinessRows(ctx, p)
+	}
+	q, ok := drillQueries[key]
+	if !ok {
+		return nil, fmt.Errorf("kpi: no rows for %q", key)
+	}
+	args := []any{p.Start, p.End}
+	switch key {
+	case SpeedToLead:
+		st, err := settings.Load(ctx, e.pool)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, st.SLAHours, e.now())
+	case FeedbackAck:
+		args = append(args, e.now())
+	case NoticeLeadTime:
+		args = append(args, e.loc.String())
+	}
+	rows, err := e.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Row])
+}
+
+func (e *Engine) readinessRows(ctx context.Context, p Period) ([]Row, error) {
+	rows, err := e.pool.Query(ctx, `
+		SELECT c.id, 'campaign', c.name, acked || ' of ' || eligible || ' acknowledged before launch',
+		       c.launch_on::timestamp AT TIME ZONE $3, acked::float8, eligible::float8
+		FROM campaigns c
+		CROSS JOIN LATERAL (
+			SELECT (SELECT count(*) FROM acknowledgements a JOIN users u ON u.id = a.user_id
+			        WHERE a.campaign_id = c.id AND a.acknowledged_at < (c.launch_on::timestamp AT TIME ZONE $3)
+			          AND u.active AND u.team IN ('sales', 'service') AND u.created_at < (c.launch_on::timestamp AT TIME ZONE $3)) AS acked,
+			       (SELECT count(*) FROM users u WHERE u.active AND u.team IN ('sales', 'service')
+			          AND u.created_at < (c.launch_on::timestamp AT TIME ZONE $3)) AS eligible
+		) x
+		WHERE c.status = 'announced' AND c.launch_on >= ($1 AT TIME ZONE $3)::date AND c.launch_on < ($2 AT TIME ZONE $3)::date
+		ORDER BY c.launch_on, c.id`, p.Start, p.End, e.loc.String())
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
+		var row Row
+		var acked, eligible float64
+		err := r.Scan(&row.ID, &row.Kind, &row.Title, &row.Detail, &row.At, &acked, &eligible)
+		row.Counts, row.Weight = acked > 0, acked
+		return row, err
+	})
+}

@@ -1,0 +1,243 @@
+package kpi
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tandem/internal/settings"
+)
+
+// Value is one KPI in one period. Value is nil when the period has no data
+// (a zero denominator): "no data", never 0 % or NaN.
+type Value struct {
+	Period      Period
+	Numerator   float64
+	Denominator float64
+	Value       *float64
+	Target      *float64
+	// Attainment is Value ÷ Target capped at 1; nil without both.
+	Attainment *float64
+	// Extra is the figure shown beside the value: median hours for speed
+	// to lead, the campaign-sourced share for revenue.
+	Extra *float64
+}
+
+// Series is a KPI over consecutive periods, oldest first; the last one is
+// the period asked for.
+type Series struct {
+	Definition
+	Values []Value
+}
+
+// Current is the last period of the series.
+func (s Series) Current() Value { return s.Values[len(s.Values)-1] }
+
+// Previous is the period before the current one.
+func (s Series) Previous() Value { return s.Values[len(s.Values)-2] }
+
+// Engine computes KPIs from the live tables.
+type Engine struct {
+	pool *pgxpool.Pool
+	loc  *time.Location
+	now  func() time.Time
+}
+
+// NewEngine returns an engine cutting periods in the business timezone loc.
+func NewEngine(pool *pgxpool.Pool, loc *time.Location) *Engine {
+	return &Engine{pool: pool, loc: loc, now: time.Now}
+}
+
+// Location is the business timezone.
+func (e *Engine) Location() *time.Location { return e.loc }
+
+// rawRow is what a KPI query returns for one period.
+type rawRow struct {
+	num, den float64
+	extra    *float64
+}
+
+// queries holds each KPI's SQL over the periods passed as $1 (starts) and
+// $2 (ends); it returns, per period in order, numerator, denominator and
+// extra. Further parameters: speed to lead $3 SLA hours and $4 now;
+// feedback acknowledged $3 now; campaign KPIs $3 the business timezone
+// (launch dates are calendar days there).
+var queries = map[Key]string{
+	Conversion: `
+		SELECT count(l.id) FILTER (WHERE l.won_at IS NOT NULL), count(l.id), NULL::float8
+		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		LEFT JOIN leads l ON l.handed_off_at >= p.s AND l.handed_off_at < p.e
+		GROUP BY p.i ORDER BY p.i`,
+	Acceptance: `
+		SELECT a.n, a.n + r.n, NULL::float8
+		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		CROSS JOIN LATERAL (SELECT count(*) AS n FROM leads WHERE accepted_at >= p.s AND accepted_at < p.e) a
+		CROSS JOIN LATERAL (SELECT count(*) AS n FROM leads WHERE rejected_at >= p.s AND rejected_at < p.e) r
+		ORDER BY p.i`,
+	Quality: `
+		SELECT coalesce(a.sum, 0) + coalesce(r.sum, 0), a.n + r.n, NULL::float8
+		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		CROSS JOIN LATERAL (SELECT sum(quality_rating) AS sum, count(quality_rating) AS n FROM leads
+			WHERE accepted_at >= p.s AND accepted_at < p.e) a
+		CROSS JOIN LATERAL (SELECT sum(quality_rating) AS sum, count(quality_rating) AS n FROM leads
+			WHERE rejected_at >= p.s AND rejected_at < p.e) r
+		ORDER BY p.i`,
+	SpeedToLead: `
+		SELECT count(l.id) FILTER (WHERE l.first_touch_at <= l.handed_off_at + make_interval(hours => $3)),
+		       count(l.id) FILTER (WHERE l.first_touch_at IS NOT NULL
+		           OR (l.stage IN ('handed_off', 'accepted') AND l.handed_off_at + make_interval(hours => $3) < $4)),
+		       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM l.first_touch_at - l.handed_off_at) / 3600)
+		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		LEFT JOIN leads l ON l.handed_off_at >= p.s AND l.handed_off_at < p.e
+		GROUP BY p.i ORDER BY p.i`,
+	Revenue: `
+		SELECT coalesce(sum(l.deal_value), 0)::float8, 0,
+		       (coalesce(sum(l.deal_value) FILTER (WHERE l.source_campaign_id IS NOT NULL), 0) / nullif(sum(l.deal_value), 0))::float8
+		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		LEFT JOIN leads l ON l.won_at >= p.s AND l.won_at < p.e
+		GROUP BY p.i ORDER BY p.i`,
+	MQLDelivered: `
+		SELECT count(l.id), 0, NULL::float8
+		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		LEFT JOIN leads l ON l.mql_at >= p.s AND l.mql_at < p.e
+		GROUP BY p.i ORDER BY p.i`,
+	NoticeLeadTime: `
+		SELECT count(c.id) FILTER (WHERE c.status = 'announced' AND NOT c.late_notice), count(c.id), NULL::float8
+		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		LEFT JOIN campaigns c ON c.launch_on >= (p.s AT TIME ZONE $3)::date AND c.launch_on < (p.e AT TIME ZONE $3)::date
+		GROUP BY p.i ORDER BY p.i`,
+	Readiness: `
+		WITH p AS (
+			SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		), launches AS (
+			SELECT p.i, c.id, c.launch_on::timestamp AT TIME ZONE $3 AS launch
+			FROM p JOIN campaigns c ON c.status = 'announced'
+			     AND c.launch_on >= (p.s AT TIME ZONE $3)::date AND c.launch_on < (p.e AT TIME ZONE $3)::date
+		), field AS (
+			SELECT id, created_at FROM users WHERE active AND team IN ('sales', 'service')
+		)
+		SELECT coalesce((SELECT count(*) FROM launches l JOIN acknowledgements a ON a.campaign_id = l.id
+		                 JOIN field f ON f.id = a.user_id
+		                 WHERE l.i = p.i AND a.acknowledged_at < l.launch AND f.created_at < l.launch), 0),
+		       coalesce((SELECT count(*) FROM launches l JOIN field f ON f.created_at < l.launch WHERE l.i = p.i), 0),
+		       NULL::float8
+		FROM p ORDER BY p.i`,
+	FeedbackAck: `
+		SELECT count(f.id) FILTER (WHERE f.acknowledged_at <= f.ack_due_at),
+		       count(f.id) FILTER (WHERE f.acknowledged_at IS NOT NULL OR f.ack_due_at < $3), NULL::float8
+		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		LEFT JOIN feedback_items f ON f.created_at >= p.s AND f.created_at < p.e AND f.merged_into IS NULL
+		GROUP BY p.i ORDER BY p.i`,
+	FeedbackActed: `
+		SELECT count(f.id) FILTER (WHERE f.status = 'acted_on'), count(f.id), NULL::float8
+		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		LEFT JOIN feedback_items f ON f.status IN ('acted_on', 'declined') AND f.status_at >= p.s AND f.status_at < p.e
+		     AND f.merged_into IS NULL
+		GROUP BY p.i ORDER BY p.i`,
+	FeedbackUseful: `
+		SELECT coalesce(sum(f.rating), 0), count(f.rating), NULL::float8
+		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		LEFT JOIN feedback_items f ON f.rated_at >= p.s AND f.rated_at < p.e
+		GROUP BY p.i ORDER BY p.i`,
+}
+
+// raw runs one KPI's query over the periods.
+func (e *Engine) raw(ctx context.Context, key Key, periods []Period, slaHours int) ([]rawRow, error) {
+	starts := make([]time.Time, len(periods))
+	ends := make([]time.Time, len(periods))
+	for i, p := range periods {
+		starts[i], ends[i] = p.Start, p.End
+	}
+	args := []any{starts, ends}
+	switch key {
+	case SpeedToLead:
+		args = append(args, slaHours, e.now())
+	case FeedbackAck:
+		args = append(args, e.now())
+	case NoticeLeadTime, Readiness:
+		args = append(args, e.loc.String())
+	}
+	rows, err := e.pool.Query(ctx, queries[key], args...)
+	if err != nil {
+		return nil, fmt.Errorf("kpi %s: %w", key, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (rawRow, error) {
+		var x rawRow
+		err := r.Scan(&x.num, &x.den, &x.extra)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kpi %s: %w", key, err)
+	}
+	if len(out) != len(periods) {
+		return nil, fmt.Errorf("kpi %s: %d rows for %d periods", key, len(out), len(periods))
+	}
+	return out, nil
+}
+
+// Series computes key for the n periods of kind ending with the one that
+// contains at, each judged against the target in force in its period.
+func (e *Engine) Series(ctx context.Context, key Key, kind Kind, at time.Time, n int) (Series, error) {
+	def, ok := Lookup(key)
+	if !ok || key == Alignment {
+		return Series{}, fmt.Errorf("kpi: no series for %q", key)
+	}
+	st, err := settings.Load(ctx, e.pool)
+	if err != nil {
+		return Series{}, err
+	}
+	periods := PeriodOf(kind, at, e.loc).Trailing(n)
+	rows, err := e.raw(ctx, key, periods, st.SLAHours)
+	if err != nil {
+		return Series{}, err
+	}
+	targets, err := e.targetsFor(ctx, key, periods)
+	if err != nil {
+		return Series{}, err
+	}
+	var goals []*float64
+	if key == Revenue {
+		if goals, err = e.revenueGoals(ctx, periods); err != nil {
+			return Series{}, err
+		}
+	}
+	s := Series{Definition: def, Values: make([]Value, n)}
+	for i, p := range periods {
+		r := rows[i]
+		v := Value{Period: p, Numerator: r.num, Denominator: r.den, Extra: r.extra, Target: targets[i]}
+		switch def.Unit {
+		case Count:
+			v.Value = ptr(r.num)
+		case Money:
+		default:
+			if key == Revenue {
+				if goals[i] != nil && *goals[i] > 0 {
+					v.Denominator = *goals[i]
+					v.Value = ptr(r.num / *goals[i])
+				}
+			} else if r.den > 0 {
+				v.Value = ptr(r.num / r.den)
+			}
+		}
+		v.Attainment = attainment(v.Value, v.Target)
+		s.Values[i] = v
+	}
+	return s, nil
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// attainment is value ÷ target capped at 1 (a zero target is met by any
+// value).
+func attainment(value, target *float64) *float64 {
+	if value == nil || target == nil {
+		return nil
+	}
+	if *target <= 0 {
+		return ptr(1)
+	}
+	return ptr(min(1, *value / *target))
+}

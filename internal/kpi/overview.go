@@ -1,0 +1,148 @@
+package kpi
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"tandem/internal/settings"
+)
+
+// Launch is an upcoming campaign with its readiness so far.
+type Launch struct {
+	ID         int64
+	Name       string
+	LaunchOn   time.Time
+	Announced  bool
+	LateNotice bool
+	Acked      int
+	Eligible   int
+}
+
+// Launches lists campaigns launching from today through the next days
+// (business timezone), with how many active sales and service people have
+// acknowledged each.
+func (e *Engine) Launches(ctx context.Context, days int) ([]Launch, error) {
+	today := e.now().In(e.loc).Format("2006-01-02")
+	rows, err := e.pool.Query(ctx, `
+		SELECT c.id, c.name, c.launch_on::timestamp, c.status = 'announced', c.late_notice,
+		       (SELECT count(*) FROM acknowledgements a JOIN users u ON u.id = a.user_id
+		        WHERE a.campaign_id = c.id AND u.active AND u.team IN ('sales', 'service'))::int,
+		       (SELECT count(*) FROM users u WHERE u.active AND u.team IN ('sales', 'service'))::int
+		FROM campaigns c
+		WHERE c.launch_on >= $1::date AND c.launch_on < $1::date + $2::int
+		ORDER BY c.launch_on, c.id LIMIT 20`, today, days)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Launch])
+}
+
+// Win is a won deal with the campaign that sourced it.
+type Win struct {
+	LeadID     int64
+	Company    string
+	Value      float64
+	WonAt      time.Time
+	Rep        string
+	CampaignID *int64
+	Campaign   string
+}
+
+// RecentWins returns the latest won deals, newest first.
+func (e *Engine) RecentWins(ctx context.Context, limit int) ([]Win, error) {
+	return e.Wins(ctx, time.Time{}, e.now(), limit)
+}
+
+// Wins returns deals won in [from, to), newest first (limit 0: all).
+func (e *Engine) Wins(ctx context.Context, from, to time.Time, limit int) ([]Win, error) {
+	if limit <= 0 {
+		limit = 100000
+	}
+	rows, err := e.pool.Query(ctx, `
+		SELECT l.id, l.company, coalesce(l.deal_value, 0)::float8, l.won_at, coalesce(u.name, ''), l.source_campaign_id, coalesce(c.name, '')
+		FROM leads l LEFT JOIN users u ON u.id = l.owner_id LEFT JOIN campaigns c ON c.id = l.source_campaign_id
+		WHERE l.won_at >= $1 AND l.won_at < $2
+		ORDER BY l.won_at DESC, l.id DESC LIMIT $3`, from, to, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Win])
+}
+
+// Todo is one of a team's to-dos on the overview.
+type Todo struct {
+	Title string
+	Count int
+	Link  string
+}
+
+// Todos counts the to-dos a lens brings to the top, for viewer (the
+// viewer's own where the to-do is personal).
+func (e *Engine) Todos(ctx context.Context, lens string, viewerID int64, viewerTeam string, salesManager bool) ([]Todo, error) {
+	st, err := settings.Load(ctx, e.pool)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	var out []Todo
+	count := func(sql string, args ...any) (int, error) {
+		var n int
+		err := e.pool.QueryRow(ctx, sql, args...).Scan(&n)
+		return n, err
+	}
+	switch lens {
+	case "sales":
+		// A rep sees their own queue; anyone else sees the team's.
+		mine := viewerTeam == "sales" && !salesManager
+		awaiting, err := count(`SELECT count(*) FROM leads WHERE stage = 'handed_off' AND ($1 = 0 OR owner_id = $1)`, pick(mine, viewerID))
+		if err != nil {
+			return nil, err
+		}
+		untouched, err := count(`SELECT count(*) FROM leads WHERE first_touch_at IS NULL AND stage IN ('handed_off', 'accepted')
+			AND handed_off_at + make_interval(hours => $2) < $3 AND ($1 = 0 OR owner_id = $1)`, pick(mine, viewerID), st.SLAHours, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Todo{"Leads awaiting acceptance", awaiting, "/leads?stage=handed_off"},
+			Todo{"Leads past the SLA without a first touch", untouched, "/leads?sla=breached"})
+		if mine {
+			out[0].Link, out[1].Link = "/leads/queue", "/leads/queue"
+		}
+	case "marketing":
+		rejected, err := count(`SELECT count(*) FROM leads WHERE stage = 'rejected' AND rejected_at >= $1`, now.Add(-7*24*time.Hour))
+		if err != nil {
+			return nil, err
+		}
+		toAnswer, err := count(`SELECT count(*) FROM feedback_items WHERE status = 'new' AND merged_into IS NULL`)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Todo{"Leads rejected this week to review", rejected, "/leads/rejected"},
+			Todo{"Feedback waiting for an answer", toAnswer, "/feedback?status=new"})
+	case "service":
+		today := now.In(e.loc).Format("2006-01-02")
+		notices, err := count(`SELECT count(*) FROM campaigns c WHERE c.status = 'announced' AND c.end_on >= $2::date
+			AND NOT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.campaign_id = c.id AND a.user_id = $1 AND a.revision = c.revision)`,
+			viewerID, today)
+		if err != nil {
+			return nil, err
+		}
+		alerts, err := count(`SELECT count(*) FROM product_alerts p WHERE (p.until_on IS NULL OR p.until_on >= $2::date)
+			AND NOT EXISTS (SELECT 1 FROM alert_acks a WHERE a.alert_id = p.id AND a.user_id = $1)`, viewerID, today)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Todo{"Campaign notices to acknowledge", notices, "/campaigns"},
+			Todo{"Product alerts to acknowledge", alerts, "/alerts"})
+	}
+	return out, nil
+}
+
+func pick(cond bool, id int64) int64 {
+	if cond {
+		return id
+	}
+	return 0
+}

@@ -1,0 +1,107 @@
+package kpi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"hash/fnv"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// SnapshotTTL is how old a stored dashboard may be before it is
+// recomputed. Readers never wait for a recomputation once a snapshot
+// exists: they see numbers at most this old (plus the computation time).
+const SnapshotTTL = time.Minute
+
+// Snapshot is a stored dashboard and when it was computed.
+type Snapshot struct {
+	Dashboard
+	ComputedAt time.Time
+}
+
+// CachedDashboard returns the dashboard of the period of kind containing
+// at from the shared snapshot table. A missing snapshot is computed now; a
+// stale one is returned as it is while one instance (whichever takes the
+// advisory lock) recomputes it in the background.
+func (e *Engine) CachedDashboard(ctx context.Context, kind Kind, at time.Time, log *slog.Logger) (Snapshot, error) {
+	p := PeriodOf(kind, at, e.loc)
+	var body []byte
+	var computed time.Time
+	err := e.pool.QueryRow(ctx, `SELECT body, computed_at FROM kpi_snapshots WHERE period_kind = $1 AND period = $2`,
+		string(kind), p.Label()).Scan(&body, &computed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e.refresh(ctx, p)
+	}
+	if err != nil {
+		return Snapshot{}, err
+	}
+	var s Snapshot
+	if err := json.Unmarshal(body, &s.Dashboard); err != nil {
+		return e.refresh(ctx, p)
+	}
+	s.ComputedAt = computed
+	if e.now().Sub(computed) > SnapshotTTL {
+		go func() {
+			// Detached from the request: it may finish after the response.
+			bg, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if err := e.refreshLocked(bg, p); err != nil && log != nil {
+				log.Warn("kpi snapshot refresh", "period", p.Label(), "err", err)
+			}
+		}()
+	}
+	return s, nil
+}
+
+// refreshLocked recomputes the snapshot unless another instance is already
+// doing it.
+func (e *Engine) refreshLocked(ctx context.Context, p Period) error {
+	conn, err := e.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	h := fnv.New64a()
+	_, _ = h.Write([]byte("kpi-snapshot:" + string(p.Kind) + ":" + p.Label()))
+	key := int64(h.Sum64())
+	var got bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil || !got {
+		return err
+	}
+	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
+	// Someone may have refreshed it while we were getting the lock.
+	var fresh bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM kpi_snapshots WHERE period_kind = $1 AND period = $2
+		AND computed_at > $3)`, string(p.Kind), p.Label(), e.now().Add(-SnapshotTTL)).Scan(&fresh); err != nil || fresh {
+		return err
+	}
+	_, err = e.refresh(ctx, p)
+	return err
+}
+
+// refresh computes the dashboard and stores it.
+func (e *Engine) refresh(ctx context.Context, p Period) (Snapshot, error) {
+	started := e.now()
+	d, err := e.Dashboard(ctx, p.Kind, p.Start)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	body, err := json.Marshal(d)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	_, err = e.pool.Exec(ctx, `INSERT INTO kpi_snapshots (period_kind, period, computed_at, body) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (period_kind, period) DO UPDATE SET computed_at = EXCLUDED.computed_at, body = EXCLUDED.body`,
+		string(p.Kind), p.Label(), started, body)
+	return Snapshot{Dashboard: d, ComputedAt: started}, err
+}
+
+// Invalidate drops every snapshot, after a change that moves numbers
+// everywhere (a target, a setting).
+func (e *Engine) Invalidate(ctx context.Context) error {
+	_, err := e.pool.Exec(ctx, `DELETE FROM kpi_snapshots`)
+	return err
+}

@@ -1,0 +1,183 @@
+package kpi
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// RevenueGoal is the target key of the quarterly revenue goal (money).
+const RevenueGoal Key = "revenue_goal"
+
+// Target is one row of target history.
+type Target struct {
+	ID            int64
+	KPI           Key
+	Kind          Kind
+	Value         float64
+	EffectiveFrom time.Time // a calendar day in the business timezone
+	SetBy         string
+	SetAt         time.Time
+}
+
+// dates turns period starts into calendar days in the business timezone.
+func (e *Engine) dates(periods []Period) []string {
+	out := make([]string, len(periods))
+	for i, p := range periods {
+		out[i] = p.Start.In(e.loc).Format("2006-01-02")
+	}
+	return out
+}
+
+// inForce returns, per period, the value in force on the period's first
+// day for the kpi and kind, or nil when no row applies.
+func (e *Engine) inForce(ctx context.Context, kpi Key, kind Kind, periods []Period) ([]*float64, error) {
+	rows, err := e.pool.Query(ctx, `
+		SELECT t.value::float8
+		FROM unnest($1::date[]) WITH ORDINALITY AS p(d, i)
+		LEFT JOIN LATERAL (
+			SELECT value FROM kpi_targets
+			WHERE kpi = $2 AND period_kind = $3 AND effective_from <= p.d
+			ORDER BY effective_from DESC, id DESC LIMIT 1
+		) t ON true
+		ORDER BY p.i`, e.dates(periods), string(kpi), string(kind))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[*float64])
+}
+
+// targetsFor returns each period's target: the one in force then, or the
+// default.
+func (e *Engine) targetsFor(ctx context.Context, key Key, periods []Period) ([]*float64, error) {
+	def, _ := Lookup(key)
+	kind := periods[0].Kind
+	out, err := e.inForce(ctx, key, kind, periods)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i] == nil {
+			if d, ok := def.DefaultTarget[kind]; ok {
+				out[i] = ptr(d)
+			}
+		}
+	}
+	return out, nil
+}
+
+// revenueGoals returns each period's share of the quarterly goal in force
+// at its start, prorated by calendar days (nil: no goal set).
+func (e *Engine) revenueGoals(ctx context.Context, periods []Period) ([]*float64, error) {
+	goals, err := e.inForce(ctx, RevenueGoal, Quarter, periods)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range periods {
+		if goals[i] == nil {
+			continue
+		}
+		q := PeriodOf(Quarter, p.Start, e.loc)
+		goals[i] = ptr(*goals[i] * float64(p.Days()) / float64(q.Days()))
+	}
+	return goals, nil
+}
+
+// TargetInput is a manager's new target.
+type TargetInput struct {
+	KPI           Key
+	Kind          Kind
+	Value         string // as typed; percentages as "80" for 80 %
+	EffectiveFrom string // YYYY-MM-DD
+}
+
+// FieldErrors maps a form field to what is wrong with it.
+type FieldErrors map[string]string
+
+func (e FieldErrors) Error() string { return fmt.Sprintf("invalid target: %v", map[string]string(e)) }
+
+// SetTarget records a new target from a day on; older rows stay as history.
+func (e *Engine) SetTarget(ctx context.Context, by int64, in TargetInput) (Target, error) {
+	errs := FieldErrors{}
+	def, ok := Lookup(in.KPI)
+	unit := def.Unit
+	if in.KPI == RevenueGoal {
+		ok, unit = true, Money
+		if in.Kind != Quarter {
+			errs["kind"] = "The revenue goal is set per quarter."
+		}
+	}
+	if !ok {
+		errs["kpi"] = "Choose a KPI."
+	}
+	if !in.Kind.Valid() {
+		errs["kind"] = "Choose week, month or quarter."
+	}
+	raw := strings.TrimSpace(strings.TrimSuffix(strings.ReplaceAll(in.Value, ",", ""), "%"))
+	v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	switch {
+	case err != nil || v < 0:
+		errs["value"] = "Enter a number, 0 or more."
+	case unit == Percent && v > 100:
+		errs["value"] = "A percentage target is at most 100."
+	case unit == Score && (v < 1 || v > 5):
+		errs["value"] = "A rating target is between 1 and 5."
+	case unit == Index && v > 100:
+		errs["value"] = "The index target is at most 100."
+	}
+	if unit == Percent {
+		v /= 100
+	}
+	from, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(in.EffectiveFrom), e.loc)
+	if err != nil {
+		errs["effective_from"] = "Enter the first day it applies, as YYYY-MM-DD."
+	}
+	if len(errs) > 0 {
+		return Target{}, errs
+	}
+	t := Target{KPI: in.KPI, Kind: in.Kind, Value: v, EffectiveFrom: from}
+	var setBy *int64
+	if by != 0 {
+		setBy = &by
+	}
+	err = e.pool.QueryRow(ctx, `INSERT INTO kpi_targets (kpi, period_kind, value, effective_from, set_by)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id, set_at`, string(in.KPI), string(in.Kind), v, from.Format("2006-01-02"), setBy).
+		Scan(&t.ID, &t.SetAt)
+	if err != nil {
+		return Target{}, err
+	}
+	return t, e.Invalidate(ctx)
+}
+
+// History lists every target ever set, newest first.
+func (e *Engine) History(ctx context.Context, limit int) ([]Target, error) {
+	rows, err := e.pool.Query(ctx, `
+		SELECT t.id, t.kpi, t.period_kind, t.value::float8, t.effective_from::timestamp, coalesce(u.name, ''), t.set_at
+		FROM kpi_targets t LEFT JOIN users u ON u.id = t.set_by
+		ORDER BY t.set_at DESC, t.id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Target])
+}
+
+// Current returns the target in force today for key and kind: the one set,
+// else the default (nil for a revenue goal never set).
+func (e *Engine) Current(ctx context.Context, key Key, kind Kind) (*float64, error) {
+	today := []Period{{Kind: kind, Start: e.now()}}
+	var vals []*float64
+	var err error
+	if key == RevenueGoal {
+		vals, err = e.inForce(ctx, RevenueGoal, Quarter, today)
+	} else {
+		vals, err = e.targetsFor(ctx, key, today)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return vals[0], nil
+}

@@ -1,0 +1,168 @@
+package kpi
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"tandem/internal/settings"
+)
+
+// Sign is one trouble sign that is showing now.
+type Sign struct {
+	Key     string
+	Title   string
+	Detail  string
+	Link    string // the rows behind it
+	Count   int
+	Subject string // the team whose to-do it is: sales, marketing, service or "" for everyone
+}
+
+// Trouble evaluates the trouble signs of PRODUCT.md at now and returns the
+// ones showing. Choices behind each rule are in docs/kpis.md.
+func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
+	now := e.now()
+	st, err := settings.Load(ctx, e.pool)
+	if err != nil {
+		return nil, err
+	}
+	readinessTarget, err := e.Current(ctx, Readiness, Week)
+	if err != nil {
+		return nil, err
+	}
+	var signs []Sign
+
+	var breached int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM leads WHERE first_touch_at IS NULL
+		AND stage IN ('handed_off', 'accepted') AND handed_off_at + make_interval(hours => $1) < $2`, st.SLAHours, now).Scan(&breached); err != nil {
+		return nil, err
+	}
+	if breached > 0 {
+		signs = append(signs, Sign{Key: "sla", Count: breached, Subject: "sales", Link: "/leads?sla=breached",
+			Title:  plural(breached, "lead") + " past the follow-up SLA",
+			Detail: fmt.Sprintf("Handed off more than %d hours ago with no first touch.", st.SLAHours)})
+	}
+
+	// Campaigns launching within notice_days whose readiness is under target.
+	today := now.In(e.loc).Format("2006-01-02")
+	rows, err := e.pool.Query(ctx, `
+		SELECT c.id, c.name, c.launch_on::text, x.acked, x.eligible
+		FROM campaigns c
+		CROSS JOIN LATERAL (
+			SELECT (SELECT count(*) FROM acknowledgements a JOIN users u ON u.id = a.user_id
+			        WHERE a.campaign_id = c.id AND u.active AND u.team IN ('sales', 'service')) AS acked,
+			       (SELECT count(*) FROM users u WHERE u.active AND u.team IN ('sales', 'service')) AS eligible
+		) x
+		WHERE c.launch_on >= $1::date AND c.launch_on <= $1::date + $2::int
+		ORDER BY c.launch_on, c.id`, today, st.NoticeDays)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name, launch string
+		var acked, eligible int
+		if err := rows.Scan(&id, &name, &launch, &acked, &eligible); err != nil {
+			return nil, err
+		}
+		share := 0.0
+		if eligible > 0 {
+			share = float64(acked) / float64(eligible)
+		}
+		if readinessTarget != nil && share < *readinessTarget {
+			signs = append(signs, Sign{Key: "readiness", Count: eligible - acked, Subject: "service",
+				Link:   fmt.Sprintf("/campaigns/%d", id),
+				Title:  fmt.Sprintf("%s launches %s with %.0f %% ready", name, launch, share*100),
+				Detail: fmt.Sprintf("%d of %d sales and service people have acknowledged the notice; the target is %.0f %%.", acked, eligible, *readinessTarget*100)})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	var waiting int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM feedback_items
+		WHERE acknowledged_at IS NULL AND merged_into IS NULL AND ack_due_at < $1`, now).Scan(&waiting); err != nil {
+		return nil, err
+	}
+	if waiting > 0 {
+		signs = append(signs, Sign{Key: "feedback", Count: waiting, Subject: "marketing", Link: "/feedback?waiting=1",
+			Title:  plural(waiting, "feedback item") + " waiting over 2 business days",
+			Detail: "Logged by sales or service and not yet acknowledged by marketing."})
+	}
+
+	week := PeriodOf(Week, now, e.loc)
+	weeks := week.Trailing(9) // 8 full weeks before this one, then this one
+	rej, err := e.raw(ctx, Acceptance, weeks, st.SLAHours)
+	if err != nil {
+		return nil, err
+	}
+	rate := func(r rawRow) (float64, bool) {
+		if r.den == 0 {
+			return 0, false
+		}
+		return (r.den - r.num) / r.den, true
+	}
+	var sum float64
+	var n int
+	for _, r := range rej[:8] {
+		if v, ok := rate(r); ok {
+			sum += v
+			n++
+		}
+	}
+	if cur, ok := rate(rej[8]); ok && n > 0 && cur > 1.5*(sum/float64(n)) {
+		signs = append(signs, Sign{Key: "rejections", Subject: "marketing", Count: int(rej[8].den - rej[8].num),
+			Link:   "/leads/rejected",
+			Title:  fmt.Sprintf("Rejection rate this week is %.0f %%", cur*100),
+			Detail: fmt.Sprintf("Over 1.5 × its trailing 8-week mean of %.0f %%.", sum/float64(n)*100)})
+	}
+
+	// New-lead volume: this week so far against the same share of the
+	// trailing 8 weeks' mean, so a Monday morning is not an alarm.
+	var thisWeek int
+	var trailing float64
+	elapsed := now.Sub(week.Start).Seconds() / week.End.Sub(week.Start).Seconds()
+	if err := e.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE created_at >= $2),
+		count(*) FILTER (WHERE created_at < $2)::float8 / 8
+		FROM leads WHERE created_at >= $1 AND created_at < $3`, weeks[0].Start, week.Start, now).Scan(&thisWeek, &trailing); err != nil {
+		return nil, err
+	}
+	if expected := trailing * elapsed; trailing > 0 && elapsed > 0 && float64(thisWeek) < 0.7*expected {
+		signs = append(signs, Sign{Key: "volume", Subject: "marketing", Count: thisWeek,
+			Link:   "/leads?created_from=" + week.Start.Format("2006-01-02"),
+			Title:  fmt.Sprintf("Only %s this week", plural(thisWeek, "new lead")),
+			Detail: fmt.Sprintf("Under 0.7 × the trailing 8-week pace (%.0f expected by now).", expected)})
+	}
+
+	// One side doing all the talking on notices in the last 30 days.
+	var fromMarketing, fromField int
+	if err := e.pool.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE team = 'marketing'), count(*) FILTER (WHERE team <> 'marketing')
+		FROM (
+			SELECT author_team AS team FROM campaign_comments WHERE created_at >= $1
+			UNION ALL
+			SELECT reporter_team FROM feedback_items WHERE campaign_id IS NOT NULL AND created_at >= $1
+		) talk`, now.Add(-30*24*time.Hour)).Scan(&fromMarketing, &fromField); err != nil {
+		return nil, err
+	}
+	if total := fromMarketing + fromField; total >= 3 && (fromMarketing == 0 || fromField == 0) {
+		side, quiet := "marketing", "sales and service"
+		if fromMarketing == 0 {
+			side, quiet = "sales and service", "marketing"
+		}
+		signs = append(signs, Sign{Key: "one-sided", Count: total, Link: "/campaigns",
+			Title:  "Only " + side + " are talking about campaign notices",
+			Detail: fmt.Sprintf("All %d questions and feedback on notices in the last 30 days came from %s; none from %s.", total, side, quiet)})
+	}
+	return signs, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,165 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"tandem/internal/campaigns"
+	"tandem/internal/users"
+	"tandem/web/components"
+	alertpages "tandem/web/pages/alerts"
+)
+
+// alertRoutes: service (any role) and every manager post product alerts;
+// everyone signed in reads and acknowledges them.
+func (s *Server) alertRoutes() []route {
+	posters := teamsOrManagers(users.Service)
+	return []route{
+		{"GET", "/alerts", signedIn, s.alertList},
+		{"GET", "/alerts/new", posters, s.alertNewForm},
+		{"POST", "/alerts", posters, s.alertCreate},
+		{"GET", "/alerts/{id}", signedIn, s.alertDetail},
+		{"POST", "/alerts/{id}/ack", signedIn, s.alertAck},
+	}
+}
+
+func canPostAlerts(u *users.User) bool { return u.IsManager() || u.Team == users.Service }
+
+func alertPath(id int64) string { return "/alerts/" + strconv.FormatInt(id, 10) }
+
+func alertItem(a campaigns.Alert, p components.Page, today time.Time) alertpages.Item {
+	it := alertpages.Item{
+		ID: a.ID, Headline: a.Headline, Product: a.Product, Severity: string(a.Severity), SeverityLabel: a.Severity.Label(),
+		PostedBy: a.PostedByName, PostedAt: p.DateTime(a.PostedAt), PostedAtISO: components.ISO(a.PostedAt),
+		Expired: !a.Active(today), Acked: !a.AckedAt.IsZero(), Until: "until further notice",
+	}
+	if !a.UntilOn.IsZero() {
+		it.Until = "until " + calendarDay(a.UntilOn)
+	}
+	return it
+}
+
+func (s *Server) alertList(w http.ResponseWriter, r *http.Request) error {
+	me := currentUser(r)
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	today := s.today()
+	list, more, err := s.campaign.Alerts(r.Context(), me.ID, before)
+	if err != nil {
+		return err
+	}
+	pending, err := s.campaign.UnacknowledgedAlerts(r.Context(), me.ID, today)
+	if err != nil {
+		return err
+	}
+	p := s.page(w, r, "Product alerts", "campaigns")
+	v := alertpages.List{Page: p, CanPost: canPostAlerts(me)}
+	for _, a := range pending {
+		v.Pending = append(v.Pending, alertItem(a, p, today))
+	}
+	for _, a := range list {
+		v.Rows = append(v.Rows, alertItem(a, p, today))
+	}
+	if more {
+		v.NextURL = "/alerts?before=" + strconv.FormatInt(list[len(list)-1].ID, 10)
+	}
+	if before != 0 {
+		v.PrevURL = "/alerts"
+	}
+	return s.render(w, r, http.StatusOK, alertpages.ListPage(v))
+}
+
+func severityOptions() []components.Option {
+	opts := []components.Option{{Value: "", Label: "Choose a severity"}}
+	for _, sv := range campaigns.Severities {
+		label := sv.Label()
+		if sv == campaigns.Critical {
+			label += " (pinned on every page until acknowledged)"
+		}
+		opts = append(opts, components.Option{Value: string(sv), Label: label})
+	}
+	return opts
+}
+
+func (s *Server) renderAlertForm(w http.ResponseWriter, r *http.Request, status int, f campaigns.AlertForm, errs campaigns.FieldErrors) error {
+	v := alertpages.Form{
+		Page: s.page(w, r, "Post a product alert", "campaigns"), Headline: f.Headline, Product: f.Product,
+		Severity: f.Severity, WhatHappened: f.WhatHappened, Guidance: f.Guidance, UntilOn: f.UntilOn,
+		Errors: errs, SeverityOptions: severityOptions(),
+	}
+	return s.render(w, r, status, alertpages.FormPage(v))
+}
+
+func (s *Server) alertNewForm(w http.ResponseWriter, r *http.Request) error {
+	return s.renderAlertForm(w, r, http.StatusOK, campaigns.AlertForm{Severity: string(campaigns.Warning)}, nil)
+}
+
+func (s *Server) alertCreate(w http.ResponseWriter, r *http.Request) error {
+	f := campaigns.AlertForm{
+		Headline: r.PostFormValue("headline"), Product: r.PostFormValue("product"), Severity: r.PostFormValue("severity"),
+		WhatHappened: r.PostFormValue("what_happened"), Guidance: r.PostFormValue("guidance"), UntilOn: r.PostFormValue("until_on"),
+	}
+	a, err := s.campaign.CreateAlert(r.Context(), *currentUser(r), f, time.Now())
+	var fe campaigns.FieldErrors
+	if errors.As(err, &fe) {
+		return s.renderAlertForm(w, r, http.StatusUnprocessableEntity, f, fe)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(w, "success", "Alert posted; everyone is notified.")
+	return redirect(w, r, alertPath(a.ID))
+}
+
+func (s *Server) alertDetail(w http.ResponseWriter, r *http.Request) error {
+	me := currentUser(r)
+	id, ok := pathID(chi.URLParam(r, "id"))
+	if !ok {
+		return errNotFound
+	}
+	a, err := s.campaign.GetAlert(r.Context(), id, me.ID)
+	if err != nil {
+		return err
+	}
+	reach, err := s.campaign.AlertReachByTeam(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p := s.page(w, r, a.Product+": "+a.Headline, "campaigns")
+	v := alertpages.Detail{
+		Page: p, Item: alertItem(a, p, s.today()), PostedByTeam: a.PostedByTeam.Label(),
+		WhatHappened: campaigns.RenderMarkdown(a.WhatHappened), Guidance: campaigns.RenderMarkdown(a.Guidance),
+		IsManager: me.IsManager(),
+	}
+	if !a.AckedAt.IsZero() {
+		v.AckedAt = p.DateTime(a.AckedAt)
+	}
+	for _, t := range reach {
+		v.Reach = append(v.Reach, alertpages.Reach{Team: t.Team.Label(),
+			Figure:  strconv.Itoa(t.Acked) + " of " + strconv.Itoa(t.People) + " (" + percentText(t.Acked, t.People) + ")",
+			Missing: t.Missing})
+	}
+	return s.render(w, r, http.StatusOK, alertpages.DetailPage(v))
+}
+
+// alertAck acknowledges an alert from its page, the list or the pinned
+// banner, and goes back where the click came from.
+func (s *Server) alertAck(w http.ResponseWriter, r *http.Request) error {
+	id, ok := pathID(chi.URLParam(r, "id"))
+	if !ok {
+		return errNotFound
+	}
+	added, err := s.campaign.AcknowledgeAlert(r.Context(), currentUser(r).ID, id, time.Now())
+	if err != nil {
+		return err
+	}
+	if added {
+		s.flash(w, "success", "Alert acknowledged.")
+	} else {
+		s.flash(w, "info", "You had already acknowledged this alert.")
+	}
+	return redirect(w, r, backTo(r, alertPath(id)))
+}

@@ -1,0 +1,9 @@
+package server
+
+var kpiAccess = map[string]string{
+	"GET /":              "signed in",
+	"GET /kpis":          "signed in",
+	"GET /kpis/targets":  "signed in",
+	"POST /kpis/targets": "managers and admins",
+	"GET /kpis/{key}":    "signed in",
+}

@@ -1,0 +1,16 @@
+// Package campaigns holds the campaign pages: the list (also the notices
+// page), one campaign with its notice, readiness, results and questions,
+// the campaign form and the calendar.
+package campaigns
+
+import (
+	"strconv"
+
+	"github.com/a-h/templ"
+)
+
+func campaignURL(id int64, suffix string) templ.SafeURL {
+	return templ.SafeURL("/campaigns/" + strconv.FormatInt(id, 10) + suffix)
+}
+
+func commentAnchor(id int64) string { return "comment-" + strconv.FormatInt(id, 10) }
