@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,6 +22,10 @@ type Settings struct {
 	SLAHours int
 	// NoticeDays is how many days before launch a campaign must be announced.
 	NoticeDays int
+	// DigestWeekday (ISO, Monday = 1) and DigestTime (HH:MM) schedule the
+	// weekly digest in the business timezone.
+	DigestWeekday int
+	DigestTime    string
 	// Weights of the KPIs in the alignment index, by KPI key; a KPI
 	// without an entry weighs 1.
 	Weights map[string]int
@@ -38,13 +43,17 @@ func (s Settings) Weight(key string) int {
 }
 
 // Defaults are the values PRODUCT.md gives.
-var Defaults = Settings{SLAHours: 24, NoticeDays: 7}
+var Defaults = Settings{SLAHours: 24, NoticeDays: 7, DigestWeekday: 1, DigestTime: "08:00"}
 
 // Limits keep each value sensible.
 var limits = map[string][2]int{
-	"sla_hours":   {1, 24 * 14},
-	"notice_days": {0, 90},
+	"sla_hours":      {1, 24 * 14},
+	"notice_days":    {0, 90},
+	"digest_weekday": {1, 7}, // ISO: Monday = 1
 }
+
+// timeKeys hold a time of day, HH:MM, rather than a number.
+var timeKeys = map[string]bool{"digest_time": true}
 
 // Store reads and writes settings.
 type Store struct{ pool *pgxpool.Pool }
@@ -74,11 +83,17 @@ func Load(ctx context.Context, q db.DBTX) (Settings, error) {
 		return out, err
 	}
 	for _, p := range kv {
+		if p[0] == "digest_time" {
+			out.DigestTime = p[1]
+			continue
+		}
 		n, err := strconv.Atoi(p[1])
 		if err != nil {
 			continue
 		}
 		switch {
+		case p[0] == "digest_weekday":
+			out.DigestWeekday = n
 		case p[0] == "sla_hours":
 			out.SLAHours = n
 		case p[0] == "notice_days":
@@ -98,8 +113,17 @@ func (e FieldErrors) Error() string { return fmt.Sprintf("invalid settings: %v",
 // Update validates and stores new values, as one transaction.
 func (s *Store) Update(ctx context.Context, by int64, values map[string]string) (Settings, error) {
 	errs := FieldErrors{}
-	parsed := map[string]int{}
+	parsed := map[string]string{}
 	for key, raw := range values {
+		if timeKeys[key] {
+			t, err := time.Parse("15:04", strings.TrimSpace(raw))
+			if err != nil {
+				errs[key] = "Enter a time of day as HH:MM, e.g. 08:00."
+				continue
+			}
+			parsed[key] = t.Format("15:04")
+			continue
+		}
 		lim, ok := limits[key]
 		if strings.HasPrefix(key, WeightPrefix) {
 			lim, ok = [2]int{0, 10}, true
@@ -113,16 +137,20 @@ func (s *Store) Update(ctx context.Context, by int64, values map[string]string) 
 			errs[key] = fmt.Sprintf("Enter a whole number from %d to %d.", lim[0], lim[1])
 			continue
 		}
-		parsed[key] = n
+		parsed[key] = strconv.Itoa(n)
 	}
 	if len(errs) > 0 {
 		return Settings{}, errs
 	}
+	var updatedBy *int64 // nil for the command line and tests
+	if by != 0 {
+		updatedBy = &by
+	}
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		for key, n := range parsed {
+		for key, v := range parsed {
 			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_by) VALUES ($1, $2, $3)
 				ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-				key, strconv.Itoa(n), by); err != nil {
+				key, v, updatedBy); err != nil {
 				return err
 			}
 		}

@@ -15,8 +15,14 @@ type Settings struct {
 	components.Page
 	SLAHours   string
 	NoticeDays string
-	Errors     map[string]string
+	// DigestWeekday is ISO (Monday = 1); DigestTime HH:MM, business time.
+	DigestWeekday string
+	DigestTime    string
+	Errors        map[string]string
 }
+
+var weekdays = []components.Option{{Value: "1", Label: "Monday"}, {Value: "2", Label: "Tuesday"}, {Value: "3", Label: "Wednesday"},
+	{Value: "4", Label: "Thursday"}, {Value: "5", Label: "Friday"}, {Value: "6", Label: "Saturday"}, {Value: "7", Label: "Sunday"}}
 
 func SettingsPage(v Settings) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -84,6 +90,14 @@ func SettingsPage(v Settings) templ.Component {
 			templ_7745c5c3_Err = components.Input(components.Field{Name: "notice_days", Label: "Notice lead time (days)", Type: "number", Value: v.NoticeDays, Error: v.Errors["notice_days"], Required: true,
 				Hint:  "Campaigns announced fewer days than this before launch are marked as late notices.",
 				Attrs: templ.Attributes{"min": "0", "max": "90"}}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = components.Select(components.Field{Name: "digest_weekday", Label: "Weekly digest goes out on", Value: v.DigestWeekday, Error: v.Errors["digest_weekday"]}, weekdays).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "digest_time", Label: "at (business time)", Type: "time", Value: v.DigestTime, Error: v.Errors["digest_time"], Required: true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
