@@ -125,20 +125,34 @@ func orderBy(sort Sort, query string) string {
 	return "f.created_at DESC, f.id DESC"
 }
 
-// List returns one page of items matching f and the number of matches.
-// Merged items are left out: they live on in the item they were merged into.
+// CountCap bounds how many matches List counts and ranks, so a broad
+// search on a large history costs what a narrow one does. Past it the
+// count reads "more than CountCap", and relevance ranks the CountCap newest
+// matches.
+const CountCap = 1000
+
+// List returns one page of items matching f and the number of matches, at
+// most CountCap+1 (meaning "more than CountCap"). Merged items are left
+// out: they live on in the item they were merged into.
 func (s *Store) List(ctx context.Context, f Filter) ([]Item, int, error) {
 	f.Page = max(f.Page, 1)
 	cond, args, query := f.where(s.now())
 	var total int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM feedback_items f WHERE `+cond, args...).Scan(&total); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM feedback_items f WHERE `+cond+
+		` LIMIT `+strconv.Itoa(CountCap+1)+`) x`, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if total == 0 {
 		return nil, 0, nil
 	}
 	n := len(args)
-	rows, err := s.pool.Query(ctx, `SELECT `+itemColumns+itemFrom+` WHERE `+cond+`
+	from := itemFrom
+	if f.Sort == SortRelevance && query != "" && total > CountCap {
+		// Rank the newest matches only; the outer WHERE repeats cond on them.
+		from = strings.Replace(itemFrom, "feedback_items f", `(SELECT * FROM feedback_items f WHERE `+cond+
+			` ORDER BY f.created_at DESC, f.id DESC LIMIT `+strconv.Itoa(CountCap)+`) f`, 1)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+itemColumns+from+` WHERE `+cond+`
 		ORDER BY `+orderBy(f.Sort, query)+`
 		LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2),
 		slices.Concat(args, []any{PageSize, (f.Page - 1) * PageSize})...)

@@ -634,3 +634,37 @@ func TestThemeAdministration(t *testing.T) {
 		t.Errorf("retiring the last theme: %v", err)
 	}
 }
+
+// A search matching more than CountCap items counts to the cap and ranks
+// the newest CountCap matches, so its cost does not grow with history.
+func TestBroadSearchIsCapped(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	old := f.create("agent", func(in *Input) { in.Words = "Onboarding onboarding onboarding was slow." })
+	f.must(func() error {
+		_, err := f.pool.Exec(f.ctx, `UPDATE feedback_items SET created_at = now() - interval '2 years' WHERE id = $1`, old.ID)
+		return err
+	}())
+	f.must(func() error {
+		_, err := f.pool.Exec(f.ctx, `INSERT INTO feedback_items (reporter_id, reporter_team, customer, product, theme_id, sentiment,
+			chain_link, customer_words, ack_due_at)
+			SELECT reporter_id, reporter_team, customer || g, product, theme_id, sentiment, chain_link, 'Onboarding took a while.', ack_due_at
+			FROM feedback_items, generate_series(1, $2) g WHERE id = $1`, old.ID, CountCap+50)
+		return err
+	}())
+	list, total, err := f.store.List(f.ctx, Filter{Query: "onboarding", Sort: SortRelevance})
+	f.must(err)
+	if total != CountCap+1 || len(list) != PageSize {
+		t.Fatalf("total %d, %d on the page", total, len(list))
+	}
+	for _, it := range list {
+		if it.ID == old.ID {
+			t.Error("the two-year-old item was ranked although it is outside the newest matches")
+		}
+	}
+	_, total, err = f.store.List(f.ctx, Filter{Query: "slow"})
+	f.must(err)
+	if total != 1 {
+		t.Errorf("narrow search: %d", total)
+	}
+}

@@ -78,10 +78,11 @@ var drillQueries = map[Key]string{
 		FROM feedback_items WHERE rated_at >= $1 AND rated_at < $2 ORDER BY rated_at, id`,
 }
 
-// Rows returns the records behind key's number in period p. Readiness is
-// people × campaigns, so its rows are the campaigns with their counts in
-// Detail; the other KPIs list one row per record.
-func (e *Engine) Rows(ctx context.Context, key Key, p Period) ([]Row, error) {
+// Rows returns the records behind key's number in period p, at most limit
+// of them (0: all). Readiness is people × campaigns, so its rows are the
+// campaigns with their counts in Detail; the other KPIs list one row per
+// record.
+func (e *Engine) Rows(ctx context.Context, key Key, p Period, limit int) ([]Row, error) {
 	if key == Readiness {
 		return e.readinessRows(ctx, p)
 	}
@@ -101,6 +102,9 @@ func (e *Engine) Rows(ctx context.Context, key Key, p Period) ([]Row, error) {
 		args = append(args, e.now())
 	case NoticeLeadTime:
 		args = append(args, e.loc.String())
+	}
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
 	}
 	rows, err := e.pool.Query(ctx, q, args...)
 	if err != nil {

@@ -241,7 +241,7 @@ func TestDrillDownRowsMatchTheNumbers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := f.e.Rows(ctx, def.Key, week)
+		rows, err := f.e.Rows(ctx, def.Key, week, 0)
 		if err != nil {
 			t.Fatalf("%s: %v", def.Key, err)
 		}
@@ -267,7 +267,7 @@ func TestDrillDownRowsMatchTheNumbers(t *testing.T) {
 	// Revenue and MQLs: the rows are the numerator.
 	for _, k := range []Key{Revenue, MQLDelivered} {
 		s, _ := f.e.Series(ctx, k, Week, f.e.now(), 1)
-		rows, _ := f.e.Rows(ctx, k, week)
+		rows, _ := f.e.Rows(ctx, k, week, 0)
 		var sum float64
 		for _, r := range rows {
 			sum += r.Weight

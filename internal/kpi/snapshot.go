@@ -23,27 +23,20 @@ type Snapshot struct {
 }
 
 // CachedDashboard returns the dashboard of the period of kind containing
-// at from the shared snapshot table. A missing snapshot is computed now; a
-// stale one is returned as it is while one instance (whichever takes the
-// advisory lock) recomputes it in the background.
+// at from the shared snapshot table. A missing snapshot is computed now, by
+// one request while the others wait for it (no stampede); a stale one is
+// returned as it is while one instance (whichever takes the advisory lock)
+// recomputes it in the background.
 func (e *Engine) CachedDashboard(ctx context.Context, kind Kind, at time.Time, log *slog.Logger) (Snapshot, error) {
 	p := PeriodOf(kind, at, e.loc)
-	var body []byte
-	var computed time.Time
-	err := e.pool.QueryRow(ctx, `SELECT body, computed_at FROM kpi_snapshots WHERE period_kind = $1 AND period = $2`,
-		string(kind), p.Label()).Scan(&body, &computed)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return e.refresh(ctx, p)
-	}
+	s, found, err := e.stored(ctx, p)
 	if err != nil {
 		return Snapshot{}, err
 	}
-	var s Snapshot
-	if err := json.Unmarshal(body, &s.Dashboard); err != nil {
-		return e.refresh(ctx, p)
+	if !found {
+		return e.computeOnce(ctx, p)
 	}
-	s.ComputedAt = computed
-	if e.now().Sub(computed) > SnapshotTTL {
+	if e.now().Sub(s.ComputedAt) > SnapshotTTL {
 		go func() {
 			// Detached from the request: it may finish after the response.
 			bg, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -56,6 +49,48 @@ func (e *Engine) CachedDashboard(ctx context.Context, kind Kind, at time.Time, l
 	return s, nil
 }
 
+// stored reads the period's snapshot, if any.
+func (e *Engine) stored(ctx context.Context, p Period) (Snapshot, bool, error) {
+	var body []byte
+	var s Snapshot
+	err := e.pool.QueryRow(ctx, `SELECT body, computed_at FROM kpi_snapshots WHERE period_kind = $1 AND period = $2`,
+		string(p.Kind), p.Label()).Scan(&body, &s.ComputedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Snapshot{}, false, nil
+	}
+	if err != nil {
+		return Snapshot{}, false, err
+	}
+	if err := json.Unmarshal(body, &s.Dashboard); err != nil {
+		return Snapshot{}, false, nil // written by another version: recompute
+	}
+	return s, true, nil
+}
+
+func lockKey(p Period) int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte("kpi-snapshot:" + string(p.Kind) + ":" + p.Label()))
+	return int64(h.Sum64())
+}
+
+// computeOnce computes a missing snapshot under the period's advisory
+// lock: whoever waited for the lock finds the snapshot made and reads it.
+func (e *Engine) computeOnce(ctx context.Context, p Period) (Snapshot, error) {
+	conn, err := e.pool.Acquire(ctx)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, lockKey(p)); err != nil {
+		return Snapshot{}, err
+	}
+	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, lockKey(p))
+	if s, found, err := e.stored(ctx, p); err != nil || found {
+		return s, err
+	}
+	return e.refresh(ctx, p)
+}
+
 // refreshLocked recomputes the snapshot unless another instance is already
 // doing it.
 func (e *Engine) refreshLocked(ctx context.Context, p Period) error {
@@ -64,9 +99,7 @@ func (e *Engine) refreshLocked(ctx context.Context, p Period) error {
 		return err
 	}
 	defer conn.Release()
-	h := fnv.New64a()
-	_, _ = h.Write([]byte("kpi-snapshot:" + string(p.Kind) + ":" + p.Label()))
-	key := int64(h.Sum64())
+	key := lockKey(p)
 	var got bool
 	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil || !got {
 		return err

@@ -390,16 +390,19 @@ func loadLeads(ctx context.Context, pool *pgx.Conn, n int, start, now time.Time,
 	return leads + evs, err
 }
 
-var feedbackWords = []string{
-	"The onboarding took three weeks longer than the sales deck promised.",
-	"Pricing page says unlimited seats but the invoice counts them.",
-	"Integration with our ERP keeps timing out at month end.",
-	"Support answered within the hour, really impressed.",
-	"The campaign email promised a free assessment nobody followed up on.",
-	"Reporting is exactly what we needed for the board.",
-	"Delivery of the sensors slipped twice.",
-	"Training videos are outdated after the redesign.",
-}
+// Feedback sentences are put together from parts, so searches match a
+// believable share of the history rather than one item in eight.
+var (
+	feedbackSubjects = []string{"The onboarding", "Pricing", "The ERP integration", "Support", "The campaign email",
+		"Reporting", "Sensor delivery", "The training videos", "The mobile app", "Invoicing", "The dashboard",
+		"Our account manager", "The installation team", "The API", "Single sign-on", "The renewal quote",
+		"Data export", "The trial", "Shipping", "The warranty process"}
+	feedbackVerdicts = []string{"took longer than promised", "was better than expected", "keeps failing at month end",
+		"did not match the brochure", "saved us hours every week", "confused our new staff", "was fixed quickly",
+		"still has the same bug", "costs more than the offer said", "works exactly as demonstrated"}
+	feedbackContexts = []string{"for the warehouse team", "during the pilot", "since the last update", "in the second site",
+		"for our auditors", "after the price change", "on busy Mondays", "for the field engineers"}
+)
 
 func loadFeedback(ctx context.Context, pool *pgx.Conn, n int, start, now time.Time, p scalePeople, loc *time.Location, rng *rand.Rand) (int64, error) {
 	var themes []int64
@@ -457,7 +460,7 @@ func loadFeedback(ctx context.Context, pool *pgx.Conn, n int, start, now time.Ti
 		}
 		return []any{reporter, team, pick(rng, companyHeads) + " " + pick(rng, companyTails), pick(rng, []string{"Sensor S2", "Hub", "Cloud", "App"}),
 			themes[rng.IntN(len(themes))], pick(rng, []string{"negative", "negative", "neutral", "positive"}),
-			pick(rng, []string{"promise", "expectation", "experience"}), pick(rng, feedbackWords), "", status, statusAt, response, responded,
+			pick(rng, []string{"promise", "expectation", "experience"}), pick(rng, feedbackSubjects)+" "+pick(rng, feedbackVerdicts)+" "+pick(rng, feedbackContexts)+".", "", status, statusAt, response, responded,
 			acked, due, rating, ratedAt, created, statusAt}, nil
 	}))
 	if err != nil {

@@ -202,8 +202,8 @@ func (s *Server) feedbackList(w http.ResponseWriter, r *http.Request) error {
 	for _, it := range list {
 		v.Cards = append(v.Cards, s.feedbackCard(p, it, now, 160))
 	}
-	v.Total = total
-	v.Pages = (total + feedback.PageSize - 1) / feedback.PageSize
+	v.Total, v.Capped = min(total, feedback.CountCap), total > feedback.CountCap
+	v.Pages = (v.Total + feedback.PageSize - 1) / feedback.PageSize
 	q := r.URL.Query()
 	pageURL := func(n int) string {
 		q.Set("page", strconv.Itoa(n))

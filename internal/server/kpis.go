@@ -229,15 +229,15 @@ func (s *Server) kpiDetail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var series kpi.Series
-	if key == kpi.Alignment {
-		d, err := s.kpi.Dashboard(r.Context(), p.Kind, p.Start)
-		if err != nil {
-			return err
-		}
-		series = d.Alignment
-	} else if series, err = s.kpi.Series(r.Context(), key, p.Kind, p.Start, kpi.Trend); err != nil {
+	d, err := s.kpi.CachedDashboard(r.Context(), p.Kind, p.Start, s.log)
+	if err != nil {
 		return err
+	}
+	series := d.Alignment
+	for _, ks := range d.KPIs {
+		if ks.Key == key {
+			series = ks
+		}
 	}
 	format := func(f float64) string { return kpis.Format(def.Unit, &f) }
 	v := kpis.Detail{Page: s.page(w, r, def.Name, "kpis"), Picker: picker("/kpis/"+string(key), q, p), Def: def,
@@ -257,13 +257,12 @@ func (s *Server) kpiDetail(w http.ResponseWriter, r *http.Request) error {
 	if key != kpi.Alignment {
 		cur := series.Current()
 		v.Numerator, v.Denominator = trimFloat(cur.Numerator), trimFloat(cur.Denominator)
-		rows, err := s.kpi.Rows(r.Context(), key, p)
+		rows, err := s.kpi.Rows(r.Context(), key, p, drillShown+1)
 		if err != nil {
 			return err
 		}
 		if len(rows) > drillShown {
-			v.DrillMore = len(rows) - drillShown
-			rows = rows[:drillShown]
+			v.DrillShown, rows = drillShown, rows[:drillShown]
 		}
 		v.Drill = rows
 		v.ListLink = leadListLink(key, p)
