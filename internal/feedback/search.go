@@ -125,11 +125,14 @@ func orderBy(sort Sort, query string) string {
 	return "f.created_at DESC, f.id DESC"
 }
 
-// CountCap bounds how many matches List counts and ranks, so a broad
-// search on a large history costs what a narrow one does. Past it the
-// count reads "more than CountCap", and relevance ranks the CountCap newest
-// matches.
+// CountCap bounds how many matches List counts, so a broad search on a
+// large history costs what a narrow one does: past it the count reads
+// "more than CountCap".
 const CountCap = 1000
+
+// rankCap is how many of the newest matches a broad search ranks by
+// relevance: enough for the first pages, cheap at any history size.
+const rankCap = 200
 
 // List returns one page of items matching f and the number of matches, at
 // most CountCap+1 (meaning "more than CountCap"). Merged items are left
@@ -147,10 +150,10 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Item, int, error) {
 	}
 	n := len(args)
 	from := itemFrom
-	if f.Sort == SortRelevance && query != "" && total > CountCap {
+	if f.Sort == SortRelevance && query != "" && total > rankCap {
 		// Rank the newest matches only; the outer WHERE repeats cond on them.
 		from = strings.Replace(itemFrom, "feedback_items f", `(SELECT * FROM feedback_items f WHERE `+cond+
-			` ORDER BY f.created_at DESC, f.id DESC LIMIT `+strconv.Itoa(CountCap)+`) f`, 1)
+			` ORDER BY f.created_at DESC, f.id DESC LIMIT `+strconv.Itoa(rankCap)+`) f`, 1)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+itemColumns+from+` WHERE `+cond+`
 		ORDER BY `+orderBy(f.Sort, query)+`

@@ -141,8 +141,17 @@ func (s *Store) Owners(ctx context.Context) ([]Person, error) {
 // Products lists the products feedback was logged for, for suggestions and
 // the filter.
 func (s *Store) Products(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT min(product) FROM feedback_items
-		GROUP BY lower(product) ORDER BY lower(min(product)) LIMIT 500`)
+	// A loose index scan: one index probe per distinct product instead of
+	// grouping every item (products are few, items many).
+	rows, err := s.pool.Query(ctx, `
+		WITH RECURSIVE p AS (
+			(SELECT lower(product) AS k, product FROM feedback_items ORDER BY lower(product), product LIMIT 1)
+			UNION ALL
+			SELECT n.k, n.product FROM p CROSS JOIN LATERAL (
+				SELECT lower(product) AS k, product FROM feedback_items
+				WHERE lower(product) > p.k ORDER BY lower(product), product LIMIT 1) n
+		)
+		SELECT product FROM p LIMIT 500`)
 	if err != nil {
 		return nil, err
 	}
