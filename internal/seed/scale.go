@@ -460,7 +460,7 @@ func loadFeedback(ctx context.Context, pool *pgx.Conn, n int, start, now time.Ti
 		}
 		return []any{reporter, team, pick(rng, companyHeads) + " " + pick(rng, companyTails), pick(rng, []string{"Sensor S2", "Hub", "Cloud", "App"}),
 			themes[rng.IntN(len(themes))], pick(rng, []string{"negative", "negative", "neutral", "positive"}),
-			pick(rng, []string{"promise", "expectation", "experience"}), pick(rng, feedbackSubjects)+" "+pick(rng, feedbackVerdicts)+" "+pick(rng, feedbackContexts)+".", "", status, statusAt, response, responded,
+			pick(rng, []string{"promise", "expectation", "experience"}), pick(rng, feedbackSubjects) + " " + pick(rng, feedbackVerdicts) + " " + pick(rng, feedbackContexts) + ".", "", status, statusAt, response, responded,
 			acked, due, rating, ratedAt, created, statusAt}, nil
 	}))
 	if err != nil {
