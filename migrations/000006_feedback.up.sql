@@ -81,6 +81,9 @@ CREATE INDEX feedback_items_heard_idx ON feedback_items (heard_count DESC, creat
 CREATE INDEX feedback_items_theme_idx ON feedback_items (theme_id, created_at);
 CREATE INDEX feedback_items_reporter_idx ON feedback_items (reporter_id);
 CREATE INDEX feedback_items_product_idx ON feedback_items (lower(product), product);
+-- Theme trends read a year of items: covering, so it is an index-only scan.
+CREATE INDEX feedback_items_trend_idx ON feedback_items (created_at) INCLUDE (theme_id, chain_link, sentiment)
+    WHERE merged_into IS NULL;
 CREATE INDEX feedback_items_owner_idx ON feedback_items (owner_id) WHERE owner_id IS NOT NULL;
 CREATE INDEX feedback_items_lead_idx ON feedback_items (lead_id) WHERE lead_id IS NOT NULL;
 CREATE INDEX feedback_items_campaign_idx ON feedback_items (campaign_id) WHERE campaign_id IS NOT NULL;

@@ -568,12 +568,15 @@ func (s *Store) Merge(ctx context.Context, by users.User, from, into int64, vers
 	})
 }
 
-// Themes returns every theme with its item count, active ones first.
-func (s *Store) Themes(ctx context.Context) ([]Theme, error) {
+// Themes returns every theme, active ones first; with counts, each with
+// its number of items (a scan of the history: for the admin page, not for
+// every form and filter).
+func (s *Store) Themes(ctx context.Context, counts bool) ([]Theme, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT t.id, t.name, t.description, t.active, t.version,
-		       (SELECT count(*) FROM feedback_items f WHERE f.theme_id = t.id AND f.merged_into IS NULL)::int AS items
-		FROM feedback_themes t ORDER BY NOT t.active, lower(t.name)`)
+		       CASE WHEN $1 THEN (SELECT count(*) FROM feedback_items f WHERE f.theme_id = t.id AND f.merged_into IS NULL)
+		            ELSE 0 END::int AS items
+		FROM feedback_themes t ORDER BY NOT t.active, lower(t.name)`, counts)
 	if err != nil {
 		return nil, err
 	}

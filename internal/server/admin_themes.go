@@ -13,7 +13,7 @@ import (
 // renderThemes shows the theme list; failed is the row whose save was
 // refused (0 for none), shown with what the admin typed.
 func (s *Server) renderThemes(w http.ResponseWriter, r *http.Request, status int, add admin.Themes, failed admin.ThemeRow) error {
-	themes, err := s.feedback.Themes(r.Context())
+	themes, err := s.feedback.Themes(r.Context(), true)
 	if err != nil {
 		return err
 	}

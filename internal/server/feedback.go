@@ -106,7 +106,7 @@ func feedbackFilters(r *http.Request, loc *time.Location) (feedback.Filter, fbpa
 }
 
 func (s *Server) filterOptions(r *http.Request, withQuery bool) (fbpages.FilterOptions, error) {
-	themes, err := s.feedback.Themes(r.Context())
+	themes, err := s.feedback.Themes(r.Context(), false)
 	if err != nil {
 		return fbpages.FilterOptions{}, err
 	}
@@ -260,7 +260,7 @@ func (s *Server) newFeedbackView(w http.ResponseWriter, r *http.Request, in feed
 	v := fbpages.New{Page: s.page(w, r, "Log customer feedback", "feedback"), Errors: errs,
 		Customer: in.Customer, Lead: in.Lead, Campaign: in.Campaign, Product: in.Product, Theme: in.Theme,
 		Sentiment: in.Sentiment, ChainLink: in.ChainLink, Words: in.Words, Note: in.Note}
-	themes, err := s.feedback.Themes(r.Context())
+	themes, err := s.feedback.Themes(r.Context(), false)
 	if err != nil {
 		return v, err
 	}
