@@ -21,7 +21,7 @@ import (
 
 // testEnv is a real server on a fresh database with the demo company.
 type testEnv struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *Server
 	pool *pgxpool.Pool
 	http *httptest.Server
@@ -32,7 +32,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	return newTestEnvOn(t, demo.New(t), nil)
 }
 
-func newTestEnvOn(t *testing.T, pool *pgxpool.Pool, env map[string]string) *testEnv {
+func newTestEnvOn(t testing.TB, pool *pgxpool.Pool, env map[string]string) *testEnv {
 	t.Helper()
 	cfg := mustConfig(t, env)
 	srv := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool)
@@ -41,7 +41,7 @@ func newTestEnvOn(t *testing.T, pool *pgxpool.Pool, env map[string]string) *test
 	return &testEnv{t: t, srv: srv, pool: pool, http: hs}
 }
 
-func mustConfig(t *testing.T, env map[string]string) config.Config {
+func mustConfig(t testing.TB, env map[string]string) config.Config {
 	t.Helper()
 	cfg, err := config.Load(func(k string) string { return env[k] }, false)
 	if err != nil {

@@ -154,7 +154,7 @@ func TestExportOfAFilteredList(t *testing.T) {
 	}
 }
 
-func multipartFile(t *testing.T, name string, content []byte, csrf string) (*bytes.Buffer, string) {
+func multipartFile(t testing.TB, name string, content []byte, csrf string) (*bytes.Buffer, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
