@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"tandem/internal/users"
+	"tandem/internal/validate"
 )
 
 // Channel is how a campaign reaches its audience.
@@ -130,16 +131,8 @@ func (c Campaign) Running(day time.Time) bool {
 	return !day.Before(c.LaunchOn) && !day.After(c.EndOn)
 }
 
-// FieldErrors maps a form field to what is wrong with it.
-type FieldErrors map[string]string
-
-func (e FieldErrors) Error() string {
-	parts := make([]string, 0, len(e))
-	for k, v := range e {
-		parts = append(parts, k+": "+v)
-	}
-	return "invalid input: " + strings.Join(parts, "; ")
-}
+// FieldErrors is the shared field-to-message map of refused input.
+type FieldErrors = validate.FieldErrors
 
 // Sentinel errors callers branch on.
 var (

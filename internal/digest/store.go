@@ -13,6 +13,7 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/kpi"
+	"tandem/internal/validate"
 )
 
 // How a digest came to be composed.
@@ -28,12 +29,8 @@ const MaxNote = 1000
 // ErrComposed refuses a change to a digest that is archived already.
 var ErrComposed = errors.New("the digest of this week is archived already")
 
-// FieldErrors maps a form field to what is wrong with it.
-type FieldErrors map[string]string
-
-func (e FieldErrors) Error() string {
-	return fmt.Sprintf("invalid digest input: %v", map[string]string(e))
-}
+// FieldErrors is the shared field-to-message map of refused input.
+type FieldErrors = validate.FieldErrors
 
 // Entry is what is stored about one week: the draft note and, once
 // composed, the frozen digest.

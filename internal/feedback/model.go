@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"tandem/internal/users"
+	"tandem/internal/validate"
 )
 
 // Status is where an item is in triage.
@@ -181,17 +182,8 @@ func CheckMove(u users.User, from, to Status) error {
 	return nil
 }
 
-// FieldErrors maps a form field to what is wrong with it.
-type FieldErrors map[string]string
-
-func (e FieldErrors) Error() string {
-	parts := make([]string, 0, len(e))
-	for k, v := range e {
-		parts = append(parts, k+": "+v)
-	}
-	slices.Sort(parts)
-	return "invalid input: " + strings.Join(parts, "; ")
-}
+// FieldErrors is the shared field-to-message map of refused input.
+type FieldErrors = validate.FieldErrors
 
 // Text limits, the same as the table's checks.
 const (

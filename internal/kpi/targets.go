@@ -2,12 +2,13 @@ package kpi
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"tandem/internal/validate"
 )
 
 // RevenueGoal is the target key of the quarterly revenue goal (money).
@@ -95,10 +96,8 @@ type TargetInput struct {
 	EffectiveFrom string // YYYY-MM-DD
 }
 
-// FieldErrors maps a form field to what is wrong with it.
-type FieldErrors map[string]string
-
-func (e FieldErrors) Error() string { return fmt.Sprintf("invalid target: %v", map[string]string(e)) }
+// FieldErrors is the shared field-to-message map of refused input.
+type FieldErrors = validate.FieldErrors
 
 // SetTarget records a new target from a day on; older rows stay as history.
 func (e *Engine) SetTarget(ctx context.Context, by int64, in TargetInput) (Target, error) {

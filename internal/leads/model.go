@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tandem/internal/users"
+	"tandem/internal/validate"
 )
 
 // Stage is where a lead is in its life.
@@ -318,16 +319,8 @@ func (l Lead) CanAssign(by users.User) error {
 	return refuse("Only handed-off, accepted and opportunity leads have a rep; this one is %s.", strings.ToLower(l.Stage.Label()))
 }
 
-// FieldErrors maps a form field to what is wrong with it.
-type FieldErrors map[string]string
-
-func (e FieldErrors) Error() string {
-	parts := make([]string, 0, len(e))
-	for k, v := range e {
-		parts = append(parts, k+": "+v)
-	}
-	return "invalid lead: " + strings.Join(parts, "; ")
-}
+// FieldErrors is the shared field-to-message map of refused input.
+type FieldErrors = validate.FieldErrors
 
 // NewLead is the input for creating one lead by hand or by import.
 type NewLead struct {

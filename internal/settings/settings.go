@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/validate"
 )
 
 // Settings are the current values.
@@ -105,10 +106,8 @@ func Load(ctx context.Context, q db.DBTX) (Settings, error) {
 	return out, nil
 }
 
-// FieldErrors maps a setting to what is wrong with its value.
-type FieldErrors map[string]string
-
-func (e FieldErrors) Error() string { return fmt.Sprintf("invalid settings: %v", map[string]string(e)) }
+// FieldErrors is the shared field-to-message map of refused input.
+type FieldErrors = validate.FieldErrors
 
 // Update validates and stores new values, as one transaction.
 func (s *Store) Update(ctx context.Context, by int64, values map[string]string) (Settings, error) {

@@ -7,6 +7,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"tandem/internal/validate"
 )
 
 // Team is one of the three departments Tandem aligns.
@@ -79,16 +81,8 @@ func (u User) Location() *time.Location {
 	return time.UTC
 }
 
-// FieldErrors maps a form field to what is wrong with it.
-type FieldErrors map[string]string
-
-func (e FieldErrors) Error() string {
-	parts := make([]string, 0, len(e))
-	for k, v := range e {
-		parts = append(parts, k+": "+v)
-	}
-	return "invalid input: " + strings.Join(parts, "; ")
-}
+// FieldErrors is the shared field-to-message map of refused input.
+type FieldErrors = validate.FieldErrors
 
 // Sentinel errors callers branch on.
 var (
