@@ -62,3 +62,10 @@ var NavItems = []NavItem{
 	{Key: "kpis", Label: "KPIs", Href: "/kpis"},
 	{Key: "digests", Label: "Digest", Href: "/digests"},
 }
+
+// SubLink is one entry of an area's sub-navigation.
+type SubLink struct {
+	Key   string
+	Label string
+	Href  string
+}

@@ -144,3 +144,12 @@ func percent(n, total int) string {
 }
 
 func oneDecimal(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
+// leadsLinks is the leads area's sub-navigation; "My queue" is for sales.
+func leadsLinks(sales bool) []components.SubLink {
+	links := []components.SubLink{{Key: "all", Label: "All leads", Href: "/leads"}}
+	if sales {
+		links = append(links, components.SubLink{Key: "queue", Label: "My queue", Href: "/leads/queue"})
+	}
+	return append(links, components.SubLink{Key: "rejected", Label: "Rejected leads", Href: "/leads/rejected"})
+}
