@@ -246,7 +246,6 @@ func (s *Server) leadQueue(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) leadRejected(w http.ResponseWriter, r *http.Request) error {
-	me := currentUser(r)
 	since := time.Now().AddDate(0, 0, -90)
 	summary, err := s.leads.RejectionSummary(r.Context(), since)
 	if err != nil {
@@ -266,7 +265,7 @@ func (s *Server) leadRejected(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := leadpages.Rejected{Page: s.page(w, r, "Rejected leads", "leads"), Summary: summary, Reason: string(reason),
-		Rows: s.leadRows(page.Leads, 0), CanRecycle: me.Team == users.Marketing || me.IsAdmin()}
+		Rows: s.leadRows(page.Leads, 0)}
 	for _, c := range summary {
 		v.Total += c.Count
 	}
