@@ -16,9 +16,11 @@ import (
 // exists: they see numbers at most this old (plus the computation time).
 const SnapshotTTL = time.Minute
 
-// Snapshot is a stored dashboard and when it was computed.
+// Snapshot is a stored dashboard, the trouble signs of the same moment, and
+// when they were computed.
 type Snapshot struct {
 	Dashboard
+	Signs      []Sign
 	ComputedAt time.Time
 }
 
@@ -61,7 +63,7 @@ func (e *Engine) stored(ctx context.Context, p Period) (Snapshot, bool, error) {
 	if err != nil {
 		return Snapshot{}, false, err
 	}
-	if err := json.Unmarshal(body, &s.Dashboard); err != nil {
+	if err := json.Unmarshal(body, &s); err != nil || len(s.KPIs) == 0 {
 		return Snapshot{}, false, nil // written by another version: recompute
 	}
 	return s, true, nil
@@ -122,14 +124,19 @@ func (e *Engine) refresh(ctx context.Context, p Period) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, err
 	}
-	body, err := json.Marshal(d)
+	signs, err := e.Trouble(ctx)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	snap := Snapshot{Dashboard: d, Signs: signs, ComputedAt: started}
+	body, err := json.Marshal(snap)
 	if err != nil {
 		return Snapshot{}, err
 	}
 	_, err = e.pool.Exec(ctx, `INSERT INTO kpi_snapshots (period_kind, period, computed_at, body) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (period_kind, period) DO UPDATE SET computed_at = EXCLUDED.computed_at, body = EXCLUDED.body`,
 		string(p.Kind), p.Label(), started, body)
-	return Snapshot{Dashboard: d, ComputedAt: started}, err
+	return snap, err
 }
 
 // Invalidate drops every snapshot, after a change that moves numbers
