@@ -57,7 +57,7 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error 
 // LatestVersion is the schema version this binary expects. A test keeps it
 // in step with the files in migrations/, because the iofs source skips
 // misnamed files silently.
-const LatestVersion = 8
+const LatestVersion = 9
 
 func newMigrate(url string) (*migrate.Migrate, error) {
 	src, err := iofs.New(migrations.FS, ".")
@@ -156,4 +156,10 @@ func IsUnavailable(err error) bool {
 func IsUniqueViolation(err error, constraint string) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505" && (constraint == "" || pgErr.ConstraintName == constraint)
+}
+
+// IsCheckViolation reports whether err is a check constraint violation.
+func IsCheckViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23514"
 }

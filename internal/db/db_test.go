@@ -85,3 +85,49 @@ func TestIsUnavailable(t *testing.T) {
 		t.Fatal("ErrNotFound is not unavailability")
 	}
 }
+
+// Every numeric column refuses NaN (PostgreSQL's numeric accepts it and
+// sorts it above every number, so ">= 0" checks let it through).
+func TestNumericColumnsRefuseNaN(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := context.Background()
+	var numeric []string
+	rows, err := pool.Query(ctx, `SELECT table_name || '.' || column_name FROM information_schema.columns
+		WHERE table_schema = 'public' AND data_type IN ('numeric', 'real', 'double precision') ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		numeric = append(numeric, c)
+	}
+	if rows.Err() != nil {
+		t.Fatal(rows.Err())
+	}
+	// Each statement writes 'NaN' into one numeric column; every column
+	// the schema has must be listed here, so a new one gets a check too.
+	writes := map[string]string{
+		"leads.deal_value": `INSERT INTO leads (company, contact_name, email, deal_value) VALUES ('A', 'B', 'nan@example.com', 'NaN')`,
+		"campaigns.budget": `INSERT INTO campaigns (name, channel, audience, offer, launch_on, end_on, owner_id, budget)
+			SELECT 'N', 'email', 'all', 'x', current_date, current_date, id, 'NaN' FROM users LIMIT 1`,
+		"kpi_targets.value": `INSERT INTO kpi_targets (kpi, period_kind, value, effective_from) VALUES ('quality', 'week', 'NaN', current_date)`,
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO users (email, name, team, role, password_hash) VALUES ('u@example.com', 'U', 'marketing', 'member', 'x')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, col := range numeric {
+		sql, ok := writes[col]
+		if !ok {
+			t.Errorf("numeric column %s: add a NaN check and list it in this test", col)
+			continue
+		}
+		_, err := pool.Exec(ctx, sql)
+		if !db.IsCheckViolation(err) {
+			t.Errorf("%s = NaN: %v, want a check violation", col, err)
+		}
+	}
+}
