@@ -11,13 +11,17 @@ import (
 	"tandem/internal/users"
 )
 
-// Readiness is the share of sales and service who acknowledged a notice
-// before launch. Eligible are the people it is measured on: active sales
-// and service users (any role) who joined before the launch instant;
-// deactivated people and people who joined later do not count. Ready are
-// those of them whose first acknowledgement came before launch. A later
-// revision asks them to acknowledge again (see AckStale) but does not undo
-// their readiness: they knew of the campaign before it went out.
+// Readiness is the share of sales and service who were ready for a
+// campaign: one definition, in SQL (campaign_audience, migration 000011),
+// for this page, the list, the overview, the readiness KPI and the digest.
+//
+// Judged at the cut-off, the launch instant (launch day 00:00 business
+// time) or an earlier "as of" instant: the audience is the active sales and
+// service users who had joined by then, and ready are those of them who had
+// acknowledged, before then, the talking-points revision in force then. A
+// revision before launch therefore makes earlier acknowledgements stale
+// until they are renewed; one after launch asks again (see AckStale) but
+// does not rewrite readiness at launch.
 type Readiness struct {
 	Eligible int
 	Ready    int
@@ -41,43 +45,7 @@ type TeamReadiness struct {
 // AudienceTeams are the teams that acknowledge notices, in display order.
 var AudienceTeams = []users.Team{users.Sales, users.Service}
 
-// ReadinessByTeam returns the campaign's readiness per audience team and in
-// total.
-func (s *Store) ReadinessByTeam(ctx context.Context, id int64) ([]TeamReadiness, Readiness, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT u.team, count(*), count(a.user_id) FILTER (WHERE a.acknowledged_at < `+launchStartSQL+`)
-		FROM campaigns c
-		JOIN users u ON u.active AND u.team IN ('sales', 'service') AND u.created_at < `+launchStartSQL+`
-		LEFT JOIN acknowledgements a ON a.campaign_id = c.id AND a.user_id = u.id
-		WHERE c.id = $1
-		GROUP BY u.team`, id, s.loc.String())
-	if err != nil {
-		return nil, Readiness{}, err
-	}
-	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TeamReadiness, error) {
-		var t TeamReadiness
-		err := r.Scan(&t.Team, &t.Eligible, &t.Ready)
-		return t, err
-	})
-	if err != nil {
-		return nil, Readiness{}, err
-	}
-	out := make([]TeamReadiness, len(AudienceTeams))
-	var total Readiness
-	for i, team := range AudienceTeams {
-		out[i].Team = team
-		for _, g := range got {
-			if g.Team == team {
-				out[i].Readiness = g.Readiness
-				total.Eligible += g.Eligible
-				total.Ready += g.Ready
-			}
-		}
-	}
-	return out, total, nil
-}
-
-// Person is someone readiness is measured on who is not (fully) ready.
+// Person is someone readiness is measured on who is not ready.
 type Person struct {
 	ID    int64
 	Name  string
@@ -85,38 +53,80 @@ type Person struct {
 	State AckState
 	// AckedAt is their first acknowledgement, zero if none.
 	AckedAt time.Time
-	// AfterLaunch is true when that first acknowledgement came only after
-	// launch, too late to count for readiness.
-	AfterLaunch bool
+	Why     NotReadyReason
 }
 
-// NotReady lists, per team and by name, the people readiness is measured
-// on who have not acknowledged before launch or who have yet to
-// acknowledge the current revision: what a manager chases.
-func (s *Store) NotReady(ctx context.Context, id int64) ([]Person, error) {
+// NotReadyReason says why someone does not count as ready.
+type NotReadyReason string
+
+const (
+	NeverAcknowledged NotReadyReason = "missing" // no acknowledgement at all
+	AcknowledgedLate  NotReadyReason = "late"    // only at or after the cut-off (launch)
+	EarlierRevision   NotReadyReason = "stale"   // by the cut-off, only an earlier revision
+)
+
+// ReadinessReport is a campaign's readiness as of one instant: per team,
+// in total, and who is not ready. The figures and the list come from the
+// same rows, so Ready + len(NotReady) is always Eligible.
+type ReadinessReport struct {
+	Teams    []TeamReadiness
+	Total    Readiness
+	NotReady []Person // by team (sales first), then name
+}
+
+// ReadinessAt reports the campaign's readiness as of at (the launch
+// instant, when that comes first).
+func (s *Store) ReadinessAt(ctx context.Context, id int64, at time.Time) (ReadinessReport, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT u.id, u.name, u.team, c.revision, coalesce(a.revision, 0), a.acknowledged_at,
-			coalesce(a.acknowledged_at >= `+launchStartSQL+`, false)
+		SELECT x.user_id, u.name, x.team, x.ready, c.revision, coalesce(x.acked_revision, 0),
+			x.acknowledged_at, CASE WHEN x.acknowledged_at IS NULL THEN 'missing'
+				WHEN x.held_revision IS NULL THEN 'late' ELSE 'stale' END
 		FROM campaigns c
-		JOIN users u ON u.active AND u.team IN ('sales', 'service') AND u.created_at < `+launchStartSQL+`
-		LEFT JOIN acknowledgements a ON a.campaign_id = c.id AND a.user_id = u.id
-		WHERE c.id = $1 AND c.status = 'announced'
-		  AND (a.user_id IS NULL OR a.acknowledged_at >= `+launchStartSQL+` OR a.revision < c.revision)
-		ORDER BY array_position(ARRAY['sales', 'service'], u.team), lower(u.name), u.id`, id, s.loc.String())
+		CROSS JOIN LATERAL campaign_audience(c.id, $2, $3) x
+		JOIN users u ON u.id = x.user_id
+		WHERE c.id = $1
+		ORDER BY array_position(ARRAY['sales', 'service'], x.team), lower(u.name), u.id`, id, at, s.loc.String())
 	if err != nil {
-		return nil, err
+		return ReadinessReport{}, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Person, error) {
-		var p Person
+	type member struct {
+		Person
+		ready bool
+	}
+	members, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (member, error) {
+		var m member
 		var current, mine int
-		var at *time.Time
-		err := r.Scan(&p.ID, &p.Name, &p.Team, &current, &mine, &at, &p.AfterLaunch)
-		p.State = ackState(true, current, mine)
-		if at != nil {
-			p.AckedAt = *at
+		var ackedAt *time.Time
+		err := r.Scan(&m.ID, &m.Name, &m.Team, &m.ready, &current, &mine, &ackedAt, &m.Why)
+		m.State = ackState(current > 0, current, mine)
+		if ackedAt != nil {
+			m.AckedAt = *ackedAt
 		}
-		return p, err
+		return m, err
 	})
+	if err != nil {
+		return ReadinessReport{}, err
+	}
+	rep := ReadinessReport{Teams: make([]TeamReadiness, len(AudienceTeams))}
+	for i, team := range AudienceTeams {
+		rep.Teams[i].Team = team
+	}
+	for _, m := range members {
+		for i := range rep.Teams {
+			if rep.Teams[i].Team != m.Team {
+				continue
+			}
+			rep.Teams[i].Eligible++
+			rep.Total.Eligible++
+			if m.ready {
+				rep.Teams[i].Ready++
+				rep.Total.Ready++
+			} else {
+				rep.NotReady = append(rep.NotReady, m.Person)
+			}
+		}
+	}
+	return rep, nil
 }
 
 // AckResult says what an acknowledgement changed.

@@ -382,19 +382,19 @@ const ListPageSize = 25
 const launchStartSQL = `(c.launch_on::timestamp AT TIME ZONE $2)`
 
 // readinessColumns count, for campaign c, the people readiness is measured
-// on and those of them who acknowledged before launch (see Readiness).
-const readinessColumns = `
-	(SELECT count(*) FROM users u WHERE u.active AND u.team IN ('sales', 'service')
-		AND u.created_at < ` + launchStartSQL + `),
-	(SELECT count(*) FROM acknowledgements a JOIN users u ON u.id = a.user_id
-		WHERE a.campaign_id = c.id AND u.active AND u.team IN ('sales', 'service')
-		AND u.created_at < ` + launchStartSQL + ` AND a.acknowledged_at < ` + launchStartSQL + `)`
+// on and those of them who were ready (see Readiness), as of the instant
+// in parameter asOf; $2 is the business timezone.
+func readinessColumns(asOf string) string {
+	return `(SELECT count(*) FROM campaign_audience(c.id, ` + asOf + `, $2)),
+		(SELECT count(*) FILTER (WHERE ready) FROM campaign_audience(c.id, ` + asOf + `, $2))`
+}
 
 // List returns one page of campaigns in view, latest launch first, seen by
-// viewer on the business day today, and the number of matches.
-func (s *Store) List(ctx context.Context, viewer int64, view View, today time.Time, page int) ([]Row, int, error) {
+// viewer at now, and the number of matches.
+func (s *Store) List(ctx context.Context, viewer int64, view View, now time.Time, page int) ([]Row, int, error) {
 	page = max(page, 1)
-	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns+`, coalesce(me.revision, 0),
+	today := Day(now, s.loc)
+	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns("$7")+`, coalesce(me.revision, 0),
 			count(*) OVER ()`+campaignFrom+`
 		LEFT JOIN acknowledgements me ON me.campaign_id = c.id AND me.user_id = $1
 		WHERE CASE $4::text
@@ -405,7 +405,7 @@ func (s *Store) List(ctx context.Context, viewer int64, view View, today time.Ti
 			WHEN 'late' THEN c.late_notice
 			ELSE true END
 		ORDER BY c.launch_on DESC, c.id DESC LIMIT $5 OFFSET $6`,
-		viewer, s.loc.String(), today, string(view), ListPageSize, (page-1)*ListPageSize)
+		viewer, s.loc.String(), today, string(view), ListPageSize, (page-1)*ListPageSize, now)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -427,12 +427,13 @@ func scanRow(r pgx.CollectableRow) (Row, error) {
 }
 
 // Pending returns the announced notices that have not ended and that the
-// user has not acknowledged in their current revision, launching first.
-func (s *Store) Pending(ctx context.Context, userID int64, today time.Time) ([]Row, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns+`, coalesce(me.revision, 0)`+campaignFrom+`
+// user has not acknowledged in their current revision, launching first,
+// as of now.
+func (s *Store) Pending(ctx context.Context, userID int64, now time.Time) ([]Row, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns("$4")+`, coalesce(me.revision, 0)`+campaignFrom+`
 		LEFT JOIN acknowledgements me ON me.campaign_id = c.id AND me.user_id = $1
 		WHERE c.status = 'announced' AND c.end_on >= $3 AND (me.user_id IS NULL OR me.revision < c.revision)
-		ORDER BY c.launch_on, c.id`, userID, s.loc.String(), today)
+		ORDER BY c.launch_on, c.id`, userID, s.loc.String(), Day(now, s.loc), now)
 	if err != nil {
 		return nil, err
 	}

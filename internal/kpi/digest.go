@@ -3,8 +3,6 @@ package kpi
 import (
 	"context"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // What the weekly digest needs beyond the dashboard: the engine pinned to a
@@ -20,23 +18,10 @@ func (e *Engine) At(t time.Time) *Engine {
 }
 
 // LaunchesBetween is Launches for the calendar days of [from, to) in the
-// business timezone. Readiness counts the acknowledgements there are now,
-// as Launches and the readiness trouble sign do, so a digest composed
-// after its week shows one readiness figure throughout.
+// business timezone, with readiness as of the engine's "now": a digest
+// pinned to its cut-off (At) counts no acknowledgement made after it.
 func (e *Engine) LaunchesBetween(ctx context.Context, from, to time.Time) ([]Launch, error) {
-	rows, err := e.pool.Query(ctx, `
-		SELECT c.id, c.name, c.launch_on::timestamp, c.status = 'announced', c.late_notice,
-		       (SELECT count(*) FROM acknowledgements a JOIN users u ON u.id = a.user_id
-		        WHERE a.campaign_id = c.id AND u.active AND u.team IN ('sales', 'service'))::int,
-		       (SELECT count(*) FROM users u WHERE u.active AND u.team IN ('sales', 'service'))::int
-		FROM campaigns c
-		WHERE c.launch_on >= $1::date AND c.launch_on < $2::date
-		ORDER BY c.launch_on, c.id LIMIT 50`,
-		from.In(e.loc).Format("2006-01-02"), to.In(e.loc).Format("2006-01-02"))
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Launch])
+	return e.launches(ctx, from, to, e.now(), 50)
 }
 
 // WonBetween returns the deal value won in [from, to) and the part of it

@@ -115,18 +115,14 @@ func (e *Engine) Rows(ctx context.Context, key Key, p Period, limit int) ([]Row,
 
 func (e *Engine) readinessRows(ctx context.Context, p Period) ([]Row, error) {
 	rows, err := e.pool.Query(ctx, `
-		SELECT c.id, 'campaign', c.name, acked || ' of ' || eligible || ' acknowledged before launch',
+		SELECT c.id, 'campaign', c.name, acked || ' of ' || eligible || ' ready by launch',
 		       c.launch_on::timestamp AT TIME ZONE $3, acked::float8, eligible::float8
 		FROM campaigns c
 		CROSS JOIN LATERAL (
-			SELECT (SELECT count(*) FROM acknowledgements a JOIN users u ON u.id = a.user_id
-			        WHERE a.campaign_id = c.id AND a.acknowledged_at < (c.launch_on::timestamp AT TIME ZONE $3)
-			          AND u.active AND u.team IN ('sales', 'service') AND u.created_at < (c.launch_on::timestamp AT TIME ZONE $3)) AS acked,
-			       (SELECT count(*) FROM users u WHERE u.active AND u.team IN ('sales', 'service')
-			          AND u.created_at < (c.launch_on::timestamp AT TIME ZONE $3)) AS eligible
+			SELECT count(*) FILTER (WHERE a.ready) AS acked, count(*) AS eligible FROM campaign_audience(c.id, $4, $3) a
 		) x
 		WHERE c.status = 'announced' AND c.launch_on >= ($1 AT TIME ZONE $3)::date AND c.launch_on < ($2 AT TIME ZONE $3)::date
-		ORDER BY c.launch_on, c.id`, p.Start, p.End, e.loc.String())
+		ORDER BY c.launch_on, c.id`, p.Start, p.End, e.loc.String(), e.now())
 	if err != nil {
 		return nil, err
 	}

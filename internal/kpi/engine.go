@@ -109,22 +109,17 @@ var queries = map[Key]string{
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN campaigns c ON c.launch_on >= (p.s AT TIME ZONE $3)::date AND c.launch_on < (p.e AT TIME ZONE $3)::date
 		GROUP BY p.i ORDER BY p.i`,
+	// Readiness pools campaign_audience (migration 000011: the definition the
+	// campaign page and the digest use too) over the period's launches, as
+	// of now ($4), so a launch still ahead counts the acknowledgements so far.
 	Readiness: `
-		WITH p AS (
-			SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
-		), launches AS (
-			SELECT p.i, c.id, c.launch_on::timestamp AT TIME ZONE $3 AS launch
-			FROM p JOIN campaigns c ON c.status = 'announced'
-			     AND c.launch_on >= (p.s AT TIME ZONE $3)::date AND c.launch_on < (p.e AT TIME ZONE $3)::date
-		), field AS (
-			SELECT id, created_at FROM users WHERE active AND team IN ('sales', 'service')
-		)
-		SELECT coalesce((SELECT count(*) FROM launches l JOIN acknowledgements a ON a.campaign_id = l.id
-		                 JOIN field f ON f.id = a.user_id
-		                 WHERE l.i = p.i AND a.acknowledged_at < l.launch AND f.created_at < l.launch), 0),
-		       coalesce((SELECT count(*) FROM launches l JOIN field f ON f.created_at < l.launch WHERE l.i = p.i), 0),
-		       NULL::float8
-		FROM p ORDER BY p.i`,
+		SELECT coalesce(sum(x.ready), 0), coalesce(sum(x.eligible), 0), NULL::float8
+		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		LEFT JOIN campaigns c ON c.status = 'announced'
+		     AND c.launch_on >= (p.s AT TIME ZONE $3)::date AND c.launch_on < (p.e AT TIME ZONE $3)::date
+		LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE a.ready) AS ready, count(*) AS eligible
+		                   FROM campaign_audience(c.id, $4, $3) a) x ON true
+		GROUP BY p.i ORDER BY p.i`,
 	FeedbackAck: `
 		SELECT count(f.id) FILTER (WHERE f.acknowledged_at <= f.ack_due_at),
 		       count(f.id) FILTER (WHERE f.acknowledged_at IS NOT NULL OR f.ack_due_at < $3), NULL::float8
@@ -157,8 +152,10 @@ func (e *Engine) raw(ctx context.Context, key Key, periods []Period, slaHours in
 		args = append(args, slaHours, e.now())
 	case FeedbackAck:
 		args = append(args, e.now())
-	case NoticeLeadTime, Readiness:
+	case NoticeLeadTime:
 		args = append(args, e.loc.String())
+	case Readiness:
+		args = append(args, e.loc.String(), e.now())
 	}
 	rows, err := e.pool.Query(ctx, queries[key], args...)
 	if err != nil {

@@ -95,9 +95,11 @@ func newFixture(t *testing.T) fx {
 	f.exec(`INSERT INTO campaigns (name, channel, launch_on, end_on, owner_id) VALUES ('C3', 'event', '2026-11-22', '2026-11-22', $1)`, owner)
 	// A campaign launching the Monday after W47 (in W48) must not count.
 	f.exec(`INSERT INTO campaigns (name, channel, launch_on, end_on, owner_id) VALUES ('C4', 'event', '2026-11-23', '2026-11-23', $1)`, owner)
-	f.exec(`INSERT INTO acknowledgements (campaign_id, user_id, revision, acknowledged_at) VALUES
-		($1, $3, 1, $5), ($1, $4, 1, $6), ($2, $7, 1, $8), ($2, $4, 1, $9)`,
-		c1, c2, rep, agent, at(10, 9, 0), at(16, 10, 0), rep2, at(18, 9, 0), at(19, 9, 0))
+	// Acknowledgements happen before "now" (18 Nov 12:00): readiness is
+	// counted as of the engine's now, so a later one would not count yet.
+	f.exec(`INSERT INTO acknowledgements (campaign_id, user_id, revision, acknowledged_at, revision_at) VALUES
+		($1, $3, 1, $5, $5), ($1, $4, 1, $6, $6), ($2, $7, 1, $8, $8), ($2, $4, 1, $9, $9)`,
+		c1, c2, rep, agent, at(10, 9, 0), at(16, 10, 0), rep2, at(18, 9, 0), at(18, 10, 0))
 
 	// Leads. L4 is handed off at 00:30 Monday Berlin time (Sunday 23:30
 	// UTC): W47. L5 at 23:30 Sunday Berlin time: W46.

@@ -21,18 +21,26 @@ type Launch struct {
 }
 
 // Launches lists campaigns launching from today through the next days
-// (business timezone), with how many active sales and service people have
-// acknowledged each.
+// (business timezone), with their readiness so far: Acked is how many of
+// the Eligible people are ready, by the definition the campaign page uses.
 func (e *Engine) Launches(ctx context.Context, days int) ([]Launch, error) {
-	today := e.now().In(e.loc).Format("2006-01-02")
+	now := e.now()
+	from := now.In(e.loc)
+	return e.launches(ctx, from, from.AddDate(0, 0, days), now, 20)
+}
+
+// launches lists the campaigns launching on the calendar days of [from, to)
+// in the business timezone, with their readiness as of asOf (see
+// campaign_audience, migration 000011).
+func (e *Engine) launches(ctx context.Context, from, to, asOf time.Time, limit int) ([]Launch, error) {
 	rows, err := e.pool.Query(ctx, `
 		SELECT c.id, c.name, c.launch_on::timestamp, c.status = 'announced', c.late_notice,
-		       (SELECT count(*) FROM acknowledgements a JOIN users u ON u.id = a.user_id
-		        WHERE a.campaign_id = c.id AND u.active AND u.team IN ('sales', 'service'))::int,
-		       (SELECT count(*) FROM users u WHERE u.active AND u.team IN ('sales', 'service'))::int
+		       (SELECT count(*) FILTER (WHERE a.ready) FROM campaign_audience(c.id, $3, $4) a)::int,
+		       (SELECT count(*) FROM campaign_audience(c.id, $3, $4) a)::int
 		FROM campaigns c
-		WHERE c.launch_on >= $1::date AND c.launch_on < $1::date + $2::int
-		ORDER BY c.launch_on, c.id LIMIT 20`, today, days)
+		WHERE c.launch_on >= $1::date AND c.launch_on < $2::date
+		ORDER BY c.launch_on, c.id LIMIT $5`,
+		from.In(e.loc).Format("2006-01-02"), to.In(e.loc).Format("2006-01-02"), asOf, e.loc.String(), limit)
 	if err != nil {
 		return nil, err
 	}

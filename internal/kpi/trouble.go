@@ -49,12 +49,10 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 		SELECT c.id, c.name, c.launch_on::text, x.acked, x.eligible
 		FROM campaigns c
 		CROSS JOIN LATERAL (
-			SELECT (SELECT count(*) FROM acknowledgements a JOIN users u ON u.id = a.user_id
-			        WHERE a.campaign_id = c.id AND u.active AND u.team IN ('sales', 'service')) AS acked,
-			       (SELECT count(*) FROM users u WHERE u.active AND u.team IN ('sales', 'service')) AS eligible
+			SELECT count(*) FILTER (WHERE a.ready) AS acked, count(*) AS eligible FROM campaign_audience(c.id, $3, $4) a
 		) x
 		WHERE c.launch_on >= $1::date AND c.launch_on <= $1::date + $2::int
-		ORDER BY c.launch_on, c.id`, today, st.NoticeDays)
+		ORDER BY c.launch_on, c.id`, today, st.NoticeDays, now, e.loc.String())
 	if err != nil {
 		return nil, err
 	}

@@ -151,15 +151,16 @@ func (s *Server) campaignList(w http.ResponseWriter, r *http.Request) error {
 	}
 	page, _ := strconv.Atoi(q.Get("page"))
 	page = max(page, 1)
-	today := s.today()
-	rows, total, err := s.campaign.List(r.Context(), me.ID, view, today, page)
+	now := time.Now()
+	today := campaigns.Day(now, s.cfg.Location)
+	rows, total, err := s.campaign.List(r.Context(), me.ID, view, now, page)
 	if err != nil {
 		return err
 	}
 	viewerAcks := campaigns.Acknowledges(*me)
 	var pending []campaigns.Row
 	if viewerAcks {
-		if pending, err = s.campaign.Pending(r.Context(), me.ID, today); err != nil {
+		if pending, err = s.campaign.Pending(r.Context(), me.ID, now); err != nil {
 			return err
 		}
 	}
@@ -402,7 +403,7 @@ func (s *Server) renderCampaign(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	teams, total, err := s.campaign.ReadinessByTeam(ctx, c.ID)
+	readiness, err := s.campaign.ReadinessAt(ctx, c.ID, time.Now())
 	if err != nil {
 		return err
 	}
@@ -436,7 +437,7 @@ func (s *Server) renderCampaign(w http.ResponseWriter, r *http.Request, status i
 		v.Revisions = append(v.Revisions, campaignpages.RevisionLine{Revision: rev.Revision, By: rev.EditedBy,
 			At: p.DateTime(rev.At), AtISO: components.ISO(rev.At), HTML: campaigns.RenderMarkdown(rev.TalkingPoints)})
 	}
-	v.Readiness = readinessView(c, today, teams, total)
+	v.Readiness = readinessView(c, today, readiness)
 	if c.Announced && v.ViewerAcks {
 		mine, at, err := s.campaign.MyAck(ctx, c.ID, me.ID)
 		if err != nil {
@@ -448,11 +449,7 @@ func (s *Server) renderCampaign(w http.ResponseWriter, r *http.Request, status i
 		}
 	}
 	if c.Announced && v.IsManager {
-		people, err := s.campaign.NotReady(ctx, c.ID)
-		if err != nil {
-			return err
-		}
-		v.NotReady = notReadyView(people, p)
+		v.NotReady = notReadyView(readiness.NotReady, today.Before(c.LaunchOn), p)
 	}
 	if v.CanEdit && !c.Announced {
 		set, err := s.settings.Get(ctx)
@@ -488,25 +485,27 @@ func commentView(c campaigns.Comment, p components.Page) campaignpages.CommentVi
 		At: p.DateTime(c.CreatedAt), AtISO: components.ISO(c.CreatedAt), Body: c.Body}
 }
 
-func readinessView(c campaigns.Campaign, today time.Time, teams []campaigns.TeamReadiness, total campaigns.Readiness) campaignpages.ReadinessView {
-	v := campaignpages.ReadinessView{Figure: readinessText(c, total)}
+func readinessView(c campaigns.Campaign, today time.Time, r campaigns.ReadinessReport) campaignpages.ReadinessView {
+	v := campaignpages.ReadinessView{Figure: readinessText(c, r.Total)}
 	if !c.Announced {
 		v.Note = "Measured once the notice is announced: the share of sales and service who acknowledge before launch."
 		return v
 	}
-	v.Percent, v.Known = total.Percent()
-	for _, t := range teams {
+	v.Percent, v.Known = r.Total.Percent()
+	for _, t := range r.Teams {
 		v.Teams = append(v.Teams, campaignpages.TeamReadinessLine{Team: t.Team.Label(), Figure: readinessText(c, t.Readiness)})
 	}
 	if today.Before(c.LaunchOn) {
-		v.Note = "Share of active sales and service people who have acknowledged; launch is on " + calendarDay(c.LaunchOn) + "."
+		v.Note = "Share of active sales and service people who have acknowledged the current talking points; launch is on " +
+			calendarDay(c.LaunchOn) + "."
 	} else {
-		v.Note = "Share of active sales and service people who acknowledged before launch; people who joined later are not counted."
+		v.Note = "Share of active sales and service people who had acknowledged, before launch, the talking points in force at launch; " +
+			"people who joined later are not counted."
 	}
 	return v
 }
 
-func notReadyView(people []campaigns.Person, p components.Page) []campaignpages.TeamPeople {
+func notReadyView(people []campaigns.Person, upcoming bool, p components.Page) []campaignpages.TeamPeople {
 	out := make([]campaignpages.TeamPeople, len(campaigns.AudienceTeams))
 	for i, t := range campaigns.AudienceTeams {
 		out[i].Team = t.Label()
@@ -516,10 +515,12 @@ func notReadyView(people []campaigns.Person, p components.Page) []campaignpages.
 			}
 			state := "not acknowledged"
 			switch {
-			case person.AfterLaunch:
+			case person.Why == campaigns.AcknowledgedLate:
 				state = "acknowledged only after launch, " + p.DateTime(person.AckedAt)
-			case person.State == campaigns.AckStale:
+			case person.Why == campaigns.EarlierRevision && upcoming:
 				state = "acknowledged an earlier revision"
+			case person.Why == campaigns.EarlierRevision:
+				state = "had acknowledged only an earlier revision by launch"
 			}
 			out[i].People = append(out[i].People, campaignpages.PersonLine{Name: person.Name, State: state})
 		}

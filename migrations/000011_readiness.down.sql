@@ -1,0 +1,1 @@
+DROP FUNCTION campaign_audience(bigint, timestamptz, text);
