@@ -34,17 +34,18 @@ func (s *Service) ParseWeek(label string) (kpi.Period, error) {
 	return p, nil
 }
 
-// Compose computes the digest of week from the live data, as of the end of
-// the week, or as of now while the week is still running. It stores
-// nothing: Archive freezes it.
+// Compose computes the digest of week from the live data, with one
+// cut-off for every number: the end of the week, or now while the week is
+// still running. It stores nothing: Archive freezes it.
 //
-// "As of" matters for weeks composed after they ended (the schedule on
+// The cut-off matters for weeks composed after they ended (the schedule on
 // Monday morning, an operator catching up): wins, revenue, feedback and
 // the KPIs are cut at the week's end, and the KPI engine is pinned to that
 // moment, so "this week" in the trouble signs is the digest's week, not the
-// few hours of the next one. Launch readiness counts the acknowledgements
-// there are when composing, as the readiness trouble sign does: it looks
-// ahead, and one mail should not show two figures for it.
+// few hours of the next one, and launch readiness counts no
+// acknowledgement made after it. Last week's values, for the direction
+// arrows, are the ones its archived digest showed when there is one, so
+// two consecutive mails never disagree about a week.
 func (s *Service) Compose(ctx context.Context, week kpi.Period) (Digest, error) {
 	now := s.now()
 	if !week.Start.Before(now) {
@@ -98,8 +99,23 @@ func (s *Service) Compose(ctx context.Context, week kpi.Period) (Digest, error) 
 		d.KPIs = append(d.KPIs, KPI{Key: string(sr.Key), Name: sr.Name, Unit: sr.Unit,
 			Value: cur.Value, Previous: prev.Value, Target: cur.Target, Attainment: cur.Attainment})
 	}
+	prev, err := s.Entry(ctx, week.Prev().Label())
+	if err != nil {
+		return Digest{}, fmt.Errorf("digest previous week: %w", err)
+	}
+	if a := prev.Archived; a != nil {
+		d.PreviousArchived = true
+		was := map[string]*float64{}
+		for _, k := range a.KPIs {
+			was[k.Key] = k.Value
+		}
+		for i := range d.KPIs {
+			d.KPIs[i].Previous = was[d.KPIs[i].Key] // a KPI the archive lacks had no value then
+		}
+	}
 
-	// Launches in the two weeks after this one, with their readiness.
+	// Launches in the two weeks after this one, with their readiness as of
+	// the cut-off (the engine is pinned to it).
 	y, m, dd := week.End.Date()
 	d.LaunchFrom, d.LaunchTo = week.End, time.Date(y, m, dd+launchDays, 0, 0, 0, 0, s.loc)
 	launches, err := eng.LaunchesBetween(ctx, d.LaunchFrom, d.LaunchTo)

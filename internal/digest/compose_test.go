@@ -54,6 +54,9 @@ func TestComposeAHandBuiltWeek(t *testing.T) {
 	if !d.AsOf.Equal(d.To) {
 		t.Errorf("as of %v, want the week's end", d.AsOf)
 	}
+	if got := d.AsOfLine(); got != "Numbers as of the end of the week, Monday 23 November 2026 00:00 (Europe/Berlin)." {
+		t.Errorf("as-of line %q", got)
+	}
 	// Wins: Acme (campaign) and Beta; Delta, won Monday 07:00, is next week's.
 	if d.WinCount != 2 || len(d.Wins) != 2 || d.Wins[0].Company != "Beta AG" || d.Wins[1].Company != "Acme GmbH" {
 		t.Fatalf("wins: %+v", d.Wins)
@@ -97,17 +100,18 @@ func TestComposeAHandBuiltWeek(t *testing.T) {
 		t.Errorf("acted on: %+v %+v", dir, acted.Status())
 	}
 
-	// Launches 23 Nov – 6 Dec: Partner days (3 of the 4 active sales and
-	// service people when composed: Olga has not acknowledged, Dora has
+	// Launches 23 Nov – 6 Dec: Partner days (2 of the 4 active sales and
+	// service people by the week's end: Sam acknowledged on Monday 07:00,
+	// after the cut-off though before composing; Olga has not; Dora has
 	// left) and the unannounced promo.
 	if len(d.Launches) != 2 {
 		t.Fatalf("launches: %+v", d.Launches)
 	}
 	pd := d.Launches[0]
-	if pd.Name != "Partner days" || pd.LaunchOn != "2026-11-25" || pd.Acked != 3 || pd.Eligible != 4 || !pd.Announced {
+	if pd.Name != "Partner days" || pd.LaunchOn != "2026-11-25" || pd.Acked != 2 || pd.Eligible != 4 || !pd.Announced {
 		t.Errorf("partner days: %+v", pd)
 	}
-	near(t, "readiness", pd.Readiness, 0.75)
+	near(t, "readiness", pd.Readiness, 0.5)
 	if st := pd.ReadinessStatus(d.ReadinessTarget); st.Text != "behind target" {
 		t.Errorf("readiness status %+v", st)
 	}
@@ -136,6 +140,9 @@ func TestComposeARunningWeekIsAsOfNow(t *testing.T) {
 	d := composeW47(t, f.service(nil))
 	if !d.AsOf.Equal(f.now) || d.WinCount != 1 || d.Wins[0].Company != "Acme GmbH" {
 		t.Errorf("as of %v, wins %+v", d.AsOf, d.Wins)
+	}
+	if got := d.AsOfLine(); got != "Numbers as of Wednesday 18 November 2026 12:00 (Europe/Berlin), before the week was over." {
+		t.Errorf("as-of line %q", got)
 	}
 
 	f.now = at(15, 12, 0) // the Sunday before
@@ -238,6 +245,98 @@ func TestArchiveFreezesTheNumbers(t *testing.T) {
 	if after := f.count(`SELECT count(*) FROM digests WHERE body IS NOT NULL`); after != before {
 		t.Errorf("%d archived digests, want %d", after, before)
 	}
+}
+
+// Issue 12, item 8: the archived digest says what its numbers are as of,
+// in the mail and the text, and its readiness line counts no
+// acknowledgement made after that cut-off, however late it is composed.
+func TestArchivedDigestIsCutAtOneInstantAndSaysSo(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.now = at(25, 9, 0) // composed late, after Sam and two more acknowledged
+	f.exec(`INSERT INTO acknowledgements (campaign_id, user_id, revision, acknowledged_at)
+		SELECT id, $2, 1, $3 FROM campaigns WHERE name = $1`, "Partner days", f.users["olga"], at(24, 9, 0))
+	s := f.service(nil)
+	a, err := s.Archive(context.Background(), mustWeek(t, "2026-W47"), ViaSchedule, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pd := a.Launches[0]
+	if pd.Name != "Partner days" || pd.Acked != 2 || pd.Eligible != 4 {
+		t.Errorf("partner days in the archive: %+v, want 2 of 4 (as of the end of W47)", pd)
+	}
+	line := "Numbers as of the end of the week, Monday 23 November 2026 00:00 (Europe/Berlin)."
+	text, err := Text(View{Digest: a.Digest, BaseURL: baseURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := HTML(View{Digest: a.Digest, BaseURL: baseURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, body := range map[string]string{"text": text, "html": html} {
+		if !strings.Contains(body, line) {
+			t.Errorf("the %s does not state the cut-off %q", what, line)
+		}
+		if !strings.Contains(body, "2 of 4 sales and service people ready") && what == "text" {
+			t.Errorf("the text's readiness line:\n%s", body)
+		}
+	}
+}
+
+// Issue 12, item 8: the arrows compare with what last week's archived
+// digest said, not with last week recomputed from today's data.
+func TestDirectionComparesWithLastWeeksArchive(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.now = at(16, 8, 0) // the schedule archives W46 on Monday morning
+	w46, err := f.service(nil).Archive(ctx, mustWeek(t, "2026-W46"), ViaSchedule, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archivedRevenue := kpiOf(t, w46.Digest, "revenue").Value
+	// A W46 win recorded late: W46 recomputed now differs from its archive.
+	f.exec(`INSERT INTO leads (company, contact_name, email, stage, deal_value, won_at) VALUES ('Late Inc', 'C', 'late@x.example', 'won', 500000, $1)`, at(11, 9, 0))
+
+	f.now = composeTime
+	d := composeW47(t, f.service(nil))
+	rev := kpiOf(t, d, "revenue")
+	if !d.PreviousArchived || rev.Previous == nil || archivedRevenue == nil || *rev.Previous != *archivedRevenue {
+		t.Errorf("revenue last week %v (archived digest: %v), previous archived %v", valueOf(rev.Previous), valueOf(archivedRevenue), d.PreviousArchived)
+	}
+	near(t, "revenue last week", rev.Previous, 175000/(1300000*7.0/92))
+	if !strings.Contains(d.ComparedWith(), "archived") {
+		t.Errorf("compared with %q", d.ComparedWith())
+	}
+
+	// Without an archive for W46 the recomputed value is all there is, and
+	// the digest says so.
+	g := newFixture(t)
+	g.exec(`INSERT INTO leads (company, contact_name, email, stage, deal_value, won_at) VALUES ('Late Inc', 'C', 'late@x.example', 'won', 500000, $1)`, at(11, 9, 0))
+	d = composeW47(t, g.service(nil))
+	near(t, "recomputed revenue last week", kpiOf(t, d, "revenue").Previous, 675000/(1300000*7.0/92))
+	if d.PreviousArchived || !strings.Contains(d.ComparedWith(), "recomputed") {
+		t.Errorf("without an archive: previous archived %v, compared with %q", d.PreviousArchived, d.ComparedWith())
+	}
+}
+
+func kpiOf(t *testing.T, d Digest, key string) KPI {
+	t.Helper()
+	for _, k := range d.KPIs {
+		if k.Key == key {
+			return k
+		}
+	}
+	t.Fatalf("no KPI %s in %+v", key, d.KPIs)
+	return KPI{}
+}
+
+func valueOf(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
 }
 
 func TestNoteIsSavedBeforeAndFrozenWithTheDigest(t *testing.T) {

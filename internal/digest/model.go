@@ -29,12 +29,15 @@ const bodyFormat = 1
 // Digest is one week's digest with every number it shows. It is stored as
 // JSON when composed, so the archive shows exactly what was sent.
 type Digest struct {
-	Format   int       `json:"format"`
-	Week     string    `json:"week"`  // 2026-W47
-	Title    string    `json:"title"` // Week 47, 2026
-	From     time.Time `json:"from"`  // Monday 00:00, business timezone
-	To       time.Time `json:"to"`    // the next Monday 00:00
-	AsOf     time.Time `json:"as_of"` // the numbers are as of this moment: the week's end, or now for a running week
+	Format int       `json:"format"`
+	Week   string    `json:"week"`  // 2026-W47
+	Title  string    `json:"title"` // Week 47, 2026
+	From   time.Time `json:"from"`  // Monday 00:00, business timezone
+	To     time.Time `json:"to"`    // the next Monday 00:00
+	// AsOf is the one cut-off of every number in the digest: the end of its
+	// ISO week in the business timezone, or the moment it was composed when
+	// that came first (a running week's preview, or "send now" mid-week).
+	AsOf     time.Time `json:"as_of"`
 	Timezone string    `json:"timezone"`
 	Note     string    `json:"note,omitempty"`
 	NoteBy   string    `json:"note_by,omitempty"`
@@ -50,6 +53,10 @@ type Digest struct {
 
 	Revenue Revenue `json:"revenue"`
 	KPIs    []KPI   `json:"kpis"`
+	// PreviousArchived is true when each KPI's Previous is the value the
+	// previous week's archived digest showed; false when that week was
+	// never archived and Previous is recomputed from the data at AsOf.
+	PreviousArchived bool `json:"previous_archived"`
 
 	// Launches in the two weeks after the digest's week: [LaunchFrom, LaunchTo).
 	Launches        []Launch  `json:"launches"`
@@ -155,6 +162,27 @@ func (d Digest) Range() string {
 		return from.Format("Monday 2 January") + " – " + last.Format("Monday 2 January 2006")
 	}
 	return from.Format("Monday 2 January 2006") + " – " + last.Format("Monday 2 January 2006")
+}
+
+// AsOfLine states the digest's cut-off: "Numbers as of the end of the
+// week, Monday 23 November 2026 00:00 (Europe/Berlin)." or, for a digest
+// composed before its week ended, "Numbers as of Wednesday 18 November
+// 2026 12:00 (Europe/Berlin), before the week was over."
+func (d Digest) AsOfLine() string {
+	loc := d.Location()
+	when := d.AsOf.In(loc).Format("Monday 2 January 2006 15:04") + " (" + d.Timezone + ")"
+	if !d.AsOf.Before(d.To) {
+		return "Numbers as of the end of the week, " + when + "."
+	}
+	return "Numbers as of " + when + ", before the week was over."
+}
+
+// ComparedWith says what the "since last week" arrows compare with.
+func (d Digest) ComparedWith() string {
+	if d.PreviousArchived {
+		return "last week's archived digest"
+	}
+	return "last week as recomputed from the data, since it was not archived"
 }
 
 // LaunchRange writes the launch window's days: "Mon 23 Nov to Sun 6 Dec".

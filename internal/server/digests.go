@@ -161,9 +161,6 @@ func (s *Server) renderDigestWeek(w http.ResponseWriter, r *http.Request, status
 		v.Status = "Live preview: the numbers move with the data until the digest is archived, " +
 			"on schedule " + p.DateTime(sc.Due(week)) + " or when a manager sends it."
 	}
-	if d.AsOf.Before(d.To) {
-		v.AsOf = " (as of " + p.DateTime(d.AsOf) + ", the week is not over)"
-	}
 	if v.Manager {
 		var err error
 		if v.Counts, err = s.digests.Counts(r.Context(), week.Label()); err != nil {

@@ -91,12 +91,17 @@ func TestDigestPreviewAndNote(t *testing.T) {
 	if !strings.Contains(res.Body, "Archived") || strings.Contains(res.Body, `name="note"`) {
 		t.Errorf("archived page:\n%s", res.Body)
 	}
+	// It says which instant its numbers are frozen at (issue 12, item 8).
+	if !strings.Contains(res.Body, `id="digest-as-of"`) || !strings.Contains(res.Body, "Numbers as of ") {
+		t.Errorf("the archived page does not state its cut-off:\n%s", res.Body)
+	}
 	wantStatus(t, c.post("/digests/"+archived+"/note", url.Values{"version": {"2"}, "note": {"Late"}}), http.StatusConflict)
 
 	// Plain text, as mailed.
 	res = c.get("/digests/" + archived + "?format=text")
 	wantStatus(t, res, http.StatusOK)
-	if ct := res.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" || !strings.Contains(res.Body, "CUSTOMER WINS") {
+	if ct := res.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" || !strings.Contains(res.Body, "CUSTOMER WINS") ||
+		!strings.Contains(res.Body, "Numbers as of ") {
 		t.Errorf("text: %s\n%s", ct, res.Body)
 	}
 

@@ -43,7 +43,6 @@ type Week struct {
 	Archived bool
 	// Status says when and how it was archived, or that it is a preview.
 	Status  string
-	AsOf    string
 	PrevURL string
 	NextURL string
 
