@@ -5,37 +5,84 @@ import (
 	"net/http"
 	"strconv"
 
+	"tandem/internal/kpi"
 	"tandem/internal/settings"
 	"tandem/web/pages/admin"
 )
+
+// settingKeys are the plain fields of the settings form; the weights follow
+// from kpi.Definitions.
+var settingKeys = []string{"sla_hours", "notice_days", "digest_weekday", "digest_time"}
+
+// weightKeys are the settings keys of the alignment-index weights, one per
+// KPI the index combines.
+func weightKeys() []string {
+	var keys []string
+	for _, d := range kpi.Definitions {
+		if d.Key != kpi.Alignment {
+			keys = append(keys, settings.WeightPrefix+string(d.Key))
+		}
+	}
+	return keys
+}
 
 func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) error {
 	cur, err := s.settings.Get(r.Context())
 	if err != nil {
 		return err
 	}
-	v := admin.Settings{Page: s.page(w, r, "Settings", ""),
-		SLAHours: strconv.Itoa(cur.SLAHours), NoticeDays: strconv.Itoa(cur.NoticeDays),
-		DigestWeekday: strconv.Itoa(cur.DigestWeekday), DigestTime: cur.DigestTime}
-	return s.render(w, r, http.StatusOK, admin.SettingsPage(v))
+	version, err := s.settings.Version(r.Context())
+	if err != nil {
+		return err
+	}
+	values := map[string]string{"sla_hours": strconv.Itoa(cur.SLAHours), "notice_days": strconv.Itoa(cur.NoticeDays),
+		"digest_weekday": strconv.Itoa(cur.DigestWeekday), "digest_time": cur.DigestTime}
+	for _, d := range kpi.Definitions {
+		if d.Key != kpi.Alignment {
+			values[settings.WeightPrefix+string(d.Key)] = strconv.Itoa(cur.Weight(string(d.Key)))
+		}
+	}
+	return s.render(w, r, http.StatusOK, admin.SettingsPage(s.settingsView(w, r, version, values, nil)))
 }
 
 func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request) error {
-	values := map[string]string{"sla_hours": r.PostFormValue("sla_hours"), "notice_days": r.PostFormValue("notice_days"),
-		"digest_weekday": r.PostFormValue("digest_weekday"), "digest_time": r.PostFormValue("digest_time")}
-	_, err := s.settings.Update(r.Context(), currentUser(r).ID, values)
+	values := map[string]string{}
+	for _, k := range append(settingKeys, weightKeys()...) {
+		values[k] = r.PostFormValue(k)
+	}
+	version := r.PostFormValue("version")
+	if version == "" {
+		return badRequest("The form is missing its version; reload the page and try again.")
+	}
+	_, err := s.settings.Update(r.Context(), actor(r), version, values)
 	var fe settings.FieldErrors
 	if errors.As(err, &fe) {
-		v := admin.Settings{Page: s.page(w, r, "Settings", ""), SLAHours: values["sla_hours"],
-			NoticeDays: values["notice_days"], DigestWeekday: values["digest_weekday"], DigestTime: values["digest_time"], Errors: fe}
-		return s.render(w, r, http.StatusUnprocessableEntity, admin.SettingsPage(v))
+		return s.render(w, r, http.StatusUnprocessableEntity, admin.SettingsPage(s.settingsView(w, r, version, values, fe)))
 	}
 	if err != nil {
 		return err
 	}
-	if err := s.kpi.Invalidate(r.Context()); err != nil { // SLA hours and weights move the KPIs
+	// Any setting may move a KPI (SLA hours, notice days, the weights): the
+	// snapshots are recomputed from the new values.
+	if err := s.kpi.Invalidate(r.Context()); err != nil {
 		return err
 	}
 	s.flash(w, "success", "Settings saved.")
 	return redirect(w, r, "/admin/settings")
+}
+
+// settingsView fills the form with values (as stored, or as typed when
+// refused).
+func (s *Server) settingsView(w http.ResponseWriter, r *http.Request, version string, values map[string]string, errs map[string]string) admin.Settings {
+	v := admin.Settings{Page: s.page(w, r, "Settings", ""), Version: version,
+		SLAHours: values["sla_hours"], NoticeDays: values["notice_days"],
+		DigestWeekday: values["digest_weekday"], DigestTime: values["digest_time"], Errors: errs}
+	for _, d := range kpi.Definitions {
+		if d.Key == kpi.Alignment {
+			continue
+		}
+		key := settings.WeightPrefix + string(d.Key)
+		v.Weights = append(v.Weights, admin.WeightField{Name: key, Label: d.Name, Value: values[key]})
+	}
+	return v
 }

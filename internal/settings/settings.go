@@ -5,7 +5,11 @@ package settings
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/users"
 	"tandem/internal/validate"
 )
 
@@ -46,6 +51,9 @@ func (s Settings) Weight(key string) int {
 // Defaults are the values PRODUCT.md gives.
 var Defaults = Settings{SLAHours: 24, NoticeDays: 7, DigestWeekday: 1, DigestTime: "08:00"}
 
+// MaxWeight is the largest alignment-index weight; 0 leaves a KPI out.
+const MaxWeight = 10
+
 // Limits keep each value sensible.
 var limits = map[string][2]int{
 	"sla_hours":      {1, 24 * 14},
@@ -67,55 +75,102 @@ func (s *Store) Get(ctx context.Context) (Settings, error) {
 	return Load(ctx, s.pool)
 }
 
-// Load reads settings through any connection or transaction.
-func Load(ctx context.Context, q db.DBTX) (Settings, error) {
-	out := Defaults
-	out.Weights = map[string]int{}
+// Version identifies the stored values, for the form's concurrency check:
+// it changes whenever any stored value does.
+func (s *Store) Version(ctx context.Context) (string, error) {
+	stored, err := storedValues(ctx, s.pool)
+	return versionOf(stored), err
+}
+
+func versionOf(stored map[string]string) string {
+	h := sha256.New()
+	for _, k := range slices.Sorted(maps.Keys(stored)) {
+		fmt.Fprintf(h, "%s=%s\n", k, stored[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func storedValues(ctx context.Context, q db.DBTX) (map[string]string, error) {
 	rows, err := q.Query(ctx, `SELECT key, value FROM settings`)
 	if err != nil {
-		return out, err
+		return nil, err
 	}
 	kv, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
 		var k, v string
 		err := r.Scan(&k, &v)
 		return [2]string{k, v}, err
 	})
+	out := make(map[string]string, len(kv))
+	for _, p := range kv {
+		out[p[0]] = p[1]
+	}
+	return out, err
+}
+
+// Load reads settings through any connection or transaction.
+func Load(ctx context.Context, q db.DBTX) (Settings, error) {
+	out := Defaults
+	out.Weights = map[string]int{}
+	stored, err := storedValues(ctx, q)
 	if err != nil {
 		return out, err
 	}
-	for _, p := range kv {
-		if p[0] == "digest_time" {
-			out.DigestTime = p[1]
+	for k, v := range stored {
+		if k == "digest_time" {
+			out.DigestTime = v
 			continue
 		}
-		n, err := strconv.Atoi(p[1])
+		n, err := strconv.Atoi(v)
 		if err != nil {
 			continue
 		}
 		switch {
-		case p[0] == "digest_weekday":
+		case k == "digest_weekday":
 			out.DigestWeekday = n
-		case p[0] == "sla_hours":
+		case k == "sla_hours":
 			out.SLAHours = n
-		case p[0] == "notice_days":
+		case k == "notice_days":
 			out.NoticeDays = n
-		case strings.HasPrefix(p[0], WeightPrefix):
-			out.Weights[strings.TrimPrefix(p[0], WeightPrefix)] = n
+		case strings.HasPrefix(k, WeightPrefix):
+			out.Weights[strings.TrimPrefix(k, WeightPrefix)] = n
 		}
 	}
 	return out, nil
 }
 
+// value is the effective value of key in s, as stored: what the audit log
+// shows as "old" for a key never set.
+func (s Settings) value(key string) string {
+	switch {
+	case key == "sla_hours":
+		return strconv.Itoa(s.SLAHours)
+	case key == "notice_days":
+		return strconv.Itoa(s.NoticeDays)
+	case key == "digest_weekday":
+		return strconv.Itoa(s.DigestWeekday)
+	case key == "digest_time":
+		return s.DigestTime
+	case strings.HasPrefix(key, WeightPrefix):
+		return strconv.Itoa(s.Weight(strings.TrimPrefix(key, WeightPrefix)))
+	}
+	return ""
+}
+
 // FieldErrors is the shared field-to-message map of refused input.
 type FieldErrors = validate.FieldErrors
 
-// Update validates and stores new values, as one transaction.
-func (s *Store) Update(ctx context.Context, by int64, values map[string]string) (Settings, error) {
+// Update validates and stores new values, as one transaction, and writes
+// one audit event per value that changed (who, key, old → new). version is
+// the Version the form was made from ("" skips the check, for the command
+// line and tests); a stale one is db.ErrConflict, so an admin never
+// overwrites another's change unseen.
+func (s *Store) Update(ctx context.Context, by users.Actor, version string, values map[string]string) (Settings, error) {
 	errs := FieldErrors{}
 	parsed := map[string]string{}
 	for key, raw := range values {
+		raw = strings.TrimSpace(raw)
 		if timeKeys[key] {
-			t, err := time.Parse("15:04", strings.TrimSpace(raw))
+			t, err := time.Parse("15:04", raw)
 			if err != nil {
 				errs[key] = "Enter a time of day as HH:MM, e.g. 08:00."
 				continue
@@ -125,7 +180,7 @@ func (s *Store) Update(ctx context.Context, by int64, values map[string]string) 
 		}
 		lim, ok := limits[key]
 		if strings.HasPrefix(key, WeightPrefix) {
-			lim, ok = [2]int{0, 10}, true
+			lim, ok = [2]int{0, MaxWeight}, true
 		}
 		if !ok {
 			errs[key] = "Unknown setting."
@@ -142,14 +197,38 @@ func (s *Store) Update(ctx context.Context, by int64, values map[string]string) 
 		return Settings{}, errs
 	}
 	var updatedBy *int64 // nil for the command line and tests
-	if by != 0 {
-		updatedBy = &by
+	if by.UserID != 0 {
+		updatedBy = &by.UserID
 	}
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		for key, v := range parsed {
+		// One settings change at a time, so the version check and the
+		// old values in the audit log are those this change replaces.
+		if _, err := tx.Exec(ctx, `LOCK TABLE settings IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		stored, err := storedValues(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if version != "" && version != versionOf(stored) {
+			return db.ErrConflict
+		}
+		old, err := Load(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, key := range slices.Sorted(maps.Keys(parsed)) {
+			v := parsed[key]
+			was := old.value(key)
+			if _, isStored := stored[key]; isStored && stored[key] == v || !isStored && was == v {
+				continue
+			}
 			if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_by) VALUES ($1, $2, $3)
 				ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now(), updated_by = EXCLUDED.updated_by`,
 				key, v, updatedBy); err != nil {
+				return err
+			}
+			if err := users.Record(ctx, tx, by, "setting.changed", key+": "+was+" → "+v); err != nil {
 				return err
 			}
 		}

@@ -22,6 +22,13 @@ type AuditEvent struct {
 	Detail      string
 }
 
+// Record writes an audit event about something other than a user account
+// (a setting, say) inside the caller's transaction, so the log and the
+// change it describes commit together.
+func Record(ctx context.Context, q db.DBTX, by Actor, action, detail string) error {
+	return record(ctx, q, by, action, 0, "", detail)
+}
+
 // record writes an audit event inside the caller's transaction, so the log
 // and the change it describes commit together.
 func record(ctx context.Context, q db.DBTX, by Actor, action string, targetID int64, email, detail string) error {

@@ -8,18 +8,36 @@ package admin
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-import "tandem/web/components"
+import (
+	"strconv"
+
+	"tandem/web/components"
+)
 
 // Settings is the admin settings form.
 type Settings struct {
 	components.Page
+	// Version is the stored values' version the form was made from.
+	Version    string
 	SLAHours   string
 	NoticeDays string
 	// DigestWeekday is ISO (Monday = 1); DigestTime HH:MM, business time.
 	DigestWeekday string
 	DigestTime    string
-	Errors        map[string]string
+	// Weights are the alignment-index weights, one per KPI.
+	Weights []WeightField
+	Errors  map[string]string
 }
+
+// WeightField is one KPI's weight in the alignment index.
+type WeightField struct {
+	Name  string // weight_<kpi key>
+	Label string // the KPI's name
+	Value string
+}
+
+// maxWeight is settings.MaxWeight, which this package may not import.
+const maxWeight = 10
 
 var weekdays = []components.Option{{Value: "1", Label: "Monday"}, {Value: "2", Label: "Tuesday"}, {Value: "3", Label: "Wednesday"},
 	{Value: "4", Label: "Thursday"}, {Value: "5", Label: "Friday"}, {Value: "6", Label: "Saturday"}, {Value: "7", Label: "Sunday"}}
@@ -81,6 +99,23 @@ func SettingsPage(v Settings) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<input type=\"hidden\" name=\"version\" value=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var3 string
+			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(v.Version)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/admin/settings.templ`, Line: 45, Col: 57}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 			templ_7745c5c3_Err = components.Input(components.Field{Name: "sla_hours", Label: "Follow-up SLA (hours)", Type: "number", Value: v.SLAHours, Error: v.Errors["sla_hours"], Required: true,
 				Hint:  "A handed-off lead must get its first touch within this many hours, or it is flagged as breached.",
 				Attrs: templ.Attributes{"min": "1", "max": "336"}}).Render(ctx, templ_7745c5c3_Buffer)
@@ -101,7 +136,31 @@ func SettingsPage(v Settings) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<div><button type=\"submit\">Save settings</button></div></form></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<fieldset class=\"weights\" aria-describedby=\"weights-hint\"><legend>Alignment index weights</legend><p class=\"hint\" id=\"weights-hint\">The alignment index is the weighted mean of each KPI's attainment. Give each KPI a whole number from 0 to ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var4 string
+			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(maxWeight))
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/admin/settings.templ`, Line: 57, Col: 137}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, ": a KPI weighing 2 counts twice as much as one weighing 1, and 0 leaves it out. <a href=\"/kpis\">The KPI page</a> shows the weights in use.</p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			for _, wf := range v.Weights {
+				templ_7745c5c3_Err = components.Input(components.Field{Name: wf.Name, Label: wf.Label, Type: "number", Value: wf.Value, Error: v.Errors[wf.Name], Required: true,
+					Attrs: templ.Attributes{"min": "0", "max": strconv.Itoa(maxWeight), "step": "1", "inputmode": "numeric"}}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</fieldset><div><button type=\"submit\">Save settings</button></div></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
