@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/config"
+	"tandem/internal/mailtest"
 	"tandem/internal/seed"
 	"tandem/internal/servertest"
 	"tandem/internal/testdb/demo"
@@ -28,6 +29,7 @@ type testEnv struct {
 	// guard fails the test when the server answers 5xx or logs an error
 	// that the test did not ask for (see ExpectServerErrors).
 	guard *servertest.Guard
+	mail  *mailtest.Server // the in-process SMTP server, when the test has one
 }
 
 func newTestEnv(t *testing.T) *testEnv {
