@@ -377,10 +377,6 @@ func ackState(announced bool, revision, mine int) AckState {
 // ListPageSize is how many campaigns a page of the list shows.
 const ListPageSize = 25
 
-// launchStartSQL is a campaign's launch instant in the business timezone
-// ($2 in every query that uses it).
-const launchStartSQL = `(c.launch_on::timestamp AT TIME ZONE $2)`
-
 // readinessColumns count, for campaign c, the people readiness is measured
 // on and those of them who were ready (see Readiness), as of the instant
 // in parameter asOf; $2 is the business timezone.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"strconv"
 
@@ -27,13 +28,22 @@ func weightKeys() []string {
 }
 
 func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) error {
-	cur, err := s.settings.Get(r.Context())
-	if err != nil {
-		return err
-	}
 	version, err := s.settings.Version(r.Context())
 	if err != nil {
 		return err
+	}
+	values, err := s.settingsValues(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, admin.SettingsPage(s.settingsView(w, r, version, values, nil)))
+}
+
+// settingsValues are the current settings as the form shows them.
+func (s *Server) settingsValues(r *http.Request) (map[string]string, error) {
+	cur, err := s.settings.Get(r.Context())
+	if err != nil {
+		return nil, err
 	}
 	values := map[string]string{"sla_hours": strconv.Itoa(cur.SLAHours), "notice_days": strconv.Itoa(cur.NoticeDays),
 		"digest_weekday": strconv.Itoa(cur.DigestWeekday), "digest_time": cur.DigestTime}
@@ -42,22 +52,31 @@ func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) error {
 			values[settings.WeightPrefix+string(d.Key)] = strconv.Itoa(cur.Weight(string(d.Key)))
 		}
 	}
-	return s.render(w, r, http.StatusOK, admin.SettingsPage(s.settingsView(w, r, version, values, nil)))
+	return values, nil
 }
 
 func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request) error {
-	values := map[string]string{}
-	for _, k := range append(settingKeys, weightKeys()...) {
-		values[k] = r.PostFormValue(k)
-	}
 	version := r.PostFormValue("version")
 	if version == "" {
 		return badRequest("The form is missing its version; reload the page and try again.")
 	}
+	// A field the form did not send is left as it is (a page from before a
+	// setting existed must not blank it); one sent empty is refused.
+	values := map[string]string{}
+	for _, k := range append(settingKeys, weightKeys()...) {
+		if _, sent := r.PostForm[k]; sent {
+			values[k] = r.PostForm.Get(k)
+		}
+	}
 	_, err := s.settings.Update(r.Context(), actor(r), version, values)
 	var fe settings.FieldErrors
 	if errors.As(err, &fe) {
-		return s.render(w, r, http.StatusUnprocessableEntity, admin.SettingsPage(s.settingsView(w, r, version, values, fe)))
+		shown, err := s.settingsValues(r)
+		if err != nil {
+			return err
+		}
+		maps.Copy(shown, values)
+		return s.render(w, r, http.StatusUnprocessableEntity, admin.SettingsPage(s.settingsView(w, r, version, shown, fe)))
 	}
 	if err != nil {
 		return err

@@ -8,8 +8,6 @@ import (
 	"testing"
 )
 
-var settingsVersion = regexp.MustCompile(`name="version" value="([0-9a-f]+)"`)
-
 // settingsForm is the settings page's form as the browser would submit it.
 func settingsForm(t *testing.T, c *client) url.Values {
 	t.Helper()
