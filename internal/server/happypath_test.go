@@ -106,8 +106,12 @@ var happyPaths = map[string]happyCase{
 			state: `SELECT count(*) FROM password_tokens WHERE user_id = $1`, args: []any{id}}
 	}},
 	"POST /admin/settings": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		version, err := e.srv.settings.Version(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
 		return happyPost{path: "/admin/settings", form: url.Values{"sla_hours": {"12"}, "notice_days": {"10"},
-			"digest_weekday": {"2"}, "digest_time": {"09:30"}},
+			"digest_weekday": {"2"}, "digest_time": {"09:30"}, "weight_conversion": {"3"}, "version": {version}},
 			state: `SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM settings`}
 	}},
 	"POST /admin/themes": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
