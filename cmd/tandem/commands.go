@@ -19,6 +19,7 @@ import (
 	"tandem/internal/config"
 	"tandem/internal/db"
 	"tandem/internal/digest"
+	"tandem/internal/leads"
 	"tandem/internal/seed"
 	"tandem/internal/server"
 	"tandem/internal/users"
@@ -65,14 +66,18 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	go srv.RunMaintenance(ctx, time.Hour)
 	// The digest scheduler; stopped and waited for below, so an in-flight
 	// mail is recorded before the pool closes.
-	digestCtx, stopDigests := context.WithCancel(ctx)
+	background, stopBackground := context.WithCancel(ctx)
 	digestsDone := make(chan struct{})
-	go func() { defer close(digestsDone); digest.FromConfig(pool, cfg, log).Run(digestCtx, time.Minute) }()
+	go func() { defer close(digestsDone); digest.FromConfig(pool, cfg, log).Run(background, time.Minute) }()
+	// The lead SLA alerts (75 % elapsed, breached): the same lifetime.
+	slaDone := make(chan struct{})
+	go func() { defer close(slaDone); leads.NewSLAWatch(pool, log).Run(background, time.Minute) }()
 	fmt.Fprintf(stdout, "Tandem is running at %s (listening on %s). Press Ctrl-C to stop.\n", cfg.BaseURL, ln.Addr())
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
 	err = server.Serve(ctx, srv.HTTPServer(), ln, cfg.ShutdownTimeout)
-	stopDigests()
+	stopBackground()
 	<-digestsDone
+	<-slaDone
 	log.Info("stopped")
 	return err
 }

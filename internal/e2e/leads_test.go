@@ -27,7 +27,8 @@ func (h *harness) fill(what string, values map[string]string) {
 }
 
 // A marketer hands off a lead → the rep sees it in their queue → rejects it
-// with a reason → the marketer sees it under rejected leads with that reason.
+// with a reason → the marketer sees it under rejected leads with that reason
+// and has a notification with the reason and the rating.
 func TestHandoffAndRejectionJourney(t *testing.T) {
 	t.Parallel()
 	h := start(t)
@@ -81,6 +82,13 @@ func TestHandoffAndRejectionJourney(t *testing.T) {
 		t.Errorf("rejected leads table: %q", rows)
 	}
 	h.Screenshot("leads-rejected.png")
+
+	// The marketer who handed it off was told, with the reason and rating.
+	h.Open("/notifications")
+	if list := h.Text(".notification-list"); !strings.Contains(list, "Riley Chen rejected Journey Tiles GmbH: Bad timing, quality 2/5") {
+		t.Errorf("the marketer's notifications: %q", list)
+	}
+	h.Screenshot("lead-rejected-notification.png")
 }
 
 // optionValue returns the value of the option whose label is text.

@@ -23,7 +23,7 @@ import (
 const MaxImportBytes = 20 << 20
 
 // ImportFields are the lead fields a CSV column can map to, in form order.
-var ImportFields = []string{"company", "contact_name", "email", "phone", "title", "country", "fit", "score"}
+var ImportFields = []string{"company", "contact_name", "email", "phone", "title", "country", "fit", "score", "source_campaign"}
 
 // requiredFields must be mapped to a column.
 var requiredFields = []string{"company", "contact_name", "email"}
@@ -106,6 +106,8 @@ func GuessMapping(header []string) Mapping {
 		"country":      {"country", "country code"},
 		"fit":          {"fit"},
 		"score":        {"score", "lead score"},
+		"source_campaign": {"source campaign", "source_campaign", "campaign", "campaign name", "campaign id",
+			"source_campaign_id", "source campaign id"},
 	}
 	m := Mapping{}
 	for _, f := range ImportFields {
@@ -166,23 +168,36 @@ type Validated struct {
 // within the file and against existing leads (by email).
 func (s *Store) Validate(ctx context.Context, t Table, m Mapping) (Validated, error) {
 	var v Validated
+	// A field missing from the mapping is not imported (rather than
+	// read from column 0, the zero value).
+	mapped := func(f string) bool { i, ok := m[f]; return ok && i >= 0 }
 	cell := func(row []string, f string) string {
-		if i := m[f]; i >= 0 && i < len(row) {
+		if i := m[f]; mapped(f) && i < len(row) {
 			return row[i]
 		}
 		return ""
+	}
+	var campaigns campaignIndex
+	if mapped("source_campaign") {
+		var err error
+		if campaigns, err = s.campaignIndex(ctx); err != nil {
+			return v, err
+		}
 	}
 	seen := map[string]int{}
 	for i, row := range t.Rows {
 		n := NewLead{Company: cell(row, "company"), ContactName: cell(row, "contact_name"), Email: cell(row, "email"),
 			Phone: cell(row, "phone"), Title: cell(row, "title"), Country: cell(row, "country"), Fit: cell(row, "fit")}
 		var reasons []string
-		if raw := strings.TrimSpace(cell(row, "score")); raw != "" {
-			score, err := strconv.Atoi(raw)
-			if err != nil {
-				reasons = append(reasons, "score: not a whole number")
-			}
-			n.Score = score
+		score, msg := ParseScore(cell(row, "score"))
+		if msg != "" {
+			reasons = append(reasons, "score: "+msg)
+		}
+		n.Score = score
+		if id, msg := campaigns.match(cell(row, "source_campaign")); msg != "" {
+			reasons = append(reasons, "source campaign: "+msg)
+		} else {
+			n.SourceCampaignID = id
 		}
 		n.Normalize()
 		if errs := n.Validate(); errs != nil {
@@ -238,6 +253,57 @@ func (s *Store) Validate(ctx context.Context, t Table, m Mapping) (Validated, er
 	}
 	sort.Slice(kept.Bad, func(i, j int) bool { return kept.Bad[i].Line < kept.Bad[j].Line })
 	return kept, nil
+}
+
+// campaignIndex finds a campaign by id or by name for import rows.
+type campaignIndex struct {
+	ids    map[int64]bool
+	byName map[string][]int64 // lower-cased, trimmed name → ids
+}
+
+func (s *Store) campaignIndex(ctx context.Context) (campaignIndex, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name FROM campaigns`)
+	if err != nil {
+		return campaignIndex{}, err
+	}
+	type campaign struct {
+		ID   int64
+		Name string
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[campaign])
+	if err != nil {
+		return campaignIndex{}, err
+	}
+	ix := campaignIndex{ids: map[int64]bool{}, byName: map[string][]int64{}}
+	for _, c := range list {
+		ix.ids[c.ID] = true
+		key := strings.ToLower(strings.TrimSpace(c.Name))
+		ix.byName[key] = append(ix.byName[key], c.ID)
+	}
+	return ix, nil
+}
+
+// match reads a cell naming a campaign: its id, or its name (case and
+// surrounding spaces ignored). A blank cell is no campaign. msg says why a
+// cell matches no campaign, or more than one.
+func (ix campaignIndex) match(raw string) (id int64, msg string) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return 0, ""
+	}
+	// A name that is all digits would be unusual; an id is the likelier
+	// meaning, and a name still matches when no campaign has that id.
+	if n, err := strconv.ParseInt(raw, 10, 64); err == nil && ix.ids[n] {
+		return n, ""
+	}
+	switch ids := ix.byName[strings.ToLower(raw)]; len(ids) {
+	case 0:
+		return 0, fmt.Sprintf("no campaign has the name or id %q", raw)
+	case 1:
+		return ids[0], ""
+	default:
+		return 0, fmt.Sprintf("%d campaigns are named %q; use the campaign's id instead", len(ids), raw)
+	}
 }
 
 // Upload is a stored CSV file awaiting or past its import.
@@ -304,10 +370,12 @@ func (s *Store) Import(ctx context.Context, by users.User, uploadID int64, v Val
 		}
 		src := pgx.CopyFromSlice(len(v.Good), func(i int) ([]any, error) {
 			n := v.Good[i]
-			return []any{n.Company, n.ContactName, n.Email, n.Phone, n.Title, n.Country, n.Fit, n.Score, uploadID}, nil
+			return []any{n.Company, n.ContactName, n.Email, n.Phone, n.Title, n.Country, n.Fit, n.Score,
+				campaignArg(n.SourceCampaignID), uploadID}, nil
 		})
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"leads"},
-			[]string{"company", "contact_name", "email", "phone", "title", "country", "fit", "score", "import_id"}, src); err != nil {
+			[]string{"company", "contact_name", "email", "phone", "title", "country", "fit", "score", "source_campaign_id",
+				"import_id"}, src); err != nil {
 			if db.IsUniqueViolation(err, "leads_email_key") {
 				return &ErrNotCSV{"Another import or edit added some of these emails a moment ago; nothing was imported. Upload the file again."}
 			}

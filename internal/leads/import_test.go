@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -142,5 +143,65 @@ func TestParseCSVRefusals(t *testing.T) {
 	errs := m.Check(3)
 	if errs["email"] == "" || errs["contact_name"] == "" {
 		t.Errorf("mapping check: %v", errs)
+	}
+}
+
+// The source campaign column matches a campaign by id or by name (case
+// and spaces ignored); a cell that matches none, or several, is reported
+// on its line.
+func TestImportSourceCampaignByNameOrID(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	webinar := f.campaign(t, "Spring Webinar", "2026-03-10")
+	fair := f.campaign(t, "Trade fair", "2026-05-01")
+	f.campaign(t, "Twice", "2025-01-01")
+	f.campaign(t, "twice ", "2026-01-01")
+	content := "company,contact,email,campaign,score\n" +
+		"A,Ann,a@a.example,  spring webinar ,10\n" + // line 2: by name
+		"B,Bob,b@b.example," + strconv.FormatInt(fair, 10) + ",\n" + // line 3: by id
+		"C,Cy,c@c.example,,\n" + // line 4: none
+		"D,Di,d@d.example,Autumn gala,\n" + // line 5: unknown name
+		"E,Ed,e@e.example,999999,\n" + // line 6: unknown id
+		"F,Fa,f@f.example,Twice,\n" + // line 7: ambiguous
+		"G,Gi,g@g.example,,NaN\n" + // line 8: bad score
+		"H,Hu,h@h.example,,55.5\n" // line 9: bad score
+	table, err := leads.ParseCSV([]byte(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := leads.GuessMapping(table.Header)
+	if m["source_campaign"] != 3 {
+		t.Fatalf("guessed mapping %v", m)
+	}
+	v, err := f.store.Validate(ctx, table, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantBad := map[int]string{5: `source campaign: no campaign has the name or id "Autumn gala"`,
+		6: `source campaign: no campaign has the name or id "999999"`, 7: "2 campaigns are named", 8: "score: ", 9: "score: "}
+	if len(v.Bad) != len(wantBad) {
+		t.Errorf("bad rows %+v", v.Bad)
+	}
+	for _, b := range v.Bad {
+		if want, ok := wantBad[b.Line]; !ok || !strings.Contains(b.Reason, want) {
+			t.Errorf("line %d: %q, want %q", b.Line, b.Reason, want)
+		}
+	}
+	up, _ := f.store.SaveUpload(ctx, f.marketer, "campaigns.csv", []byte(content))
+	if err := f.store.Import(ctx, f.marketer, up, v, table.Header); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	rows, _ := f.pool.Query(ctx, `SELECT email, coalesce(source_campaign_id, 0) FROM leads WHERE import_id = $1`, up)
+	for rows.Next() {
+		var email string
+		var id int64
+		_ = rows.Scan(&email, &id)
+		got[email] = id
+	}
+	rows.Close()
+	if len(got) != 3 || got["a@a.example"] != webinar || got["b@b.example"] != fair || got["c@c.example"] != 0 {
+		t.Errorf("imported campaigns %v (webinar %d, fair %d)", got, webinar, fair)
 	}
 }

@@ -5,6 +5,7 @@ package leads
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -213,7 +214,7 @@ var next = map[Stage][]Stage{
 	New:         {MQL},
 	MQL:         {HandedOff},
 	HandedOff:   {Accepted, Rejected},
-	Accepted:    {Opportunity},
+	Accepted:    {Opportunity, Lost}, // lost: an accepted lead that went cold
 	Rejected:    {Recycled},
 	Recycled:    {MQL},
 	Opportunity: {Won, Lost},
@@ -283,8 +284,9 @@ func (l Lead) Check(m Move, by users.User) error {
 			return missing("note", "Say why, when the reason is \"Other\".")
 		}
 	case Won:
-		if m.Value <= 0 {
-			return missing("value", "Enter the won deal's value (more than 0).")
+		// Written so that NaN fails it too: every comparison with NaN is false.
+		if !(m.Value >= MinDealValue && m.Value <= MaxDealValue) {
+			return missing("value", dealValueMessage)
 		}
 	case Lost:
 		if strings.TrimSpace(m.Lost) == "" {
@@ -292,6 +294,40 @@ func (l Lead) Check(m Move, by users.User) error {
 		}
 	}
 	return nil
+}
+
+// MinDealValue and MaxDealValue bound a won deal's value: more than 0 in
+// whole cents, and what numeric(14, 2) holds.
+const (
+	MinDealValue = 0.01
+	MaxDealValue = 999_999_999_999.99
+)
+
+const dealValueMessage = "Enter the won deal's value: a plain number from 0.01 to 999,999,999,999.99, like 12500 or 12500.50."
+
+// ParseDealValue reads a typed deal value; msg is for the user and empty
+// when the value is fine.
+func ParseDealValue(raw string) (value float64, msg string) {
+	v, msg := validate.Number(raw, MinDealValue, MaxDealValue)
+	if msg != "" {
+		return 0, dealValueMessage
+	}
+	return v, ""
+}
+
+const scoreMessage = "Score is a whole number from 0 to 100."
+
+// ParseScore reads a typed score; blank is 0. msg is for the user and
+// empty when the score is fine.
+func ParseScore(raw string) (score int, msg string) {
+	if strings.TrimSpace(raw) == "" {
+		return 0, ""
+	}
+	v, msg := validate.Number(raw, 0, 100)
+	if msg != "" || v != math.Trunc(v) {
+		return 0, scoreMessage
+	}
+	return int(v), ""
 }
 
 // CanTouch reports whether by may log a touch on the lead now.
@@ -322,7 +358,8 @@ func (l Lead) CanAssign(by users.User) error {
 // FieldErrors is the shared field-to-message map of refused input.
 type FieldErrors = validate.FieldErrors
 
-// NewLead is the input for creating one lead by hand or by import.
+// NewLead is what a person types about a lead: when creating one by hand
+// or by import, and when editing one.
 type NewLead struct {
 	Company     string
 	ContactName string
@@ -332,6 +369,53 @@ type NewLead struct {
 	Country     string
 	Fit         string
 	Score       int
+	// SourceCampaignID is the campaign the lead came from; 0 for none.
+	SourceCampaignID int64
+}
+
+// editableFields names each field an edit may change, in form order, with
+// the words the timeline uses for it.
+var editableFields = []struct {
+	label   string
+	current func(Lead) string
+	typed   func(NewLead) string
+}{
+	{"company", func(l Lead) string { return l.Company }, func(n NewLead) string { return n.Company }},
+	{"contact name", func(l Lead) string { return l.ContactName }, func(n NewLead) string { return n.ContactName }},
+	{"email", func(l Lead) string { return l.Email }, func(n NewLead) string { return n.Email }},
+	{"phone", func(l Lead) string { return l.Phone }, func(n NewLead) string { return n.Phone }},
+	{"title", func(l Lead) string { return l.Title }, func(n NewLead) string { return n.Title }},
+	{"country", func(l Lead) string { return l.Country }, func(n NewLead) string { return n.Country }},
+	{"source campaign", func(l Lead) string {
+		if l.SourceCampaignID == nil {
+			return "0"
+		}
+		return fmt.Sprint(*l.SourceCampaignID)
+	}, func(n NewLead) string { return fmt.Sprint(n.SourceCampaignID) }},
+	{"fit", func(l Lead) string { return l.Fit }, func(n NewLead) string { return n.Fit }},
+	{"score", func(l Lead) string { return fmt.Sprint(l.Score) }, func(n NewLead) string { return fmt.Sprint(n.Score) }},
+}
+
+// Changes lists the fields in (normalized) that differ from the lead, in
+// form order, in words: "email", "source campaign".
+func (l Lead) Changes(in NewLead) []string {
+	var out []string
+	for _, f := range editableFields {
+		if f.current(l) != f.typed(in) {
+			out = append(out, f.label)
+		}
+	}
+	return out
+}
+
+// CanEdit reports whether by may edit the lead's contact fields, source
+// campaign, fit and score: marketing (who owns the data), the rep who owns
+// the lead, and sales managers and admins, at any stage.
+func (l Lead) CanEdit(by users.User) error {
+	if isMarketing(by) || l.worksLead(by) {
+		return nil
+	}
+	return forbid("Only marketing, the lead's rep and sales managers edit a lead.")
 }
 
 // Normalize trims every field and lower-cases the email.
@@ -367,7 +451,10 @@ func (n NewLead) Validate() FieldErrors {
 		errs["fit"] = "Fit is strong, medium or weak."
 	}
 	if n.Score < 0 || n.Score > 100 {
-		errs["score"] = "Score is a number from 0 to 100."
+		errs["score"] = scoreMessage
+	}
+	if n.SourceCampaignID < 0 {
+		errs["source_campaign"] = "Choose a campaign from the list."
 	}
 	for field, v := range map[string]string{"phone": n.Phone, "title": n.Title, "country": n.Country} {
 		if len([]rune(v)) > 200 {

@@ -2,6 +2,7 @@ package leads
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ var legalMoves = map[[2]Stage]string{
 	{HandedOff, Accepted}:   "sales",
 	{HandedOff, Rejected}:   "sales",
 	{Accepted, Opportunity}: "sales",
+	{Accepted, Lost}:        "sales", // an accepted lead that went cold
 	{Opportunity, Won}:      "sales",
 	{Opportunity, Lost}:     "sales",
 	{Rejected, Recycled}:    "marketing",
@@ -104,6 +106,11 @@ func TestMovesNeedWhatTheyNeed(t *testing.T) {
 		{HandedOff, Move{To: Rejected, Reason: "other", Rating: 2}, "note"},
 		{Opportunity, Move{To: Won}, "value"},
 		{Opportunity, Move{To: Won, Value: -5}, "value"},
+		{Opportunity, Move{To: Won, Value: math.NaN()}, "value"},
+		{Opportunity, Move{To: Won, Value: math.Inf(1)}, "value"},
+		{Opportunity, Move{To: Won, Value: 1e20}, "value"},
+		{Opportunity, Move{To: Won, Value: 0.001}, "value"},
+		{Accepted, Move{To: Lost, Lost: " "}, "lost"},
 		{Opportunity, Move{To: Lost, Lost: " "}, "lost"},
 	}
 	for _, tc := range cases {
@@ -226,5 +233,61 @@ func TestNewLeadValidation(t *testing.T) {
 	ok.Normalize()
 	if errs := ok.Validate(); errs != nil || ok.Email != "ann@acme.example" || ok.Fit != "strong" {
 		t.Errorf("valid lead: %v %+v", errs, ok)
+	}
+}
+
+func TestParseDealValue(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		raw  string
+		want float64
+		ok   bool
+	}{
+		{"12500", 12500, true},
+		{" 12,500.50 ", 12500.5, true},
+		{"0.01", 0.01, true},
+		{"999999999999.99", MaxDealValue, true},
+		{"NaN", 0, false},
+		{"Inf", 0, false},
+		{"-Inf", 0, false},
+		{"1e20", 0, false},
+		{"1e3", 0, false},
+		{"-5", 0, false},
+		{"0", 0, false},
+		{"0.001", 0, false},
+		{"1000000000000", 0, false},
+		{"", 0, false},
+		{"twelve", 0, false},
+	} {
+		got, msg := ParseDealValue(tc.raw)
+		if (msg == "") != tc.ok || got != tc.want {
+			t.Errorf("ParseDealValue(%q) = %v, %q; want %v, ok %v", tc.raw, got, msg, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestParseScore(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		raw  string
+		want int
+		ok   bool
+	}{
+		{"", 0, true},
+		{"0", 0, true},
+		{" 55 ", 55, true},
+		{"100", 100, true},
+		{"101", 0, false},
+		{"-1", 0, false},
+		{"55.5", 0, false},
+		{"NaN", 0, false},
+		{"Inf", 0, false},
+		{"1e2", 0, false},
+		{"abc", 0, false},
+	} {
+		got, msg := ParseScore(tc.raw)
+		if (msg == "") != tc.ok || got != tc.want {
+			t.Errorf("ParseScore(%q) = %v, %q; want %v, ok %v", tc.raw, got, msg, tc.want, tc.ok)
+		}
 	}
 }

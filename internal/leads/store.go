@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/notifications"
 	"tandem/internal/users"
 )
 
@@ -70,17 +71,92 @@ func (s *Store) Create(ctx context.Context, by users.User, in NewLead) (Lead, er
 	}
 	var id int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO leads (company, contact_name, email, phone, title, country, fit, score)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			in.Company, in.ContactName, in.Email, in.Phone, in.Title, in.Country, in.Fit, in.Score).Scan(&id)
+		if err := checkCampaign(ctx, tx, in.SourceCampaignID); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, `INSERT INTO leads (company, contact_name, email, phone, title, country, fit, score, source_campaign_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			in.Company, in.ContactName, in.Email, in.Phone, in.Title, in.Country, in.Fit, in.Score, campaignArg(in.SourceCampaignID)).Scan(&id)
 		if db.IsUniqueViolation(err, "leads_email_key") {
-			return FieldErrors{"email": "A lead with this email exists already."}
+			return FieldErrors{"email": emailTaken}
 		}
 		if err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, to_stage, note) VALUES ($1, $2, 'created', 'new', 'created by hand')`,
 			id, by.ID)
+		return err
+	})
+	if err != nil {
+		return Lead{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+const emailTaken = "A lead with this email exists already."
+
+// campaignArg is the source_campaign_id to write: NULL for none.
+func campaignArg(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// checkCampaign refuses a source campaign that does not exist (0 is none).
+func checkCampaign(ctx context.Context, q db.DBTX, id int64) error {
+	if id == 0 {
+		return nil
+	}
+	var ok bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1)`, id).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return FieldErrors{"source_campaign": "That campaign does not exist (any more); choose one from the list."}
+	}
+	return nil
+}
+
+// Update saves an edit of the lead's contact fields, source campaign, fit
+// and score, checked against the version the editor saw, with a timeline
+// event naming the fields that changed. An edit that changes nothing
+// writes nothing.
+func (s *Store) Update(ctx context.Context, by users.User, id int64, version int, in NewLead) (Lead, error) {
+	in.Normalize()
+	if errs := in.Validate(); errs != nil {
+		return Lead{}, errs
+	}
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		l, err := lockLead(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if l.Version != version {
+			return &ConflictError{Current: l, SeenVersion: version}
+		}
+		if err := l.CanEdit(by); err != nil {
+			return err
+		}
+		changed := l.Changes(in)
+		if len(changed) == 0 {
+			return nil
+		}
+		if err := checkCampaign(ctx, tx, in.SourceCampaignID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE leads SET company = $2, contact_name = $3, email = $4, phone = $5, title = $6,
+			country = $7, fit = $8, score = $9, source_campaign_id = $10, updated_at = now(), version = version + 1
+			WHERE id = $1`, id, in.Company, in.ContactName, in.Email, in.Phone, in.Title, in.Country, in.Fit, in.Score,
+			campaignArg(in.SourceCampaignID))
+		if db.IsUniqueViolation(err, "leads_email_key") {
+			return FieldErrors{"email": emailTaken}
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, note, version)
+			VALUES ($1, $2, 'edit', $3, $4)`, id, by.ID, "changed "+strings.Join(changed, ", "), l.Version+1)
 		return err
 	})
 	if err != nil {
@@ -119,7 +195,7 @@ func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int,
 			return err
 		}
 		if m.To == HandedOff && m.OwnerID != 0 {
-			if err := checkRep(ctx, tx, m.OwnerID); err != nil {
+			if _, err := checkRep(ctx, tx, m.OwnerID); err != nil {
 				return err
 			}
 		}
@@ -129,9 +205,11 @@ func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int,
 			WHERE id = $1`, args...); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, from_stage, to_stage, note, version)
-			VALUES ($1, $2, 'stage', $3, $4, $5, $6)`, id, by.ID, l.Stage, m.To, note, l.Version+1)
-		return err
+		if _, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, from_stage, to_stage, note, version)
+			VALUES ($1, $2, 'stage', $3, $4, $5, $6)`, id, by.ID, l.Stage, m.To, note, l.Version+1); err != nil {
+			return err
+		}
+		return notifyMove(ctx, tx, l, m, by)
 	})
 	if err != nil {
 		return Lead{}, err
@@ -179,16 +257,15 @@ func joinNote(a, b string) string {
 	return a + " — " + b
 }
 
-// checkRep refuses an owner who is not an active sales user.
-func checkRep(ctx context.Context, q db.DBTX, id int64) error {
-	var ok bool
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND team = 'sales' AND active)`, id).Scan(&ok); err != nil {
-		return err
+// checkRep refuses an owner who is not an active sales user, and returns
+// the rep's name.
+func checkRep(ctx context.Context, q db.DBTX, id int64) (string, error) {
+	var name string
+	err := q.QueryRow(ctx, `SELECT name FROM users WHERE id = $1 AND team = 'sales' AND active`, id).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", missing("owner", "Choose an active sales rep.")
 	}
-	if !ok {
-		return missing("owner", "Choose an active sales rep.")
-	}
-	return nil
+	return name, err
 }
 
 // Touch logs a follow-up; the first one stops the SLA clock.
@@ -231,17 +308,22 @@ func (s *Store) Assign(ctx context.Context, by users.User, id int64, version int
 		if err := l.CanAssign(by); err != nil {
 			return err
 		}
-		if err := checkRep(ctx, tx, ownerID); err != nil {
+		name, err := checkRep(ctx, tx, ownerID)
+		if err != nil {
 			return err
 		}
-		var name string
-		if err := tx.QueryRow(ctx, `UPDATE leads l SET owner_id = $2, updated_at = now(), version = version + 1
-			FROM users u WHERE l.id = $1 AND u.id = $2 RETURNING u.name`, id, ownerID).Scan(&name); err != nil {
+		// The row is locked and its version checked above; the version in
+		// the WHERE clause keeps the rule next to the write.
+		if _, err := tx.Exec(ctx, `UPDATE leads SET owner_id = $2, updated_at = now(), version = version + 1
+			WHERE id = $1 AND version = $3`, id, ownerID, version); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, note, version)
-			VALUES ($1, $2, 'assign', $3, $4)`, id, by.ID, "assigned to "+name, l.Version+1)
-		return err
+		if _, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, note, version)
+			VALUES ($1, $2, 'assign', $3, $4)`, id, by.ID, "assigned to "+name, l.Version+1); err != nil {
+			return err
+		}
+		return notifications.Send(ctx, tx, []int64{ownerID}, by.ID, KindAssigned,
+			fmt.Sprintf("%s assigned %s to you", by.Name, l.Company), Link(id))
 	})
 }
 
@@ -305,4 +387,30 @@ func (s *Store) Reps(ctx context.Context) ([]Rep, error) {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Rep])
+}
+
+// CampaignChoice is a campaign a lead may name as its source.
+type CampaignChoice struct {
+	ID       int64
+	Name     string
+	LaunchOn time.Time // a calendar day
+}
+
+// maxCampaignChoices bounds the source-campaign picker; leads come from
+// recent campaigns, and a lead's current campaign is always offered.
+const maxCampaignChoices = 500
+
+// CampaignChoices lists campaigns for the source-campaign picker, newest
+// launch first, including the campaign with id current (0: none) even if
+// it is older than the newest maxCampaignChoices.
+func (s *Store) CampaignChoices(ctx context.Context, current int64) ([]CampaignChoice, error) {
+	rows, err := s.pool.Query(ctx, `
+		(SELECT id, name, launch_on FROM campaigns ORDER BY launch_on DESC, id DESC LIMIT $1)
+		UNION
+		SELECT id, name, launch_on FROM campaigns WHERE id = $2
+		ORDER BY launch_on DESC, id DESC`, maxCampaignChoices, current)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[CampaignChoice])
 }

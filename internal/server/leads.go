@@ -35,6 +35,8 @@ func (s *Server) leadRoutes() []route {
 		{"POST", "/leads/import/{id}", inTeams(users.Marketing), s.leadImportCommit},
 		{"GET", "/leads/import/{id}/rejected.csv", inTeams(users.Marketing), s.leadImportRejected},
 		{"GET", "/leads/{id}", signedIn, s.leadDetail},
+		{"GET", "/leads/{id}/edit", inTeams(users.Marketing, users.Sales), s.leadEditForm},
+		{"POST", "/leads/{id}/edit", inTeams(users.Marketing, users.Sales), s.leadUpdate},
 		{"POST", "/leads/{id}/move", inTeams(users.Marketing, users.Sales), s.leadMove},
 		{"POST", "/leads/{id}/touch", inTeams(users.Sales), s.leadTouch},
 		{"POST", "/leads/{id}/assign", salesManagers, s.leadAssign},
@@ -309,7 +311,7 @@ func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	v := leadpages.Detail{
 		Page: s.page(w, r, l.Company, "leads"), Lead: l, SLA: l.SLAState(sla, time.Now()), Events: events,
-		Moves: l.MovesFor(*me), CanTouch: l.CanTouch(*me) == nil, CanAssign: l.CanAssign(*me) == nil,
+		Moves: l.MovesFor(*me), CanTouch: l.CanTouch(*me) == nil, CanAssign: l.CanAssign(*me) == nil, CanEdit: l.CanEdit(*me) == nil,
 		Reps: reps, Form: form, Errors: errs, Refusal: refusal,
 	}
 	return s.render(w, r, status, leadpages.DetailPage(v))
@@ -373,10 +375,10 @@ func (s *Server) leadMove(w http.ResponseWriter, r *http.Request) error {
 	m := leads.Move{To: to, Note: r.PostFormValue("note"), Reason: leads.Reason(r.PostFormValue("reason")),
 		Lost: r.PostFormValue("lost")}
 	m.Rating, _ = strconv.Atoi(r.PostFormValue("rating"))
-	if raw := strings.TrimSpace(r.PostFormValue("value")); raw != "" {
-		if m.Value, err = strconv.ParseFloat(strings.ReplaceAll(raw, ",", ""), 64); err != nil {
-			m.Value = -1
-		}
+	if to == leads.Won {
+		// A refused value stays 0, which the move's own check refuses with
+		// the same message, after it has said whether the move is allowed.
+		m.Value, _ = leads.ParseDealValue(r.PostFormValue("value"))
 	}
 	if owner := r.PostFormValue("owner"); owner != "" {
 		if m.OwnerID, ok = pathID(owner); !ok {
@@ -460,41 +462,155 @@ func (s *Server) leadComment(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10)+"#timeline-h")
 }
 
-func leadForm(r *http.Request) (leads.NewLead, map[string]string) {
+// leadForm reads the lead fields of the new-lead and edit forms. Numbers
+// that cannot be read are reported in the returned errors, to be shown
+// with the domain's own checks.
+func leadForm(r *http.Request) (leads.NewLead, map[string]string, leads.FieldErrors) {
 	form := map[string]string{}
-	for _, k := range []string{"company", "contact_name", "email", "phone", "title", "country", "fit", "score"} {
+	for _, k := range []string{"company", "contact_name", "email", "phone", "title", "country", "fit", "score", "source_campaign"} {
 		form[k] = r.PostFormValue(k)
 	}
 	n := leads.NewLead{Company: form["company"], ContactName: form["contact_name"], Email: form["email"],
 		Phone: form["phone"], Title: form["title"], Country: form["country"], Fit: form["fit"]}
-	if form["score"] != "" {
-		score, err := strconv.Atoi(strings.TrimSpace(form["score"]))
-		if err != nil {
-			score = -1
-		}
-		n.Score = score
+	errs := leads.FieldErrors{}
+	var msg string
+	if n.Score, msg = leads.ParseScore(form["score"]); msg != "" {
+		errs["score"] = msg
 	}
-	return n, form
+	if raw := strings.TrimSpace(form["source_campaign"]); raw != "" {
+		var ok bool
+		if n.SourceCampaignID, ok = pathID(raw); !ok {
+			errs["source_campaign"] = "Choose a campaign from the list."
+		}
+	}
+	return n, form, errs
+}
+
+// refusedLeadInput merges what leadForm could not read with the domain's
+// checks of the rest, so one submission shows every problem.
+func refusedLeadInput(in leads.NewLead, parseErrs leads.FieldErrors) leads.FieldErrors {
+	if len(parseErrs) == 0 {
+		return nil
+	}
+	in.Normalize()
+	errs := in.Validate()
+	if errs == nil {
+		errs = leads.FieldErrors{}
+	}
+	for k, v := range parseErrs {
+		errs[k] = v
+	}
+	return errs
+}
+
+func (s *Server) campaignOptions(r *http.Request, current int64) ([]components.Option, error) {
+	list, err := s.leads.CampaignChoices(r.Context(), current)
+	if err != nil {
+		return nil, err
+	}
+	return leadpages.CampaignOptions(list), nil
+}
+
+func (s *Server) renderNewLead(w http.ResponseWriter, r *http.Request, status int, form map[string]string, errs leads.FieldErrors) error {
+	campaigns, err := s.campaignOptions(r, 0)
+	if err != nil {
+		return err
+	}
+	v := leadpages.NewLead{Page: s.page(w, r, "New lead", "leads"), Form: form, Errors: errs, Campaigns: campaigns}
+	return s.render(w, r, status, leadpages.NewLeadPage(v))
 }
 
 func (s *Server) leadNewForm(w http.ResponseWriter, r *http.Request) error {
-	v := leadpages.NewLead{Page: s.page(w, r, "New lead", "leads"), Form: map[string]string{}}
-	return s.render(w, r, http.StatusOK, leadpages.NewLeadPage(v))
+	return s.renderNewLead(w, r, http.StatusOK, map[string]string{}, nil)
 }
 
 func (s *Server) leadCreate(w http.ResponseWriter, r *http.Request) error {
-	in, form := leadForm(r)
+	in, form, parseErrs := leadForm(r)
+	if errs := refusedLeadInput(in, parseErrs); errs != nil {
+		return s.renderNewLead(w, r, http.StatusUnprocessableEntity, form, errs)
+	}
 	l, err := s.leads.Create(r.Context(), *currentUser(r), in)
 	var fe leads.FieldErrors
 	if errors.As(err, &fe) {
-		v := leadpages.NewLead{Page: s.page(w, r, "New lead", "leads"), Form: form, Errors: fe}
-		return s.render(w, r, http.StatusUnprocessableEntity, leadpages.NewLeadPage(v))
+		return s.renderNewLead(w, r, http.StatusUnprocessableEntity, form, fe)
 	}
 	if err != nil {
 		return err
 	}
 	s.flash(w, "success", "Lead created.")
 	return redirect(w, r, "/leads/"+strconv.FormatInt(l.ID, 10))
+}
+
+// editForm is the edit form filled with the lead as it is.
+func editForm(l leads.Lead) map[string]string {
+	form := map[string]string{"company": l.Company, "contact_name": l.ContactName, "email": l.Email, "phone": l.Phone,
+		"title": l.Title, "country": l.Country, "fit": l.Fit, "score": strconv.Itoa(l.Score),
+		"version": strconv.Itoa(l.Version)}
+	if l.SourceCampaignID != nil {
+		form["source_campaign"] = strconv.FormatInt(*l.SourceCampaignID, 10)
+	}
+	return form
+}
+
+func (s *Server) renderEditLead(w http.ResponseWriter, r *http.Request, status int, l leads.Lead, form map[string]string, errs leads.FieldErrors) error {
+	current, _ := pathID(form["source_campaign"])
+	if l.SourceCampaignID != nil && current == 0 {
+		current = *l.SourceCampaignID
+	}
+	campaigns, err := s.campaignOptions(r, current)
+	if err != nil {
+		return err
+	}
+	v := leadpages.EditLead{Page: s.page(w, r, "Edit "+l.Company, "leads"), Lead: l, Form: form, Errors: errs, Campaigns: campaigns}
+	return s.render(w, r, status, leadpages.EditLeadPage(v))
+}
+
+func (s *Server) leadEditForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.leadFromPath(r)
+	if err != nil {
+		return err
+	}
+	l, err := s.leads.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := l.CanEdit(*currentUser(r)); err != nil {
+		return &httpError{http.StatusForbidden, "Not allowed", err.Error()}
+	}
+	return s.renderEditLead(w, r, http.StatusOK, l, editForm(l), nil)
+}
+
+func (s *Server) leadUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.leadFromPath(r)
+	if err != nil {
+		return err
+	}
+	version, ok := formInt(r, "version")
+	if !ok {
+		return badRequest("The form is missing its version; reload the page and try again.")
+	}
+	in, form, parseErrs := leadForm(r)
+	form["version"] = r.PostFormValue("version") // a re-shown form keeps the version it was loaded at
+	refused := func(errs leads.FieldErrors) error {
+		l, err := s.leads.Get(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return s.renderEditLead(w, r, http.StatusUnprocessableEntity, l, form, errs)
+	}
+	if errs := refusedLeadInput(in, parseErrs); errs != nil {
+		return refused(errs)
+	}
+	_, err = s.leads.Update(r.Context(), *currentUser(r), id, version, in)
+	var fe leads.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		return refused(fe)
+	case err != nil:
+		return s.leadRefusal(w, r, id, err, nil)
+	}
+	s.flash(w, "success", "Lead saved.")
+	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
 }
 
 // leadExport streams the filtered list as CSV, row by row.

@@ -12,6 +12,8 @@ var leadAccess = map[string]string{
 	"POST /leads/import/{id}":             "marketing, admins",
 	"GET /leads/import/{id}/rejected.csv": "marketing, admins",
 	"GET /leads/{id}":                     "signed in",
+	"GET /leads/{id}/edit":                "marketing, sales, admins",
+	"POST /leads/{id}/edit":               "marketing, sales, admins",
 	"POST /leads/{id}/move":               "marketing, sales, admins",
 	"POST /leads/{id}/touch":              "sales, admins",
 	"POST /leads/{id}/assign":             "sales managers, admins",

@@ -130,6 +130,8 @@ func eventText(e leads.Event) string {
 		return "logged a touch"
 	case "assign":
 		return "changed the owner"
+	case "edit":
+		return "edited the lead"
 	case "comment":
 		return "commented"
 	}
@@ -152,4 +154,17 @@ func leadsLinks(sales bool) []components.SubLink {
 		links = append(links, components.SubLink{Key: "queue", Label: "My queue", Href: "/leads/queue"})
 	}
 	return append(links, components.SubLink{Key: "rejected", Label: "Rejected leads", Href: "/leads/rejected"})
+}
+
+// CampaignOptions are the source-campaign picker's choices, newest launch
+// first as given, each with its launch day so same-named campaigns of
+// different years can be told apart.
+func CampaignOptions(list []leads.CampaignChoice) []components.Option {
+	opts := []components.Option{{Value: "", Label: "None"}}
+	for _, c := range list {
+		// launch_on is a calendar day, not an instant: no timezone applies.
+		opts = append(opts, components.Option{Value: strconv.FormatInt(c.ID, 10),
+			Label: c.Name + " — launch " + c.LaunchOn.Format("2 Jan 2006")})
+	}
+	return opts
 }

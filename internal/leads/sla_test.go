@@ -1,0 +1,193 @@
+package leads_test
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"tandem/internal/leads"
+	"tandem/internal/users"
+)
+
+func (f fixture) scan(t *testing.T, w *leads.SLAWatch, now time.Time) int {
+	t.Helper()
+	n, err := w.ScanSLA(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The follow-up clock (24 hours by default) warns the rep at 75 % and tells
+// the rep and every sales manager when it runs out, each once, however
+// many scans and instances look.
+func TestSLAAlertsOncePerLeadHandoffAndKind(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	otherManager := f.user(t, "sm2@example.com", users.Sales, users.Manager)
+	one := leads.NewSLAWatch(f.pool, slog.New(slog.DiscardHandler))
+	two := leads.NewSLAWatch(f.pool, slog.New(slog.DiscardHandler))
+
+	l := f.handedOff(t, "clock@acme.example")
+	at := *l.HandedOffAt
+	warnings := func(u users.User) int { return len(f.notified(t, u, leads.KindSLAWarning)) }
+	breaches := func(u users.User) int { return len(f.notified(t, u, leads.KindSLABreached)) }
+
+	if n := f.scan(t, one, at.Add(18*time.Hour-time.Second)); n != 0 {
+		t.Errorf("before 75 %%: %d alerts", n)
+	}
+	if n := f.scan(t, one, at.Add(18*time.Hour)); n != 1 {
+		t.Errorf("at 75 %%: %d alerts, want 1", n)
+	}
+	f.scan(t, one, at.Add(19*time.Hour))
+	f.scan(t, two, at.Add(20*time.Hour)) // another instance
+	if warnings(f.rep) != 1 || warnings(f.salesM) != 0 || warnings(f.rep2) != 0 {
+		t.Errorf("warnings: rep %d, manager %d, other rep %d; want 1, 0, 0", warnings(f.rep), warnings(f.salesM), warnings(f.rep2))
+	}
+	if got := f.notified(t, f.rep, leads.KindSLAWarning); got[0] != "Acme clock@acme.example: 75 % of the 24-hour follow-up SLA has gone, no first touch yet" {
+		t.Errorf("warning title %q", got[0])
+	}
+	// At the deadline itself the SLA still holds (as in Lead.SLAState).
+	if n := f.scan(t, one, at.Add(24*time.Hour)); n != 0 {
+		t.Errorf("at the deadline: %d alerts", n)
+	}
+	if n := f.scan(t, two, at.Add(24*time.Hour+time.Second)); n != 1 {
+		t.Errorf("past the deadline: %d alerts, want 1", n)
+	}
+	f.scan(t, one, at.Add(25*time.Hour))
+	f.scan(t, two, at.Add(30*time.Hour))
+	for _, u := range []users.User{f.rep, f.salesM, otherManager} {
+		if breaches(u) != 1 {
+			t.Errorf("%s has %d breach alerts, want 1", u.Email, breaches(u))
+		}
+	}
+	if breaches(f.rep2) != 0 || breaches(f.marketer) != 0 {
+		t.Errorf("breach alerts to people it does not concern: other rep %d, marketer %d", breaches(f.rep2), breaches(f.marketer))
+	}
+	if warnings(f.rep) != 1 {
+		t.Errorf("the breach repeated the warning: %d", warnings(f.rep))
+	}
+
+	// Rejected, recycled and handed off again: a fresh clock, fresh alerts.
+	cur, _ := f.store.Get(ctx, l.ID)
+	for _, m := range []struct {
+		by users.User
+		m  leads.Move
+	}{
+		{f.rep, leads.Move{To: leads.Rejected, Reason: "bad_timing", Rating: 3}},
+		{f.marketer, leads.Move{To: leads.Recycled}},
+		{f.marketer, leads.Move{To: leads.MQL}},
+		{f.marketer, leads.Move{To: leads.HandedOff, OwnerID: f.rep.ID, Note: "back, with budget"}},
+	} {
+		var err error
+		if cur, err = f.store.Apply(ctx, m.by, cur.ID, cur.Version, m.m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again := *cur.HandedOffAt
+	if n := f.scan(t, one, again.Add(20*time.Hour)); n != 1 || warnings(f.rep) != 2 {
+		t.Errorf("after the re-handoff: %d alerts, %d warnings in all; want 1 and 2", n, warnings(f.rep))
+	}
+	// A first touch stops the clock: no breach.
+	if err := f.store.Touch(ctx, f.rep, cur.ID, "call", ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.scan(t, one, again.Add(25*time.Hour)); n != 0 || breaches(f.rep) != 1 {
+		t.Errorf("after a touch: %d alerts, %d breaches in all", n, breaches(f.rep))
+	}
+}
+
+// Two instances scanning the same moment alert once.
+func TestSLAScansRacingAlertOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var lastHandoff time.Time
+	for _, email := range []string{"r1@acme.example", "r2@acme.example", "r3@acme.example"} {
+		lastHandoff = *f.handedOff(t, email).HandedOffAt
+	}
+	now := lastHandoff.Add(25 * time.Hour)
+	var wg sync.WaitGroup
+	counts := make([]int, 4)
+	for i := range counts {
+		w := leads.NewSLAWatch(f.pool, slog.New(slog.DiscardHandler))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := w.ScanSLA(context.Background(), now)
+			if err != nil {
+				t.Error(err)
+			}
+			counts[i] = n
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	if total != 3 || len(f.notified(t, f.rep, leads.KindSLABreached)) != 3 || len(f.notified(t, f.salesM, leads.KindSLABreached)) != 3 {
+		t.Errorf("%v alerts recorded; rep has %d breach alerts, manager %d; want 3 each",
+			counts, len(f.notified(t, f.rep, leads.KindSLABreached)), len(f.notified(t, f.salesM, leads.KindSLABreached)))
+	}
+}
+
+// A lead left for assignment has no rep yet: its warning goes to the sales
+// managers. Crossings older than the catch-up window are not announced.
+func TestSLAAlertsForUnassignedAndOldLeads(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	w := leads.NewSLAWatch(f.pool, slog.New(slog.DiscardHandler))
+	l := f.leftForAManager(t, "nobody@acme.example")
+	f.scan(t, w, l.HandedOffAt.Add(19*time.Hour))
+	if got := f.notified(t, f.salesM, leads.KindSLAWarning); len(got) != 1 {
+		t.Errorf("manager's warnings for an unassigned lead: %q", got)
+	}
+
+	old := f.handedOff(t, "old@acme.example")
+	if _, err := f.pool.Exec(ctx, `UPDATE leads SET handed_off_at = handed_off_at - interval '3 days' WHERE id = $1`, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.scan(t, w, *old.HandedOffAt); n != 0 {
+		t.Errorf("a breach two days old was announced: %d alerts", n)
+	}
+	// An SLA change applies to the next scan.
+	if _, err := f.pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('sla_hours', '90')`); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.scan(t, w, *old.HandedOffAt); n != 1 {
+		t.Errorf("75 %% of a 90-hour SLA, 72 hours in: %d alerts, want 1", n)
+	}
+}
+
+// Run scans at once and then every interval, and returns when ctx ends.
+func TestSLAWatchRunScansUntilCancelled(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	l := f.handedOff(t, "run@acme.example")
+	if _, err := f.pool.Exec(context.Background(), `UPDATE leads SET handed_off_at = now() - interval '19 hours' WHERE id = $1`, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		leads.NewSLAWatch(f.pool, slog.New(slog.DiscardHandler)).Run(ctx, time.Hour)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(f.notified(t, f.rep, leads.KindSLAWarning)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not scan")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+}
