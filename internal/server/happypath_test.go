@@ -175,6 +175,15 @@ var happyPaths = map[string]happyCase{
 			"version": {strconv.Itoa(e.count(`SELECT version FROM leads WHERE id = $1`, id))}},
 			state: `SELECT concat(owner_id, '/', version) FROM leads WHERE id = $1`, args: []any{id}}
 	}},
+	"POST /leads/{id}/edit": {as: "marketer@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		id := e.count(`SELECT min(id) FROM leads`)
+		campaign := e.count(`SELECT max(id) FROM campaigns`)
+		c.get(leadPath(id, "/edit"))
+		return happyPost{path: leadPath(id, "/edit"), form: url.Values{"company": {"Edited Path GmbH"}, "contact_name": {"Eda Path"},
+			"email": {"eda@editedpath.example"}, "source_campaign": {strconv.Itoa(campaign)}, "fit": {"medium"}, "score": {"55"},
+			"version": {strconv.Itoa(e.count(`SELECT version FROM leads WHERE id = $1`, id))}},
+			state: `SELECT concat(email, '/', source_campaign_id, '/', version) FROM leads WHERE id = $1`, args: []any{id}}
+	}},
 	"POST /leads/{id}/comments": {as: "agent@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		id := e.count(`SELECT min(id) FROM leads`)
 		return happyPost{path: leadPath(id, "/comments"), form: url.Values{"comment": {"The customer called service too."}},

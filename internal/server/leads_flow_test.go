@@ -10,20 +10,6 @@ import (
 	"testing"
 )
 
-// The edit route's happy path, kept here because happypath_test.go is the
-// lead engineer's file; move it into happyPaths there when merging.
-func init() {
-	happyPaths["POST /leads/{id}/edit"] = happyCase{as: "marketer@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
-		id := e.count(`SELECT min(id) FROM leads`)
-		campaign := e.count(`SELECT max(id) FROM campaigns`)
-		c.get(leadPath(id, "/edit"))
-		return happyPost{path: leadPath(id, "/edit"), form: url.Values{"company": {"Edited Path GmbH"}, "contact_name": {"Eda Path"},
-			"email": {"eda@editedpath.example"}, "source_campaign": {strconv.Itoa(campaign)}, "fit": {"medium"}, "score": {"55"},
-			"version": {strconv.Itoa(e.count(`SELECT version FROM leads WHERE id = $1`, id))}},
-			state: `SELECT concat(email, '/', source_campaign_id, '/', version) FROM leads WHERE id = $1`, args: []any{id}}
-	}}
-}
-
 // handOffVia qualifies the marketer's new lead and hands it to owner ("" to
 // leave it for a sales manager).
 func handOffVia(t *testing.T, e *testEnv, marketer *client, id, owner string) {
