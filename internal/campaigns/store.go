@@ -25,12 +25,6 @@ type Store struct {
 // NewStore returns a Store on pool for a business in loc.
 func NewStore(pool *pgxpool.Pool, loc *time.Location) *Store { return &Store{pool: pool, loc: loc} }
 
-// Location is the business timezone the store cuts days in.
-func (s *Store) Location() *time.Location { return s.loc }
-
-// Today is the business calendar day at t.
-func (s *Store) Today(t time.Time) time.Time { return Day(t, s.loc) }
-
 const campaignColumns = `c.id, c.name, c.channel, c.audience, c.offer, c.talking_points, c.launch_on, c.end_on,
 	c.expected_leads, round(c.budget * 100)::bigint, c.owner_id, o.name, c.status = 'announced', c.announced_at,
 	coalesce(extract(epoch FROM c.notice_lead), 0)::float8, coalesce(c.notice_days, 0), c.late_notice,

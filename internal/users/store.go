@@ -83,11 +83,6 @@ func (s *Store) Get(ctx context.Context, id int64) (User, error) {
 	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 }
 
-// GetByEmail returns the user with email (any case).
-func (s *Store) GetByEmail(ctx context.Context, email string) (User, error) {
-	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = lower($1)`, email))
-}
-
 // Filter narrows the user list; zero values mean "any".
 type Filter struct {
 	Team   Team
@@ -119,15 +114,6 @@ func (s *Store) List(ctx context.Context, f Filter) ([]User, int, error) {
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
 	return list, total, err
-}
-
-// ListActive returns every active user, ordered by team and name.
-func (s *Store) ListActive(ctx context.Context) ([]User, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE active ORDER BY team, lower(name)`)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
 }
 
 // ChangeAccess sets a user's team and role. A role change ends the user's
@@ -369,27 +355,6 @@ func (s *Store) SetPasswordWithLink(ctx context.Context, ip, token, password str
 		return record(ctx, tx, Actor{UserID: u.ID, IP: ip}, "user.password_set", u.ID, u.Email, "via one-time link")
 	})
 	return u, err
-}
-
-// SetPassword sets a password directly, for the command line.
-func (s *Store) SetPassword(ctx context.Context, by Actor, id int64, password string) error {
-	u, err := s.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	if msg := CheckNewPassword(password, u.Email); msg != "" {
-		return FieldErrors{"password": msg}
-	}
-	hash, err := HashPassword(password)
-	if err != nil {
-		return err
-	}
-	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, id, hash); err != nil {
-			return err
-		}
-		return record(ctx, tx, by, "user.password_set", id, u.Email, "command line")
-	})
 }
 
 // newToken returns 256 random bits, URL-safe.
