@@ -40,7 +40,7 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 	if breached > 0 {
 		signs = append(signs, Sign{Key: "sla", Count: breached, Subject: "sales", Link: "/leads?sla=breached",
 			Title:  plural(breached, "lead") + " past the follow-up SLA",
-			Detail: fmt.Sprintf("Handed off more than %d hours ago with no first touch; each is a speed-to-lead miss in the period it was handed off in.", st.SLAHours)})
+			Detail: fmt.Sprintf("Handed off more than %d hours ago with no first touch.", st.SLAHours)})
 	}
 
 	// Campaigns launching within notice_days whose readiness is under target.
@@ -89,7 +89,7 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 	if waiting > 0 {
 		signs = append(signs, Sign{Key: "feedback", Count: waiting, Subject: "marketing", Link: "/feedback?waiting=1",
 			Title:  plural(waiting, "feedback item") + " waiting over 2 business days",
-			Detail: "Logged by sales or service and not yet acknowledged by marketing; each counts as late in the period it was logged in."})
+			Detail: "Logged by sales or service and not yet acknowledged by marketing."})
 	}
 
 	week := PeriodOf(Week, now, e.loc)
