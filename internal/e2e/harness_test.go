@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"log/slog"
 	"maps"
 	"net"
 	"net/url"
@@ -26,6 +25,7 @@ import (
 	"tandem/internal/db"
 	"tandem/internal/seed"
 	"tandem/internal/server"
+	"tandem/internal/servertest"
 	"tandem/internal/testdb/demo"
 )
 
@@ -102,11 +102,15 @@ func startWith(t *testing.T, extraEnv map[string]string) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	logger := slog.New(slog.NewTextHandler(&serverLog, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	srv := server.New(cfg, logger, pool)
+	// The guard fails the journey when the server answers 5xx or logs an
+	// error, even where the page the browser ends on looks fine.
+	guard := servertest.New(t)
+	srv := server.New(cfg, guard.Logger(&serverLog), pool)
+	hs := srv.HTTPServer()
+	hs.Handler = guard.Handler(hs.Handler)
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- server.Serve(serveCtx, srv.HTTPServer(), ln, cfg.ShutdownTimeout) }()
+	go func() { served <- server.Serve(serveCtx, hs, ln, cfg.ShutdownTimeout) }()
 	t.Cleanup(func() {
 		stopServing()
 		if err := <-served; err != nil {

@@ -128,6 +128,7 @@ func TestErrorPagesRenderInTheLayout(t *testing.T) {
 func TestPanicYieldsThe500Page(t *testing.T) {
 	t.Parallel()
 	e := newTestEnvOn(t, nil, nil)
+	e.expectServerErrors()
 	h := e.srv.recoverPanic(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panic("secret internal detail")
 	}))
@@ -234,6 +235,7 @@ func TestReadyzAndPagesFollowTheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newTestEnvOn(t, pool, nil)
+	e.expectServerErrors()
 	c := e.client()
 	c.login("rep@example.com")
 

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -15,7 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/config"
+	"tandem/internal/mailtest"
 	"tandem/internal/seed"
+	"tandem/internal/servertest"
 	"tandem/internal/testdb/demo"
 )
 
@@ -25,6 +26,10 @@ type testEnv struct {
 	srv  *Server
 	pool *pgxpool.Pool
 	http *httptest.Server
+	// guard fails the test when the server answers 5xx or logs an error
+	// that the test did not ask for (see ExpectServerErrors).
+	guard *servertest.Guard
+	mail  *mailtest.Server // the in-process SMTP server, when the test has one
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -35,11 +40,16 @@ func newTestEnv(t *testing.T) *testEnv {
 func newTestEnvOn(t testing.TB, pool *pgxpool.Pool, env map[string]string) *testEnv {
 	t.Helper()
 	cfg := mustConfig(t, env)
-	srv := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool)
-	hs := httptest.NewServer(srv)
+	guard := servertest.New(t)
+	srv := New(cfg, guard.Logger(io.Discard), pool)
+	hs := httptest.NewServer(guard.Handler(srv))
 	t.Cleanup(hs.Close)
-	return &testEnv{t: t, srv: srv, pool: pool, http: hs}
+	return &testEnv{t: t, srv: srv, pool: pool, http: hs, guard: guard}
 }
+
+// expectServerErrors is for the tests that provoke 5xx answers or error
+// logs on purpose (panics, a stopped database).
+func (e *testEnv) expectServerErrors() { e.guard.ExpectServerErrors() }
 
 func mustConfig(t testing.TB, env map[string]string) config.Config {
 	t.Helper()
