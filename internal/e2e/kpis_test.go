@@ -51,3 +51,41 @@ func TestTargetChangeMovesTheOverviewTile(t *testing.T) {
 	}
 	h.Screenshot("overview-after-target.png")
 }
+
+// The overview as a sales rep opens on the Sales lens with the rep's
+// to-dos; as a sales manager on all teams. The running month's MQL and
+// revenue tiles are judged on pace with the full target beside it, and
+// the speed tile accounts for the SLA sign. Screenshots of both.
+func TestOverviewAsRepAndAsManager(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	lens := `nav.lens-nav a[aria-current="page"]`
+
+	h.Login("rep@example.com")
+	h.Open("/")
+	if got := h.Text(lens); got != "Sales" {
+		t.Errorf("the rep's overview opens on %q, want Sales", got)
+	}
+	if got := h.Text("#todos-h"); got != "Sales to-dos" {
+		t.Errorf("to-dos heading %q", got)
+	}
+	mql := h.Text(`article:has(#kpi-mql)`)
+	if !strings.Contains(mql, "target 600") || !strings.Contains(mql, "due by now") || !strings.Contains(mql, "pace") {
+		t.Errorf("the MQL tile is not paced: %q", mql)
+	}
+	if speed := h.Text(`article:has(#kpi-speed)`); !strings.Contains(speed, "untouched past the SLA") {
+		t.Errorf("the speed tile does not account for the SLA sign: %q", speed)
+	}
+	h.Screenshot("overview-rep.png")
+	h.signOut()
+
+	h.Login("sales.manager@example.com")
+	h.Open("/")
+	if got := h.Text(lens); got != "All teams" {
+		t.Errorf("the manager's overview opens on %q, want All teams", got)
+	}
+	if h.Exists("#todos-h") {
+		t.Error("the all-teams lens shows a team's to-dos")
+	}
+	h.Screenshot("overview-manager.png")
+}

@@ -44,6 +44,13 @@ type Definition struct {
 	Denominator string
 	// DefaultTarget per period kind (the quarter's revenue goal is money).
 	DefaultTarget map[Kind]float64
+	// Paced KPIs accumulate over the period towards a committed amount (the
+	// MQL commitment, the revenue goal). While their period runs they are
+	// judged against the share of the target due by now (see Pace), and
+	// their denominator is that commitment rather than counted records, so
+	// they have a value in every period: on their own they do not make an
+	// alignment index.
+	Paced bool
 }
 
 func same(v float64) map[Kind]float64 { return map[Kind]float64{Week: v, Month: v, Quarter: v} }
@@ -63,19 +70,19 @@ var Definitions = []Definition{
 		Numerator: "sum of ratings", Denominator: "leads rated in the period",
 		DefaultTarget: same(4.0)},
 	{Key: SpeedToLead, Name: "Speed to lead", Unit: Percent, Owner: "sales",
-		Words:     "Of the leads handed off in the period whose follow-up clock has run out or stopped, the share touched within the SLA hours. The median hours from handoff to first touch is shown beside it.",
-		Numerator: "leads touched within the SLA", Denominator: "leads touched, or untouched past the deadline",
+		Words:     "Of the leads handed off in the period whose follow-up deadline (handoff + SLA hours) has passed, the share touched by then. A lead untouched at its deadline is a miss for good, whatever happens to it later (accepted, won, lost, rejected); one rejected before its deadline without a touch is left out. The median hours from handoff to first touch is shown beside it.",
+		Numerator: "leads touched within the SLA", Denominator: "leads touched in time, or past the deadline without a touch",
 		DefaultTarget: same(0.90)},
 	{Key: Revenue, Name: "Revenue vs goal", Unit: Percent, Owner: "shared",
-		Words:     "Won deal value in the period against the quarterly revenue goal, prorated by calendar days for weeks and months. The share of it from campaign-sourced leads is shown beside it.",
+		Words:     "Won deal value in the period against the quarterly revenue goal, prorated by calendar days for weeks and months. While the period runs it is judged on pace: against the share of the goal due by now. The share of it from campaign-sourced leads is shown beside it.",
 		Numerator: "won value in the period", Denominator: "the goal for the period",
-		DefaultTarget: same(1.0)},
+		DefaultTarget: same(1.0), Paced: true},
 	{Key: MQLDelivered, Name: "MQLs delivered", Unit: Count, Owner: "marketing",
-		Words:     "Marketing's side of the two-sided SLA: leads qualified as MQL in the period, against the number marketing committed to.",
+		Words:     "Marketing's side of the two-sided SLA: leads qualified as MQL in the period, against the number marketing committed to (the target in force). While the period runs it is judged on pace: against the share of the commitment due by now.",
 		Numerator: "leads that became MQL in the period", Denominator: "the committed number",
-		DefaultTarget: map[Kind]float64{Week: 25, Month: 100, Quarter: 300}},
+		DefaultTarget: map[Kind]float64{Week: 25, Month: 100, Quarter: 300}, Paced: true},
 	{Key: NoticeLeadTime, Name: "Notice lead time", Unit: Percent, Owner: "marketing",
-		Words:     "Of the campaigns launching in the period, the share announced to sales and service at least notice_days before launch. A campaign that launches without being announced counts as late.",
+		Words:     "Of the campaigns launching in the period, the share announced to sales and service at least notice_days before launch. A campaign that reaches its launch day without being announced counts as late; a draft whose launch day has not come yet is not counted.",
 		Numerator: "campaigns announced in time", Denominator: "campaigns launching in the period",
 		DefaultTarget: same(1.0)},
 	{Key: Readiness, Name: "Campaign readiness", Unit: Percent, Owner: "shared",
@@ -95,7 +102,7 @@ var Definitions = []Definition{
 		Numerator: "sum of ratings", Denominator: "items rated in the period",
 		DefaultTarget: same(4.0)},
 	{Key: Alignment, Name: "Alignment index", Unit: Index, Owner: "shared",
-		Words:         "0–100: each KPI's attainment of its target (value ÷ target, capped at 100 %), averaged with the weights set by admins. KPIs without data in the period are left out of the average.",
+		Words:         "0–100: each KPI's attainment of its target (value ÷ target, capped at 100 %; for MQLs and revenue in a running period, value ÷ the target due by now), averaged with the weights set by admins. KPIs without data in the period are left out of the average, and a period where only MQLs and revenue have a value has no index.",
 		DefaultTarget: same(85)},
 }
 

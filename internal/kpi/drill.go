@@ -50,11 +50,15 @@ var drillQueries = map[Key]string{
 		  AND ((accepted_at >= $1 AND accepted_at < $2) OR (rejected_at >= $1 AND rejected_at < $2))
 		ORDER BY 5, id`,
 	SpeedToLead: `SELECT id, 'lead', company,
-		CASE WHEN first_touch_at IS NULL THEN 'no first touch yet'
-		     ELSE round((extract(epoch FROM first_touch_at - handed_off_at) / 3600)::numeric, 1) || ' h to first touch' END,
+		CASE WHEN first_touch_at IS NOT NULL
+		       THEN round((extract(epoch FROM first_touch_at - handed_off_at) / 3600)::numeric, 1) || ' h to first touch'
+		     WHEN stage IN ('handed_off', 'accepted') THEN 'no first touch yet, past the deadline'
+		     ELSE 'no first touch by the deadline (now ' || replace(stage, '_', ' ') || ')' END,
 		handed_off_at, coalesce(first_touch_at <= handed_off_at + make_interval(hours => $3), false), 1::float8
 		FROM leads WHERE handed_off_at >= $1 AND handed_off_at < $2
-		  AND (first_touch_at IS NOT NULL OR (stage IN ('handed_off', 'accepted') AND handed_off_at + make_interval(hours => $3) < $4))
+		  AND (first_touch_at <= handed_off_at + make_interval(hours => $3)
+		       OR (handed_off_at + make_interval(hours => $3) < $4
+		           AND (rejected_at IS NULL OR rejected_at > handed_off_at + make_interval(hours => $3))))
 		ORDER BY handed_off_at, id`,
 	Revenue: `SELECT id, 'lead', company, 'won ' || deal_value, won_at, true, deal_value::float8
 		FROM leads WHERE won_at >= $1 AND won_at < $2 ORDER BY won_at, id`,
@@ -64,6 +68,7 @@ var drillQueries = map[Key]string{
 		WHEN late_notice THEN 'late notice' ELSE 'announced in time' END,
 		launch_on::timestamp AT TIME ZONE $3, status = 'announced' AND NOT late_notice, 1::float8
 		FROM campaigns WHERE launch_on >= ($1 AT TIME ZONE $3)::date AND launch_on < ($2 AT TIME ZONE $3)::date
+		  AND (status = 'announced' OR launch_on <= ($4::timestamptz AT TIME ZONE $3)::date)
 		ORDER BY launch_on, id`,
 	FeedbackAck: `SELECT id, 'feedback', customer, CASE WHEN acknowledged_at IS NULL THEN 'not acknowledged'
 		WHEN acknowledged_at <= ack_due_at THEN 'acknowledged in time' ELSE 'acknowledged late' END,
@@ -101,7 +106,7 @@ func (e *Engine) Rows(ctx context.Context, key Key, p Period, limit int) ([]Row,
 	case FeedbackAck:
 		args = append(args, e.now())
 	case NoticeLeadTime:
-		args = append(args, e.loc.String())
+		args = append(args, e.loc.String(), e.now())
 	}
 	if limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", limit)

@@ -18,19 +18,40 @@ type Value struct {
 	Numerator   float64
 	Denominator float64
 	Value       *float64
-	Target      *float64
-	// Attainment is Value ÷ Target capped at 1; nil without both.
+	// Target is the full-period target in force.
+	Target *float64
+	// Elapsed is the share of the period gone by when it was computed: 1
+	// for a finished period, under 1 while it runs.
+	Elapsed float64
+	// Pace is, for a paced KPI in a running period, the part of the target
+	// due by now; the status is judged against it.
+	Pace *float64 `json:",omitempty"`
+	// Attainment is the shown value ÷ the shown target (the pace while one
+	// applies) capped at 1; nil without both.
 	Attainment *float64
 	// Extra is the figure shown beside the value: median hours for speed
 	// to lead, the campaign-sourced share for revenue.
 	Extra *float64
+	// Open counts the misses of the period that are still open: leads
+	// untouched past the follow-up SLA (speed to lead), items waiting past
+	// their acknowledgement window (feedback acknowledged in time). The
+	// trouble signs count the same rows over all periods.
+	Open int `json:",omitempty"`
 }
+
+// InProgress reports whether the period was still running when the value
+// was computed.
+func (v Value) InProgress() bool { return v.Elapsed > 0 && v.Elapsed < 1 }
 
 // Series is a KPI over consecutive periods, oldest first; the last one is
 // the period asked for.
 type Series struct {
 	Definition
 	Values []Value
+	// Failed is set when the KPI could not be computed (its query failed
+	// or gave a number that is not finite): its values are then empty and
+	// its tile says so, while the other KPIs show as usual.
+	Failed bool `json:",omitempty"`
 }
 
 // Current is the last period of the series.
@@ -38,6 +59,16 @@ func (s Series) Current() Value { return s.Values[len(s.Values)-1] }
 
 // Previous is the period before the current one.
 func (s Series) Previous() Value { return s.Values[len(s.Values)-2] }
+
+// failedSeries stands in for a KPI that could not be computed: the periods
+// without numbers, so charts and tables keep their shape.
+func failedSeries(def Definition, periods []Period) Series {
+	s := Series{Definition: def, Values: make([]Value, len(periods)), Failed: true}
+	for i, p := range periods {
+		s.Values[i] = Value{Period: p}
+	}
+	return s
+}
 
 // Engine computes KPIs from the live tables.
 type Engine struct {
@@ -58,13 +89,15 @@ func (e *Engine) Location() *time.Location { return e.loc }
 type rawRow struct {
 	num, den float64
 	extra    *float64
+	open     int
 }
 
 // queries holds each KPI's SQL over the periods passed as $1 (starts) and
 // $2 (ends); it returns, per period in order, numerator, denominator and
-// extra. Further parameters: speed to lead $3 SLA hours and $4 now;
-// feedback acknowledged $3 now; campaign KPIs $3 the business timezone
-// (launch dates are calendar days there).
+// extra, and for the KPIs with open misses a fourth column counting them.
+// Further parameters: speed to lead $3 SLA hours and $4 now; feedback
+// acknowledged $3 now; campaign KPIs $3 the business timezone (launch dates
+// are calendar days there) and notice lead time $4 now.
 var queries = map[Key]string{
 	Conversion: `
 		SELECT count(l.id) FILTER (WHERE l.won_at IS NOT NULL), count(l.id), NULL::float8
@@ -85,11 +118,19 @@ var queries = map[Key]string{
 		CROSS JOIN LATERAL (SELECT sum(quality_rating) AS sum, count(quality_rating) AS n FROM leads
 			WHERE rejected_at >= p.s AND rejected_at < p.e) r
 		ORDER BY p.i`,
+	// The clock stops at the first touch or at a rejection: a lead touched
+	// by its deadline is a hit; one still untouched when its deadline passed
+	// is a miss for good, whatever its stage became since (a past period
+	// must not improve when a breached lead advances); one rejected before
+	// its deadline without a touch owed no follow-up and is left out.
 	SpeedToLead: `
 		SELECT count(l.id) FILTER (WHERE l.first_touch_at <= l.handed_off_at + make_interval(hours => $3)),
-		       count(l.id) FILTER (WHERE l.first_touch_at IS NOT NULL
-		           OR (l.stage IN ('handed_off', 'accepted') AND l.handed_off_at + make_interval(hours => $3) < $4)),
-		       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM l.first_touch_at - l.handed_off_at) / 3600)
+		       count(l.id) FILTER (WHERE l.first_touch_at <= l.handed_off_at + make_interval(hours => $3)
+		           OR (l.handed_off_at + make_interval(hours => $3) < $4
+		               AND (l.rejected_at IS NULL OR l.rejected_at > l.handed_off_at + make_interval(hours => $3)))),
+		       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM l.first_touch_at - l.handed_off_at) / 3600),
+		       count(l.id) FILTER (WHERE l.first_touch_at IS NULL AND l.stage IN ('handed_off', 'accepted')
+		           AND l.handed_off_at + make_interval(hours => $3) < $4)
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN leads l ON l.handed_off_at >= p.s AND l.handed_off_at < p.e
 		GROUP BY p.i ORDER BY p.i`,
@@ -104,10 +145,13 @@ var queries = map[Key]string{
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN leads l ON l.mql_at >= p.s AND l.mql_at < p.e
 		GROUP BY p.i ORDER BY p.i`,
+	// A draft counts (as late) only once its launch day has come: before
+	// that it can still be announced in time.
 	NoticeLeadTime: `
 		SELECT count(c.id) FILTER (WHERE c.status = 'announced' AND NOT c.late_notice), count(c.id), NULL::float8
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN campaigns c ON c.launch_on >= (p.s AT TIME ZONE $3)::date AND c.launch_on < (p.e AT TIME ZONE $3)::date
+		     AND (c.status = 'announced' OR c.launch_on <= ($4::timestamptz AT TIME ZONE $3)::date)
 		GROUP BY p.i ORDER BY p.i`,
 	// Readiness pools campaign_audience (migration 000011: the definition the
 	// campaign page and the digest use too) over the period's launches, as
@@ -122,7 +166,8 @@ var queries = map[Key]string{
 		GROUP BY p.i ORDER BY p.i`,
 	FeedbackAck: `
 		SELECT count(f.id) FILTER (WHERE f.acknowledged_at <= f.ack_due_at),
-		       count(f.id) FILTER (WHERE f.acknowledged_at IS NOT NULL OR f.ack_due_at < $3), NULL::float8
+		       count(f.id) FILTER (WHERE f.acknowledged_at IS NOT NULL OR f.ack_due_at < $3), NULL::float8,
+		       count(f.id) FILTER (WHERE f.acknowledged_at IS NULL AND f.ack_due_at < $3)
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN feedback_items f ON f.created_at >= p.s AND f.created_at < p.e AND f.merged_into IS NULL
 		GROUP BY p.i ORDER BY p.i`,
@@ -152,9 +197,7 @@ func (e *Engine) raw(ctx context.Context, key Key, periods []Period, slaHours in
 		args = append(args, slaHours, e.now())
 	case FeedbackAck:
 		args = append(args, e.now())
-	case NoticeLeadTime:
-		args = append(args, e.loc.String())
-	case Readiness:
+	case NoticeLeadTime, Readiness:
 		args = append(args, e.loc.String(), e.now())
 	}
 	rows, err := e.pool.Query(ctx, queries[key], args...)
@@ -163,7 +206,11 @@ func (e *Engine) raw(ctx context.Context, key Key, periods []Period, slaHours in
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (rawRow, error) {
 		var x rawRow
-		err := r.Scan(&x.num, &x.den, &x.extra)
+		dest := []any{&x.num, &x.den, &x.extra}
+		if len(r.FieldDescriptions()) > 3 {
+			dest = append(dest, &x.open)
+		}
+		err := r.Scan(dest...)
 		return x, err
 	})
 	if err != nil {
@@ -176,7 +223,9 @@ func (e *Engine) raw(ctx context.Context, key Key, periods []Period, slaHours in
 }
 
 // Series computes key for the n periods of kind ending with the one that
-// contains at, each judged against the target in force in its period.
+// contains at, each judged against the target in force in its period. A
+// number that is not finite (which only corrupt data can give) is an
+// error, so it never reaches a page or a snapshot.
 func (e *Engine) Series(ctx context.Context, key Key, kind Kind, at time.Time, n int) (Series, error) {
 	def, ok := Lookup(key)
 	if !ok || key == Alignment {
@@ -201,40 +250,43 @@ func (e *Engine) Series(ctx context.Context, key Key, kind Kind, at time.Time, n
 			return Series{}, err
 		}
 	}
+	now := e.now()
 	s := Series{Definition: def, Values: make([]Value, n)}
 	for i, p := range periods {
 		r := rows[i]
-		v := Value{Period: p, Numerator: r.num, Denominator: r.den, Extra: r.extra, Target: targets[i]}
-		switch def.Unit {
-		case Count:
-			v.Value = ptr(r.num)
-		case Money:
-		default:
-			if key == Revenue {
-				if goals[i] != nil && *goals[i] > 0 {
-					v.Denominator = *goals[i]
-					v.Value = ptr(r.num / *goals[i])
-				}
-			} else if r.den > 0 {
-				v.Value = ptr(r.num / r.den)
+		v := Value{Period: p, Numerator: r.num, Denominator: r.den, Extra: r.extra, Target: targets[i],
+			Elapsed: p.Elapsed(now), Open: r.open}
+		switch {
+		case key == Revenue:
+			if goals[i] != nil && *goals[i] > 0 {
+				v.Denominator = *goals[i]
+				v.Value = ptr(r.num / *goals[i])
 			}
+		case def.Unit == Count:
+			// A count is measured against the commitment: that is its
+			// denominator, whatever was counted.
+			v.Value = ptr(r.num)
+			v.Denominator = 0
+			if v.Target != nil {
+				v.Denominator = *v.Target
+			}
+		case r.den > 0:
+			v.Value = ptr(r.num / r.den)
 		}
-		v.Attainment = attainment(v.Value, v.Target)
+		against := v.Target
+		if def.Paced && v.Target != nil && v.InProgress() {
+			v.Pace = ptr(Pace(*v.Target, p, now))
+			against = v.Pace
+		}
+		if !def.Paced || v.Elapsed > 0 { // a paced KPI has nothing due before its period begins
+			v.Attainment = Attainment(def.Unit, v.Value, against)
+		}
+		if !finite(&v.Numerator, &v.Denominator, v.Value, v.Target, v.Pace, v.Attainment, v.Extra) {
+			return Series{}, fmt.Errorf("kpi %s: %s gives a number that is not finite", key, p.Label())
+		}
 		s.Values[i] = v
 	}
 	return s, nil
 }
 
 func ptr(f float64) *float64 { return &f }
-
-// attainment is value ÷ target capped at 1 (a zero target is met by any
-// value).
-func attainment(value, target *float64) *float64 {
-	if value == nil || target == nil {
-		return nil
-	}
-	if *target <= 0 {
-		return ptr(1)
-	}
-	return ptr(min(1, *value / *target))
-}

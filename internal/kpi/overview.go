@@ -142,8 +142,10 @@ func (e *Engine) Todos(ctx context.Context, lens string, viewerID int64, viewerT
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Todo{"Campaign notices to acknowledge", notices, "/campaigns"},
-			Todo{"Product alerts to acknowledge", alerts, "/alerts"})
+		// Acknowledging is personal: these count what the viewer has not
+		// acknowledged, and their titles say so.
+		out = append(out, Todo{"Campaign notices you have not acknowledged", notices, "/campaigns"},
+			Todo{"Product alerts you have not acknowledged", alerts, "/alerts"})
 	}
 	return out, nil
 }

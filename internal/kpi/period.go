@@ -142,3 +142,28 @@ func parsePeriod(label string, loc *time.Location) (Period, error) {
 	}
 	return Period{}, fmt.Errorf("%q is not a period like 2026-W47, 2026-11 or 2026-Q4", label)
 }
+
+// Elapsed is the share of p gone by at t, counted in calendar days of the
+// business timezone: whole days since the start plus the part of the day
+// t is in (a day of 23 or 25 hours at a DST change still counts as one).
+// So 12:00 on the 1st of a 30-day month is 0.5/30, and a week with a DST
+// change is still seven equal days. 0 before the period, 1 once it ended.
+func (p Period) Elapsed(t time.Time) float64 {
+	if !t.After(p.Start) {
+		return 0
+	}
+	if !t.Before(p.End) {
+		return 1
+	}
+	loc := p.Start.Location()
+	t = t.In(loc)
+	y, m, d := t.Date()
+	dayStart := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	dayEnd := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+	sy, sm, sd := p.Start.Date()
+	// Whole days between two calendar dates, counted on UTC noons so the
+	// hours a DST change adds or removes do not matter.
+	days := time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Sub(time.Date(sy, sm, sd, 12, 0, 0, 0, time.UTC)).Hours() / 24
+	part := float64(t.Sub(dayStart)) / float64(dayEnd.Sub(dayStart))
+	return min(1, (days+part)/float64(p.Days()))
+}

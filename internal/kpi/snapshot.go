@@ -16,12 +16,18 @@ import (
 // exists: they see numbers at most this old (plus the computation time).
 const SnapshotTTL = time.Minute
 
+// snapshotFormat changes whenever what a snapshot means changes (a
+// definition, a judgement), so snapshots written by an older version are
+// recomputed instead of shown.
+const snapshotFormat = 2
+
 // Snapshot is a stored dashboard, the trouble signs of the same moment, and
 // when they were computed.
 type Snapshot struct {
 	Dashboard
 	Signs      []Sign
 	ComputedAt time.Time
+	Format     int
 }
 
 // CachedDashboard returns the dashboard of the period of kind containing
@@ -36,14 +42,14 @@ func (e *Engine) CachedDashboard(ctx context.Context, kind Kind, at time.Time, l
 		return Snapshot{}, err
 	}
 	if !found {
-		return e.computeOnce(ctx, p)
+		return e.computeOnce(ctx, p, log)
 	}
 	if e.now().Sub(s.ComputedAt) > SnapshotTTL {
 		go func() {
 			// Detached from the request: it may finish after the response.
 			bg, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			if err := e.refreshLocked(bg, p); err != nil && log != nil {
+			if err := e.refreshLocked(bg, p, log); err != nil && log != nil {
 				log.Warn("kpi snapshot refresh", "period", p.Label(), "err", err)
 			}
 		}()
@@ -63,7 +69,7 @@ func (e *Engine) stored(ctx context.Context, p Period) (Snapshot, bool, error) {
 	if err != nil {
 		return Snapshot{}, false, err
 	}
-	if err := json.Unmarshal(body, &s); err != nil || len(s.KPIs) == 0 {
+	if err := json.Unmarshal(body, &s); err != nil || len(s.KPIs) == 0 || s.Format != snapshotFormat {
 		return Snapshot{}, false, nil // written by another version: recompute
 	}
 	return s, true, nil
@@ -77,7 +83,7 @@ func lockKey(p Period) int64 {
 
 // computeOnce computes a missing snapshot under the period's advisory
 // lock: whoever waited for the lock finds the snapshot made and reads it.
-func (e *Engine) computeOnce(ctx context.Context, p Period) (Snapshot, error) {
+func (e *Engine) computeOnce(ctx context.Context, p Period, log *slog.Logger) (Snapshot, error) {
 	conn, err := e.pool.Acquire(ctx)
 	if err != nil {
 		return Snapshot{}, err
@@ -90,12 +96,12 @@ func (e *Engine) computeOnce(ctx context.Context, p Period) (Snapshot, error) {
 	if s, found, err := e.stored(ctx, p); err != nil || found {
 		return s, err
 	}
-	return e.refresh(ctx, p)
+	return e.refresh(ctx, p, log)
 }
 
 // refreshLocked recomputes the snapshot unless another instance is already
 // doing it.
-func (e *Engine) refreshLocked(ctx context.Context, p Period) error {
+func (e *Engine) refreshLocked(ctx context.Context, p Period, log *slog.Logger) error {
 	conn, err := e.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -113,22 +119,29 @@ func (e *Engine) refreshLocked(ctx context.Context, p Period) error {
 		AND computed_at > $3)`, string(p.Kind), p.Label(), e.now().Add(-SnapshotTTL)).Scan(&fresh); err != nil || fresh {
 		return err
 	}
-	_, err = e.refresh(ctx, p)
+	_, err = e.refresh(ctx, p, log)
 	return err
 }
 
-// refresh computes the dashboard and stores it.
-func (e *Engine) refresh(ctx context.Context, p Period) (Snapshot, error) {
+// refresh computes the dashboard and stores it. A KPI that could not be
+// computed is logged here, once per computation, as a warning: the page
+// still works and says so on that KPI's tile.
+func (e *Engine) refresh(ctx context.Context, p Period, log *slog.Logger) (Snapshot, error) {
 	started := e.now()
 	d, err := e.Dashboard(ctx, p.Kind, p.Start)
 	if err != nil {
 		return Snapshot{}, err
 	}
+	for key, err := range d.failures {
+		if log != nil {
+			log.Warn("kpi could not be computed", "kpi", string(key), "period", p.Label(), "err", err)
+		}
+	}
 	signs, err := e.Trouble(ctx)
 	if err != nil {
 		return Snapshot{}, err
 	}
-	snap := Snapshot{Dashboard: d, Signs: signs, ComputedAt: started}
+	snap := Snapshot{Dashboard: d, Signs: signs, ComputedAt: started, Format: snapshotFormat}
 	body, err := json.Marshal(snap)
 	if err != nil {
 		return Snapshot{}, err

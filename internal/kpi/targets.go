@@ -2,7 +2,7 @@ package kpi
 
 import (
 	"context"
-	"strconv"
+	"math"
 	"strings"
 	"time"
 
@@ -116,20 +116,9 @@ func (e *Engine) SetTarget(ctx context.Context, by int64, in TargetInput) (Targe
 	if !in.Kind.Valid() {
 		errs["kind"] = "Choose week, month or quarter."
 	}
-	raw := strings.TrimSpace(strings.TrimSuffix(strings.ReplaceAll(in.Value, ",", ""), "%"))
-	v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
-	switch {
-	case err != nil || v < 0:
-		errs["value"] = "Enter a number, 0 or more."
-	case unit == Percent && v > 100:
-		errs["value"] = "A percentage target is at most 100."
-	case unit == Score && (v < 1 || v > 5):
-		errs["value"] = "A rating target is between 1 and 5."
-	case unit == Index && v > 100:
-		errs["value"] = "The index target is at most 100."
-	}
-	if unit == Percent {
-		v /= 100
+	v, msg := targetValue(unit, in.Value)
+	if msg != "" {
+		errs["value"] = msg
 	}
 	from, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(in.EffectiveFrom), e.loc)
 	if err != nil {
@@ -143,13 +132,52 @@ func (e *Engine) SetTarget(ctx context.Context, by int64, in TargetInput) (Targe
 	if by != 0 {
 		setBy = &by
 	}
-	err = e.pool.QueryRow(ctx, `INSERT INTO kpi_targets (kpi, period_kind, value, effective_from, set_by)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id, set_at`, string(in.KPI), string(in.Kind), v, from.Format("2006-01-02"), setBy).
-		Scan(&t.ID, &t.SetAt)
+	// The new row and the dropped snapshots go together: no reader sees
+	// numbers judged against the old target once the new one is stored.
+	err = pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO kpi_targets (kpi, period_kind, value, effective_from, set_by)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id, set_at`, string(in.KPI), string(in.Kind), v, from.Format("2006-01-02"), setBy).
+			Scan(&t.ID, &t.SetAt); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM kpi_snapshots`)
+		return err
+	})
 	if err != nil {
 		return Target{}, err
 	}
-	return t, e.Invalidate(ctx)
+	return t, nil
+}
+
+// targetRanges are the values a target may take per unit, as typed
+// (percentages as 80 for 80 %), with the message that says so. A count
+// target is a commitment per period and a revenue goal per quarter; the
+// upper bounds are far above any real one but keep typos like 1e20 out.
+var targetRanges = map[Unit]struct {
+	min, max float64
+	msg      string
+}{
+	Percent: {0, 100, "A percentage target is from 0 to 100."},
+	Score:   {1, 5, "A rating target is from 1 to 5."},
+	Index:   {0, 100, "The index target is from 0 to 100."},
+	Count:   {0, 1_000_000, "A count target is from 0 to 1,000,000."},
+	Money:   {0, 100_000_000_000, "The revenue goal is from 0 to 100,000,000,000."},
+}
+
+// targetValue parses a typed target in its unit: a plain decimal (no NaN,
+// Inf or exponent) within the unit's range, percentages turned into ratios.
+func targetValue(unit Unit, raw string) (float64, string) {
+	r := targetRanges[unit]
+	v, msg := validate.Number(strings.TrimSuffix(strings.TrimSpace(raw), "%"), math.Inf(-1), math.Inf(1))
+	switch {
+	case msg != "":
+		return 0, msg
+	case v < r.min || v > r.max:
+		return 0, r.msg
+	case unit == Percent:
+		return v / 100, ""
+	}
+	return v, ""
 }
 
 // History lists every target ever set, newest first.

@@ -80,12 +80,25 @@ func periodQuery(p kpi.Period) string {
 
 var lenses = []struct{ key, label string }{{"all", "All teams"}, {"sales", "Sales"}, {"marketing", "Marketing"}, {"service", "Service"}}
 
+// defaultLens is the lens an overview opens on: a team member's own
+// team, where their to-dos are; managers and admins look across teams.
+func defaultLens(u *users.User) string {
+	if u.IsManager() {
+		return "all"
+	}
+	switch u.Team {
+	case users.Sales, users.Marketing, users.Service:
+		return string(u.Team)
+	}
+	return "all"
+}
+
 func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	me := currentUser(r)
 	lens := q.Get("lens")
 	if lens == "" {
-		lens = "all"
+		lens = defaultLens(me)
 	}
 	valid := false
 	for _, l := range lenses {
@@ -126,7 +139,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 	pq := periodQuery(p)
 	for _, l := range lenses {
 		nq := cloneQuery(q, "lens")
-		if l.key != "all" {
+		if l.key != defaultLens(me) { // the default lens needs no parameter; "all" does for a member
 			nq.Set("lens", l.key)
 		}
 		u := "/"
@@ -138,9 +151,9 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 			v.LensName = l.label
 		}
 	}
-	v.Index = kpis.TileOf(d.Alignment, pq)
+	v.Index = kpis.TileOf(d.Alignment, pq, nil)
 	for _, s := range d.KPIs {
-		v.Tiles = append(v.Tiles, kpis.TileOf(s, pq))
+		v.Tiles = append(v.Tiles, kpis.TileOf(s, pq, signs))
 	}
 	// The lens team's signs first.
 	for _, pass := range []bool{true, false} {
@@ -161,7 +174,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 			share = &x
 		}
 		ol.Readiness = fmt.Sprintf("%d of %d acknowledged", l.Acked, l.Eligible)
-		ol.Status = kpis.StatusOf(kpi.Value{Value: share, Target: readinessTarget, Attainment: attainmentOf(share, readinessTarget)})
+		ol.Status = kpis.StatusOf(kpi.Value{Value: share, Target: readinessTarget, Attainment: kpi.Attainment(kpi.Percent, share, readinessTarget)})
 		switch {
 		case !l.Announced:
 			ol.Note = "not announced yet"
@@ -181,17 +194,6 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, overview.OverviewPage(v))
 }
 
-func attainmentOf(v, target *float64) *float64 {
-	if v == nil || target == nil {
-		return nil
-	}
-	a := 1.0
-	if *target > 0 {
-		a = min(1, *v / *target)
-	}
-	return &a
-}
-
 func (s *Server) kpiList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p, err := s.periodChoice(q)
@@ -203,13 +205,16 @@ func (s *Server) kpiList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pq := periodQuery(p)
-	v := kpis.List{Page: s.page(w, r, "KPIs", "kpis"), Picker: picker("/kpis", q, p), Index: kpis.TileOf(d.Alignment, pq)}
+	v := kpis.List{Page: s.page(w, r, "KPIs", "kpis"), Picker: picker("/kpis", q, p), Index: kpis.TileOf(d.Alignment, pq, nil)}
 	for _, s := range d.KPIs {
-		v.Tiles = append(v.Tiles, kpis.TileOf(s, pq))
+		v.Tiles = append(v.Tiles, kpis.TileOf(s, pq, d.Signs))
 	}
 	for _, part := range d.Parts {
 		ip := kpis.IndexPart{Name: part.Name, Weight: part.Weight, Attainment: kpis.Format(kpi.Percent, part.Attainment),
-			Included: part.Attainment != nil && part.Weight > 0}
+			Included: part.Attainment != nil && part.Weight > 0 && d.Alignment.Current().Value != nil, Failed: part.Failed}
+		if part.Failed {
+			ip.Attainment = "could not compute"
+		}
 		v.Parts = append(v.Parts, ip)
 	}
 	return s.render(w, r, http.StatusOK, kpis.ListPage(v))
@@ -238,25 +243,19 @@ func (s *Server) kpiDetail(w http.ResponseWriter, r *http.Request) error {
 	}
 	format := func(f float64) string { return kpis.Format(def.Unit, &f) }
 	v := kpis.Detail{Page: s.page(w, r, def.Name, "kpis"), Picker: picker("/kpis/"+string(key), q, p), Def: def,
-		Tile: kpis.TileOf(series, periodQuery(p)), Points: kpis.Points(series), Format: format}
+		Tile: kpis.TileOf(series, periodQuery(p), d.Signs), Points: kpis.Points(series), Format: format, Failed: series.Failed}
 	for i := len(series.Values) - 1; i >= 0; i-- {
-		val := series.Values[i]
-		row := kpis.TableRow{Period: val.Period.Title(), Value: kpis.Format(def.Unit, val.Value), Target: "—",
-			Status: kpis.StatusOf(val), Numerator: trimFloat(val.Numerator), Denominator: trimFloat(val.Denominator)}
-		if val.Target != nil {
-			row.Target = kpis.Format(def.Unit, val.Target)
-		}
-		if key == kpi.Alignment {
-			row.Numerator, row.Denominator = "—", "—"
-		}
-		v.Rows = append(v.Rows, row)
+		v.Rows = append(v.Rows, kpis.TableRowOf(series, series.Values[i], trimFloat))
 	}
-	if key != kpi.Alignment {
+	if key != kpi.Alignment && !series.Failed {
 		cur := series.Current()
 		v.Numerator, v.Denominator = trimFloat(cur.Numerator), trimFloat(cur.Denominator)
 		rows, err := s.kpi.Rows(r.Context(), key, p, drillShown+1)
 		if err != nil {
-			return err
+			// The rows come from their own query: if it fails, the page
+			// still shows the KPI and says the list is missing.
+			s.log.Warn("kpi rows could not be listed", "kpi", string(key), "period", p.Label(), "err", err)
+			v.DrillFailed = true
 		}
 		if len(rows) > drillShown {
 			v.DrillShown, rows = drillShown, rows[:drillShown]
