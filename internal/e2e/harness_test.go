@@ -50,6 +50,9 @@ type harness struct {
 
 	consoleMu sync.Mutex
 	console   []chromedp.ConsoleMessage
+	// refused are the paths a test opened expecting a 4xx page; the
+	// browser's "failed to load resource" line for them is not an error.
+	refused map[string]bool
 }
 
 // start brings up the real server on a fresh seeded database and a headless
@@ -218,11 +221,27 @@ func (h *harness) collectConsole(messages iter.Seq2[chromedp.ConsoleMessage, err
 	}
 }
 
+// ExpectRefused marks a page the test opened knowing it answers 4xx (a
+// role the page is not for), so the browser's note about the status is not
+// taken for an error.
+func (h *harness) ExpectRefused(path string) {
+	h.consoleMu.Lock()
+	defer h.consoleMu.Unlock()
+	if h.refused == nil {
+		h.refused = map[string]bool{}
+	}
+	h.refused[path] = true
+}
+
 // checkConsole fails the test on console errors and uncaught exceptions.
 func (h *harness) checkConsole() {
 	h.consoleMu.Lock()
 	defer h.consoleMu.Unlock()
 	for _, m := range h.console {
+		if u, err := url.Parse(m.URL); err == nil && h.refused[u.Path] &&
+			strings.HasPrefix(m.Text, "Failed to load resource: the server responded with a status of 4") {
+			continue
+		}
 		if m.Type == chromedp.ConsoleError || m.IsException() {
 			h.t.Errorf("browser console %s at %s:%d: %s", m.Type, m.URL, m.Line+1, m.Text)
 		}
