@@ -63,6 +63,16 @@ func lockLead(ctx context.Context, tx pgx.Tx, id int64) (Lead, error) {
 	return scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1 FOR UPDATE OF l`, id))
 }
 
+// lockVersion locks the lead for a change made from a form loaded at
+// version; a newer row is a *ConflictError carrying the current lead.
+func lockVersion(ctx context.Context, tx pgx.Tx, id int64, version int) (Lead, error) {
+	l, err := lockLead(ctx, tx, id)
+	if err == nil && l.Version != version {
+		return l, &ConflictError{Current: l, SeenVersion: version}
+	}
+	return l, err
+}
+
 // Create adds a lead in stage new, by hand.
 func (s *Store) Create(ctx context.Context, by users.User, in NewLead) (Lead, error) {
 	in.Normalize()
@@ -128,12 +138,9 @@ func (s *Store) Update(ctx context.Context, by users.User, id int64, version int
 		return Lead{}, errs
 	}
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		l, err := lockLead(ctx, tx, id)
+		l, err := lockVersion(ctx, tx, id, version)
 		if err != nil {
 			return err
-		}
-		if l.Version != version {
-			return &ConflictError{Current: l, SeenVersion: version}
 		}
 		if err := l.CanEdit(by); err != nil {
 			return err
@@ -184,12 +191,9 @@ func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int,
 	m.Note = strings.TrimSpace(m.Note)
 	m.Lost = strings.TrimSpace(m.Lost)
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		l, err := lockLead(ctx, tx, id)
+		l, err := lockVersion(ctx, tx, id, version)
 		if err != nil {
 			return err
-		}
-		if l.Version != version {
-			return &ConflictError{Current: l, SeenVersion: version}
 		}
 		if err := l.Check(m, by); err != nil {
 			return err
@@ -298,12 +302,9 @@ func (s *Store) Touch(ctx context.Context, by users.User, id int64, kind, note s
 // Assign gives the lead to a rep (a sales manager's move).
 func (s *Store) Assign(ctx context.Context, by users.User, id int64, version int, ownerID int64) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		l, err := lockLead(ctx, tx, id)
+		l, err := lockVersion(ctx, tx, id, version)
 		if err != nil {
 			return err
-		}
-		if l.Version != version {
-			return &ConflictError{Current: l, SeenVersion: version}
 		}
 		if err := l.CanAssign(by); err != nil {
 			return err
