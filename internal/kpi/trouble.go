@@ -71,7 +71,7 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 		if readinessTarget != nil && share < *readinessTarget {
 			signs = append(signs, Sign{Key: "readiness", Count: eligible - acked, Subject: "service",
 				Link:   fmt.Sprintf("/campaigns/%d", id),
-				Title:  fmt.Sprintf("%s launches %s with %.0f %% ready", name, launch, share*100),
+				Title:  fmt.Sprintf("%s launches %s with %.0f %% ready", name, launchDay(launch), share*100),
 				Detail: fmt.Sprintf("%d of %d sales and service people have acknowledged the notice; the target is %.0f %%.", acked, eligible, *readinessTarget*100)})
 		}
 	}
@@ -163,4 +163,13 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// launchDay writes a launch date (YYYY-MM-DD) the way the pages write days.
+func launchDay(iso string) string {
+	d, err := time.Parse("2006-01-02", iso)
+	if err != nil {
+		return iso
+	}
+	return d.Format("Mon 2 Jan 2006")
 }

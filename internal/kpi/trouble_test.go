@@ -46,7 +46,7 @@ func TestTroubleSignsOnTheHandBuiltWeek(t *testing.T) {
 	if n != 3 {
 		t.Errorf("%d readiness signs, want 3", n)
 	}
-	if s := signs["readiness:C2 launches 2026-11-20 with 67 % ready"]; s.Count != 1 {
+	if s := signs["readiness:C2 launches Fri 20 Nov 2026 with 67 % ready"]; s.Count != 1 {
 		t.Errorf("C2 sign missing or wrong: %v", signs)
 	}
 	// F3 is past its due time; F4 is not due; F5 was merged away.
