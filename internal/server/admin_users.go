@@ -46,8 +46,7 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) error {
 		f.Active != "" && f.Active != "active" && f.Active != "inactive" {
 		return badRequest("Unknown filter value; pick a team, role and status from the lists.")
 	}
-	f.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = max(f.Page, 1)
+	f.Page = queryPage(q)
 	list, total, err := s.users.List(r.Context(), f)
 	if err != nil {
 		return err
@@ -207,7 +206,7 @@ func (s *Server) adminPasswordLink(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) error {
-	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	before := queryCursor(r.URL.Query(), "before")
 	events, more, err := s.users.Audit(r.Context(), before)
 	if err != nil {
 		return err

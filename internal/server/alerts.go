@@ -45,7 +45,7 @@ func alertItem(a campaigns.Alert, p components.Page, today time.Time) alertpages
 
 func (s *Server) alertList(w http.ResponseWriter, r *http.Request) error {
 	me := currentUser(r)
-	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	before := queryCursor(r.URL.Query(), "before")
 	today := s.today()
 	list, more, err := s.campaign.Alerts(r.Context(), me.ID, before)
 	if err != nil {

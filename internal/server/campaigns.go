@@ -149,8 +149,7 @@ func (s *Server) campaignList(w http.ResponseWriter, r *http.Request) error {
 	if !view.Valid() {
 		return badRequest("Unknown view; pick one from the list.")
 	}
-	page, _ := strconv.Atoi(q.Get("page"))
-	page = max(page, 1)
+	page := queryPage(q)
 	now := time.Now()
 	today := campaigns.Day(now, s.cfg.Location)
 	rows, total, err := s.campaign.List(r.Context(), me.ID, view, now, page)

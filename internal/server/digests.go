@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -39,8 +38,7 @@ var errDigestArchived = &httpError{http.StatusConflict, "Already archived",
 	"This week's digest is archived already, so its note can no longer change. Reload the page to see it."}
 
 func (s *Server) digestIndex(w http.ResponseWriter, r *http.Request) error {
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
+	page := queryPage(r.URL.Query())
 	sc, err := s.digests.Schedule(r.Context())
 	if err != nil {
 		return err

@@ -52,7 +52,7 @@ func feedbackFilters(r *http.Request, loc *time.Location) (feedback.Filter, fbpa
 	f := feedback.Filter{Query: v.Q, Status: v.Status, ChainLink: feedback.ChainLink(v.Link),
 		Sentiment: feedback.Sentiment(v.Sentiment), Product: v.Product, Team: users.Team(v.Team),
 		Overdue: v.Overdue, Sort: feedback.Sort(v.Sort)}
-	f.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = queryPage(q)
 	errs := map[string]string{}
 	if utf8.RuneCountInString(v.Q) > 200 {
 		errs["q"] = "Keep the search under 200 characters."

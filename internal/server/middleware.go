@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5/middleware"
 )
@@ -43,6 +46,44 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// cleanQuery makes the query string storable text before any handler
+// reads it (see storable); forms are cleaned where they are parsed.
+func cleanQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if q := r.URL.RawQuery; q != "" {
+			values := r.URL.Query()
+			if cleanValues(values) {
+				r.URL.RawQuery = values.Encode()
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cleanValues replaces every value with its storable form and reports
+// whether any changed.
+func cleanValues(values url.Values) bool {
+	changed := false
+	for _, vs := range values {
+		for i, v := range vs {
+			if c := storable(v); c != v {
+				vs[i], changed = c, true
+			}
+		}
+	}
+	return changed
+}
+
+// storable is typed text as PostgreSQL can keep it: text columns refuse NUL
+// bytes and invalid UTF-8, so a pasted NUL would fail the whole write. NUL
+// carries nothing a person meant; invalid bytes become U+FFFD.
+func storable(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 // accessLog writes one structured line per request.

@@ -12,7 +12,7 @@ import (
 
 func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request) error {
 	me := currentUser(r)
-	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	before := queryCursor(r.URL.Query(), "before")
 	list, more, err := s.notes.List(r.Context(), me.ID, before)
 	if err != nil {
 		return err

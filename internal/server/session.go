@@ -142,10 +142,21 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 // parseBody reads a form body (urlencoded or multipart) once, so the size
 // limit and malformed bodies are reported before anything else.
 func parseBody(r *http.Request) error {
+	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return r.ParseMultipartForm(8 << 20)
+		err = r.ParseMultipartForm(8 << 20)
+	} else {
+		err = r.ParseForm()
 	}
-	return r.ParseForm()
+	if err != nil {
+		return err
+	}
+	cleanValues(r.PostForm)
+	cleanValues(r.Form)
+	if r.MultipartForm != nil {
+		cleanValues(r.MultipartForm.Value)
+	}
+	return nil
 }
 
 // authorize applies one line of the policy table: anonymous visitors go to

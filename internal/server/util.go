@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 )
 
@@ -26,4 +27,27 @@ func formInt(r *http.Request, name string) (int, bool) {
 func pathID(s string) (int64, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil && n > 0
+}
+
+// maxPage bounds page numbers from the query string: OFFSET arithmetic on
+// a typed 99999999999999999999 (Atoi's MaxInt) would overflow.
+const maxPage = 100_000
+
+// queryPage reads the 1-based page number; anything else is page 1.
+func queryPage(q url.Values) int {
+	n, err := strconv.Atoi(q.Get("page"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return min(n, maxPage)
+}
+
+// queryCursor reads an id cursor ("before"); anything but a positive id
+// is the first page.
+func queryCursor(q url.Values, key string) int64 {
+	n, ok := pathID(q.Get(key))
+	if !ok {
+		return 0
+	}
+	return n
 }
