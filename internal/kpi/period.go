@@ -120,8 +120,20 @@ func ParsePeriod(label string, loc *time.Location) (Period, error) {
 	if err != nil || p.Label() != label {
 		return Period{}, fmt.Errorf("%q is not a period like 2026-W47, 2026-11 or 2026-Q4", label)
 	}
+	// A dashboard reaches 12 periods back; outside these years that runs
+	// past what PostgreSQL and JSON can hold (year 0, year 10000), and no
+	// business has data there.
+	if y := p.Start.Year(); y < MinYear || y > MaxYear {
+		return Period{}, fmt.Errorf("%q is outside the years %d to %d", label, MinYear, MaxYear)
+	}
 	return p, nil
 }
+
+// MinYear and MaxYear bound the periods a URL can ask for.
+const (
+	MinYear = 2000
+	MaxYear = 2999
+)
 
 func parsePeriod(label string, loc *time.Location) (Period, error) {
 	var y, n int

@@ -61,3 +61,15 @@ func TestAlignmentIndex(t *testing.T) {
 		t.Errorf("no data: %v", *got)
 	}
 }
+
+// A period label from a URL stays within years the database and the
+// snapshot's JSON can hold, twelve periods back included.
+func TestParsePeriodBoundsTheYear(t *testing.T) {
+	t.Parallel()
+	for label, ok := range map[string]bool{"2000-01": true, "2999-W01": true, "2026-Q4": true,
+		"9999-12": false, "0001-01": false, "0000-Q1": false, "1999-W52": false, "3000-01": false} {
+		if _, err := ParsePeriod(label, time.UTC); (err == nil) != ok {
+			t.Errorf("ParsePeriod(%q): err %v, want ok %v", label, err, ok)
+		}
+	}
+}

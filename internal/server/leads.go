@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -659,7 +660,12 @@ func (s *Server) leadExport(w http.ResponseWriter, r *http.Request) error {
 		return cw.Write(rec)
 	})
 	cw.Flush()
-	if err != nil {
+	switch {
+	case err == nil:
+	case r.Context().Err() != nil || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET):
+		// The download was cancelled: nothing is wrong on our side.
+		s.log.Info("lead export stopped: the client went away", "rows", n)
+	default:
 		// Headers are gone; the truncated file is the best we can do. Log it.
 		s.log.Error("lead export failed", "err", err, "rows", n)
 	}
