@@ -3,11 +3,13 @@ package campaigns
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/kpi"
 	"tandem/internal/users"
 )
 
@@ -27,13 +29,24 @@ type Readiness struct {
 	Ready    int
 }
 
-// Percent is Ready ÷ Eligible in whole percent, rounded down so that 90 %
-// is only shown when 90 % is reached; ok is false when nobody is eligible.
-func (r Readiness) Percent() (int, bool) {
+// Share is Ready ÷ Eligible; ok is false when nobody is eligible.
+func (r Readiness) Share() (float64, bool) {
 	if r.Eligible == 0 {
 		return 0, false
 	}
-	return r.Ready * 100 / r.Eligible, true
+	return float64(r.Ready) / float64(r.Eligible), true
+}
+
+// Percent is the share in whole percent, rounded the way the KPI pages and
+// the digest show it (kpi.Shown: halves away from zero), so 6 of 7 reads
+// 86 % here and there, and the readiness status, judged on the shown value,
+// agrees with the figure; ok is false when nobody is eligible.
+func (r Readiness) Percent() (int, bool) {
+	share, ok := r.Share()
+	if !ok {
+		return 0, false
+	}
+	return int(math.Round(kpi.Shown(kpi.Percent, share) * 100)), true
 }
 
 // TeamReadiness is one team's part of a campaign's readiness.

@@ -1,11 +1,13 @@
 package campaigns_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"tandem/internal/campaigns"
+	"tandem/internal/kpi"
 )
 
 func mustLoad(t *testing.T, name string) *time.Location {
@@ -178,13 +180,30 @@ func TestLeadPhrase(t *testing.T) {
 	}
 }
 
-func TestReadinessPercentRoundsDown(t *testing.T) {
+// QA found readiness cut off on campaign pages ("6 of 7 (85 %)") but
+// rounded on the KPI pages (86 %): one rule, kpi.Shown's, for both.
+func TestReadinessPercentRoundsAsTheKPIPagesDo(t *testing.T) {
 	t.Parallel()
-	if p, ok := (campaigns.Readiness{Eligible: 10, Ready: 9}).Percent(); !ok || p != 90 {
-		t.Errorf("9 of 10 = %d %%", p)
+	cases := []struct{ ready, eligible, want int }{
+		{9, 10, 90},
+		{6, 7, 86}, // 85.7: was cut to 85
+		{4, 6, 67}, // 66.7: was cut to 66
+		{2, 3, 67},
+		{1, 8, 13}, // 12.5: halves away from zero, as docs/kpis.md says
+		{1, 200, 1},
+		{0, 4, 0},
+		{7, 7, 100},
 	}
-	if p, _ := (campaigns.Readiness{Eligible: 3, Ready: 2}).Percent(); p != 66 {
-		t.Errorf("2 of 3 = %d %%, want 66 (rounded down)", p)
+	for _, tc := range cases {
+		r := campaigns.Readiness{Eligible: tc.eligible, Ready: tc.ready}
+		p, ok := r.Percent()
+		if !ok || p != tc.want {
+			t.Errorf("%d of %d = %d %%, want %d", tc.ready, tc.eligible, p, tc.want)
+		}
+		share, _ := r.Share()
+		if shown := kpi.Shown(kpi.Percent, share) * 100; math.Abs(shown-float64(p)) > 1e-9 {
+			t.Errorf("%d of %d: %d %% here, %.0f %% on the KPI pages", tc.ready, tc.eligible, p, shown)
+		}
 	}
 	if _, ok := (campaigns.Readiness{}).Percent(); ok {
 		t.Error("nobody eligible has a percentage")

@@ -6,11 +6,13 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"tandem/internal/campaigns"
+	"tandem/internal/kpi"
 	"tandem/internal/users"
 	"tandem/web/components"
 	campaignpages "tandem/web/pages/campaigns"
@@ -101,21 +103,23 @@ func statusClass(st campaigns.Status) string {
 	return ""
 }
 
+// percentText is n of "of" in whole percent, rounded as every page rounds
+// (kpi.Shown), "—" when there is nothing to count.
 func percentText(n, of int) string {
 	if of == 0 {
 		return "—"
 	}
-	return strconv.Itoa(n*100/of) + "\u00a0%"
+	return strconv.FormatFloat(kpi.Shown(kpi.Percent, float64(n)/float64(of))*100, 'f', 0, 64) + "\u00a0%"
 }
 
+// readinessText is "6 of 7 (86 %)", rounded as the KPI pages round
+// (Readiness.Percent); "—" for a draft or when nobody was measured.
 func readinessText(c campaigns.Campaign, r campaigns.Readiness) string {
-	switch {
-	case !c.Announced:
+	pct, ok := r.Percent()
+	if !c.Announced || !ok {
 		return "—"
-	case r.Eligible == 0:
-		return "—" // nobody in sales or service had joined by launch
 	}
-	return strconv.Itoa(r.Ready) + " of " + strconv.Itoa(r.Eligible) + " (" + percentText(r.Ready, r.Eligible) + ")"
+	return strconv.Itoa(r.Ready) + " of " + strconv.Itoa(r.Eligible) + " (" + strconv.Itoa(pct) + "\u00a0%)"
 }
 
 func campaignItem(row campaigns.Row, today time.Time, viewerAcks bool) campaignpages.Item {
@@ -448,7 +452,7 @@ func (s *Server) renderCampaign(w http.ResponseWriter, r *http.Request, status i
 		}
 	}
 	if c.Announced && v.IsManager {
-		v.NotReady = notReadyView(readiness.NotReady, today.Before(c.LaunchOn), p)
+		v.NotReady = notReadyView(readiness, today.Before(c.LaunchOn), p)
 	}
 	if v.CanEdit && !c.Announced {
 		set, err := s.settings.Get(ctx)
@@ -490,26 +494,49 @@ func readinessView(c campaigns.Campaign, today time.Time, r campaigns.ReadinessR
 		v.Note = "Measured once the notice is announced: the share of sales and service who acknowledge before launch."
 		return v
 	}
+	upcoming := today.Before(c.LaunchOn)
 	v.Percent, v.Known = r.Total.Percent()
 	for _, t := range r.Teams {
-		v.Teams = append(v.Teams, campaignpages.TeamReadinessLine{Team: t.Team.Label(), Figure: readinessText(c, t.Readiness)})
+		line := campaignpages.TeamReadinessLine{Team: t.Team.Label(), Figure: readinessText(c, t.Readiness)}
+		if t.Eligible == 0 {
+			line.Figure = "nobody measured"
+		}
+		v.Teams = append(v.Teams, line)
 	}
-	if today.Before(c.LaunchOn) {
+	switch {
+	case !v.Known && upcoming:
+		v.Note = "Nobody is measured yet: sales and service have no active members. Launch is on " + calendarDay(c.LaunchOn) + "."
+	case !v.Known:
+		v.Note = "Nobody was measured: sales and service had no active members who joined before launch."
+	case upcoming:
 		v.Note = "Share of active sales and service people who have acknowledged the current talking points; launch is on " +
 			calendarDay(c.LaunchOn) + "."
-	} else {
+	default:
 		v.Note = "Share of active sales and service people who had acknowledged, before launch, the talking points in force at launch; " +
 			"people who joined later are not counted."
 	}
 	return v
 }
 
-func notReadyView(people []campaigns.Person, upcoming bool, p components.Page) []campaignpages.TeamPeople {
-	out := make([]campaignpages.TeamPeople, len(campaigns.AudienceTeams))
-	for i, t := range campaigns.AudienceTeams {
-		out[i].Team = t.Label()
-		for _, person := range people {
-			if person.Team != t {
+// nobodyMeasured says why a team has nobody to be ready: an empty team
+// is not a team where everyone acknowledged.
+func nobodyMeasured(team users.Team, upcoming bool) string {
+	name := strings.ToLower(team.Label())
+	if upcoming {
+		return "Nobody in " + name + " is measured yet: the team has no active members."
+	}
+	return "Nobody in " + name + " was measured: no active members who joined before launch."
+}
+
+func notReadyView(r campaigns.ReadinessReport, upcoming bool, p components.Page) []campaignpages.TeamPeople {
+	out := make([]campaignpages.TeamPeople, len(r.Teams))
+	for i, t := range r.Teams {
+		out[i].Team = t.Team.Label()
+		if t.Eligible == 0 {
+			out[i].Nobody = nobodyMeasured(t.Team, upcoming)
+		}
+		for _, person := range r.NotReady {
+			if person.Team != t.Team {
 				continue
 			}
 			state := "not acknowledged"
