@@ -430,3 +430,52 @@ func TestScheduleComesFromSettings(t *testing.T) {
 		t.Errorf("malformed settings fall back to the default: %+v %v", sc, err)
 	}
 }
+
+// QA found /digests/2026-W48 labelling a campaign "announced late" that was
+// announced after the digest's cut-off: then it was still a draft. Every
+// fact of a launch is as of the cut-off.
+func TestACampaignAnnouncedAfterTheCutOffIsTheDraftItWas(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// The promo (launching Tuesday 1 December) is announced late on Monday
+	// 23 November 20:18 UTC, after W47 ended, and Riley acknowledges it.
+	announced := time.Date(2026, 11, 23, 20, 18, 0, 0, time.UTC)
+	f.exec(`UPDATE campaigns SET status = 'announced', announced_at = $1, notice_lead = interval '7 days 2 hours',
+		notice_days = 14, late_notice = true, late_reason = 'The budget came late', revision = 1 WHERE name = 'Year-end promo'`, announced)
+	f.exec(`INSERT INTO campaign_revisions (campaign_id, revision, talking_points, created_at)
+		SELECT id, 1, 'Lock prices', $1 FROM campaigns WHERE name = 'Year-end promo'`, announced)
+	f.exec(`INSERT INTO acknowledgements (campaign_id, user_id, revision, acknowledged_at, revision_at)
+		SELECT id, $1, 1, $2, $2 FROM campaigns WHERE name = 'Year-end promo'`, f.users["riley"], at(24, 8, 0))
+	f.now = at(24, 9, 0)
+	s := f.service(nil)
+	a, err := s.Archive(context.Background(), mustWeek(t, "2026-W47"), ViaSchedule, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	promo := a.Launches[1]
+	if promo.Name != "Year-end promo" || promo.Announced || promo.LateNotice || promo.Readiness != nil {
+		t.Errorf("the promo as of the end of W47: %+v, want the draft it was", promo)
+	}
+	text, _ := Text(View{Digest: a.Digest, BaseURL: baseURL})
+	html, _ := HTML(View{Digest: a.Digest, BaseURL: baseURL})
+	if !strings.Contains(text, "- Tue 1 Dec, Year-end promo: not announced yet") || strings.Contains(text, "announced late") ||
+		strings.Contains(html, "announced late") {
+		t.Errorf("the archived digest shows a fact from after its cut-off:\n%s", text)
+	}
+
+	// Live, as of now, the announcement and its late notice do show.
+	eng := kpi.NewEngine(f.pool, berlin).At(f.now)
+	live, err := eng.LaunchesBetween(context.Background(), at(23, 0, 0), at(30, 0, 0).AddDate(0, 0, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen bool
+	for _, l := range live {
+		if l.Name == "Year-end promo" {
+			seen = l.Announced && l.LateNotice && l.Acked == 1
+		}
+	}
+	if !seen {
+		t.Errorf("live launches as of now: %+v, want the promo announced late with 1 ready", live)
+	}
+}

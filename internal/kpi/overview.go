@@ -30,11 +30,14 @@ func (e *Engine) Launches(ctx context.Context, days int) ([]Launch, error) {
 }
 
 // launches lists the campaigns launching on the calendar days of [from, to)
-// in the business timezone, with their readiness as of asOf (see
-// campaign_audience, migration 000011).
+// in the business timezone, each fact as of asOf: announced and late notice
+// only if the announcement came before it (a digest frozen at its cut-off
+// shows a campaign announced later as the draft it then was), readiness by
+// campaign_audience (migration 000011).
 func (e *Engine) launches(ctx context.Context, from, to, asOf time.Time, limit int) ([]Launch, error) {
 	rows, err := e.pool.Query(ctx, `
-		SELECT c.id, c.name, c.launch_on::timestamp, c.status = 'announced', c.late_notice,
+		SELECT c.id, c.name, c.launch_on::timestamp, coalesce(c.announced_at < $3, false),
+		       c.late_notice AND coalesce(c.announced_at < $3, false),
 		       (SELECT count(*) FILTER (WHERE a.ready) FROM campaign_audience(c.id, $3, $4) a)::int,
 		       (SELECT count(*) FROM campaign_audience(c.id, $3, $4) a)::int
 		FROM campaigns c
