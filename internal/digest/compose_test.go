@@ -431,6 +431,72 @@ func TestScheduleComesFromSettings(t *testing.T) {
 	}
 }
 
+// QA found the live preview saying "MQLs delivered 97 / 140 ✓ on target"
+// mid-week, where the overview said "on pace" with what was due by now.
+// While the week runs, MQLs and revenue are judged on pace, in words of
+// pace; once it has ended, on the full target.
+func TestLivePreviewJudgesMQLsAndRevenueOnPace(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// 4 MQLs in W47 against a commitment of 8: 8 × 2.5/7 = 2.86, shown 3,
+	// is due by Wednesday noon. (The KPI counts the week's rows; the
+	// fixture's Friday lead stands for one already in by Wednesday.)
+	f.exec(`INSERT INTO kpi_targets (kpi, period_kind, value, effective_from) VALUES ('mql', 'week', 8, '2026-01-01')`)
+	f.now = at(18, 12, 0)
+	d := composeW47(t, f.service(nil))
+
+	mql, rev := kpiOf(t, d, "mql"), kpiOf(t, d, "revenue")
+	near(t, "mql", mql.Value, 4)
+	near(t, "mql pace", mql.Pace, 8*2.5/7)
+	if st := mql.Status(); st.Text != "on pace" || st.Class != "met" {
+		t.Errorf("4 MQLs of 8 with 3 due by now: %+v, want on pace", st)
+	}
+	// Revenue: 81 % of the week's goal with 36 % due.
+	near(t, "revenue pace", rev.Pace, 2.5/7)
+	if st := rev.Status(); st.Text != "on pace" {
+		t.Errorf("revenue 81 %% with 36 %% due by now: %+v, want on pace", st)
+	}
+	for _, k := range d.KPIs {
+		if k.Value != nil && k.Target != nil && kpi.Shown(k.Unit, *k.Value) < kpi.Shown(k.Unit, *k.Target) && k.Status().Text == "on target" {
+			t.Errorf("%s: %s against a target of %s says on target", k.Name, FormatValue(k.Unit, k.Value), FormatValue(k.Unit, k.Target))
+		}
+	}
+	text, err := Text(View{Digest: d, BaseURL: baseURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := HTML(View{Digest: d, BaseURL: baseURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"- MQLs delivered: 4, target 8 (3 due by now, 36 % of the week gone), on pace;",
+		"- Revenue vs goal: 81 %, target 100 % (36 % due by now, 36 % of the week gone), on pace;",
+		"judged on pace",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the live text lacks %q:\n%s", want, text)
+		}
+	}
+	for _, want := range []string{"3 due by now, 36 % of the week gone", "✓ on pace", "judged on pace"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the live html lacks %q", want)
+		}
+	}
+
+	// The same week once it has ended: 4 MQLs against the full 8.
+	f.now = composeTime
+	d = composeW47(t, f.service(nil))
+	mql = kpiOf(t, d, "mql")
+	if mql.Pace != nil || mql.Status().Text != "behind target" {
+		t.Errorf("the ended week's MQLs: pace %v, %+v, want behind target", valueOf(mql.Pace), mql.Status())
+	}
+	text, _ = Text(View{Digest: d, BaseURL: baseURL})
+	if !strings.Contains(text, "- MQLs delivered: 4, target 8, behind target;") || strings.Contains(text, "due by now") || d.PaceNote() != "" {
+		t.Errorf("the ended week's text still paces:\n%s", text)
+	}
+}
+
 // QA found /digests/2026-W48 labelling a campaign "announced late" that was
 // announced after the digest's cut-off: then it was still a draft. Every
 // fact of a launch is as of the cut-off.
@@ -477,5 +543,36 @@ func TestACampaignAnnouncedAfterTheCutOffIsTheDraftItWas(t *testing.T) {
 	}
 	if !seen {
 		t.Errorf("live launches as of now: %+v, want the promo announced late with 1 ready", live)
+	}
+}
+
+// The digest prints numbers as the KPI pages do (kpi.Shown: halves away
+// from zero) and judges launch readiness on the value as printed.
+func TestDigestRoundsAsTheKPIPagesDo(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		unit kpi.Unit
+		v    float64
+		want string
+	}{
+		{kpi.Percent, 0.625, "63 %"}, // strconv alone gave "62 %"
+		{kpi.Percent, 0.57, "57 %"},
+		{kpi.Percent, 6.0 / 7, "86 %"},
+		{kpi.Score, 4.25, "4.3"}, // strconv alone gave "4.2"
+		{kpi.Count, 2.5, "3"},
+		{kpi.Index, 82.5, "83"},
+		{kpi.Money, 1234.5, "1,235"},
+	} {
+		if got := FormatValue(tc.unit, &tc.v); got != tc.want {
+			t.Errorf("FormatValue(%s, %v) = %q, want %q", tc.unit, tc.v, got, tc.want)
+		}
+	}
+	// 26 of 29 is 89.66 %, printed "90 %": on a 90 % target, not "close".
+	l := Launch{Announced: true, Acked: 26, Eligible: 29, Readiness: ptr(26.0 / 29)}
+	if st := l.ReadinessStatus(ptr(0.9)); st.Text != "on target" {
+		t.Errorf("readiness printed %s against 90 %%: %+v", FormatValue(kpi.Percent, l.Readiness), st)
+	}
+	if st := (Launch{Announced: true}).ReadinessStatus(ptr(0.9)); st.Text != "no data" {
+		t.Errorf("nobody measured: %+v", st)
 	}
 }

@@ -103,12 +103,21 @@ func (r Revenue) CampaignShare() *float64 {
 
 // KPI is one row of the KPI table.
 type KPI struct {
-	Key        string   `json:"key"`
-	Name       string   `json:"name"`
-	Unit       kpi.Unit `json:"unit"`
-	Value      *float64 `json:"value"`
-	Previous   *float64 `json:"previous"`
-	Target     *float64 `json:"target"`
+	Key      string   `json:"key"`
+	Name     string   `json:"name"`
+	Unit     kpi.Unit `json:"unit"`
+	Value    *float64 `json:"value"`
+	Previous *float64 `json:"previous"`
+	Target   *float64 `json:"target"` // the full week's
+	// Pace is, for MQLs and revenue in a digest cut before its week ended
+	// (the live preview, a "send now" mid-week), the part of the target due
+	// by the cut-off (kpi.Pace), which the status is judged against, as on
+	// the KPI pages; nil once the week is over. Elapsed is the share of the
+	// week gone by then.
+	Pace    *float64 `json:"pace,omitempty"`
+	Elapsed float64  `json:"elapsed,omitempty"`
+	// Attainment is the shown value ÷ the shown pace or target, capped at 1
+	// (kpi.Attainment).
 	Attainment *float64 `json:"attainment"`
 }
 
@@ -177,6 +186,18 @@ func (d Digest) AsOfLine() string {
 	return "Numbers as of " + when + ", before the week was over."
 }
 
+// PaceNote explains the pace statuses of a digest cut while its week ran;
+// "" once the week is over.
+func (d Digest) PaceNote() string {
+	for _, k := range d.KPIs {
+		if k.Pace != nil {
+			return "The week was still running: MQLs delivered and revenue vs goal are judged on pace, " +
+				"against the part of their target due by then, as on the KPI pages."
+		}
+	}
+	return ""
+}
+
 // ComparedWith says what the "since last week" arrows compare with.
 func (d Digest) ComparedWith() string {
 	if d.PreviousArchived {
@@ -200,18 +221,20 @@ func (l Launch) Day() string {
 	return t.Format("Mon 2 Jan")
 }
 
-// ReadinessStatus grades a launch's readiness against the target.
+// NobodyMeasured says why an announced launch has no readiness: nobody
+// to measure, which is not "0 %" nor "everyone acknowledged".
+func (l Launch) NobodyMeasured() string {
+	return "nobody in sales or service was measured: no active members who had joined by then"
+}
+
+// ReadinessStatus grades a launch's readiness against the target, on the
+// value as shown (kpi.Attainment), as the overview and the KPI pages do:
+// a readiness printed "90 %" is on a 90 % target.
 func (l Launch) ReadinessStatus(target *float64) Status {
 	if !l.Announced {
 		return Status{"behind", "▼", "not announced yet"}
 	}
-	if l.Readiness == nil || target == nil {
-		return Status{"none", "–", "no data"}
-	}
-	if *target <= 0 {
-		return StatusOf(ptr(1))
-	}
-	return StatusOf(ptr(*l.Readiness / *target))
+	return StatusOf(kpi.Attainment(kpi.Percent, l.Readiness, target))
 }
 
 // Status grades attainment in words and an icon, so colour is never the
@@ -235,8 +258,41 @@ func StatusOf(attainment *float64) Status {
 	return Status{"behind", "▼", "behind target"}
 }
 
-// Status grades the KPI's value against its target.
-func (k KPI) Status() Status { return StatusOf(k.Attainment) }
+// paceStatusOf grades an attainment of the part of a target due by now,
+// in words of pace: "on target" would claim the full target was reached.
+func paceStatusOf(attainment *float64) Status {
+	switch {
+	case attainment == nil:
+		return Status{"none", "–", "no data"}
+	case *attainment >= 1:
+		return Status{"met", "✓", "on pace"}
+	case *attainment >= 0.9:
+		return Status{"close", "≈", "close to pace"}
+	}
+	return Status{"behind", "▼", "behind pace"}
+}
+
+// Status grades the KPI's value, as shown, against the part of its target
+// due by the cut-off while the week ran, else against the full target: the
+// rule of the KPI pages (kpi.Attainment). It is worked out from the value
+// and the target rather than read from Attainment, so a digest archived
+// before the pace was stored is judged on its full target, never said to
+// be "on target" below it.
+func (k KPI) Status() Status {
+	if k.Pace != nil {
+		return paceStatusOf(kpi.Attainment(k.Unit, k.Value, k.Pace))
+	}
+	return StatusOf(kpi.Attainment(k.Unit, k.Value, k.Target))
+}
+
+// DueByNow says what was due by the cut-off of a paced KPI in a week still
+// running: "38 due by now, 27 % of the week gone"; "" otherwise.
+func (k KPI) DueByNow() string {
+	if k.Pace == nil {
+		return ""
+	}
+	return FormatValue(k.Unit, k.Pace) + " due by now, " + Percent(k.Elapsed) + " of the week gone"
+}
 
 // Direction is how a KPI moved since the previous week, as an arrow and in
 // words. Every shared KPI is better higher, so up is good news.
@@ -267,8 +323,9 @@ func (k KPI) Direction() Direction {
 }
 
 // FormatValue writes a value in its unit: "33 %", "3.5", "12", "69",
-// "1,250,000"; nil is "no data". The same rules as the KPI pages
-// (web/pages/kpis.Format), which this package may not import.
+// "1,250,000"; nil is "no data". The value is rounded by kpi.Shown first,
+// as on the KPI pages (web/pages/kpis.Format, which this package may not
+// import), so both print the same number and the status is judged on it.
 func FormatValue(unit kpi.Unit, v *float64) string {
 	if v == nil {
 		return "no data"
@@ -277,15 +334,18 @@ func FormatValue(unit kpi.Unit, v *float64) string {
 	case kpi.Percent:
 		return Percent(*v)
 	case kpi.Score:
-		return strconv.FormatFloat(*v, 'f', 1, 64)
+		return strconv.FormatFloat(kpi.Shown(kpi.Score, *v), 'f', 1, 64)
 	case kpi.Money:
 		return Money(*v)
 	}
-	return strconv.FormatFloat(*v, 'f', 0, 64)
+	return strconv.FormatFloat(kpi.Shown(unit, *v), 'f', 0, 64)
 }
 
-// Percent writes a ratio as a whole percentage: 0.333 → "33 %".
-func Percent(v float64) string { return strconv.FormatFloat(v*100, 'f', 0, 64) + " %" }
+// Percent writes a ratio as a whole percentage, halves away from zero
+// (kpi.Shown): 0.333 → "33 %", 0.625 → "63 %".
+func Percent(v float64) string {
+	return strconv.FormatFloat(kpi.Shown(kpi.Percent, v)*100, 'f', 0, 64) + " %"
+}
 
 // Money writes an amount with thousands separators and no cents.
 func Money(v float64) string {
@@ -293,7 +353,7 @@ func Money(v float64) string {
 	if neg {
 		v = -v
 	}
-	s := strconv.FormatInt(int64(v+0.5), 10)
+	s := strconv.FormatInt(int64(kpi.Shown(kpi.Money, v)), 10)
 	var b strings.Builder
 	if neg {
 		b.WriteByte('-')

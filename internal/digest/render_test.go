@@ -47,6 +47,17 @@ func TestRenderAQuietWeek(t *testing.T) {
 		t.Error("a view without an unsubscribe link shows a footer")
 	}
 
+	// An announced launch with nobody to measure says so, in both parts.
+	d.Launches = []Launch{{CampaignID: 7, Name: "Before everyone", LaunchOn: "2027-01-05", Announced: true}}
+	text, _ = Text(View{Digest: d})
+	html, _ = HTML(View{Digest: d})
+	for what, body := range map[string]string{"text": text, "html": html} {
+		if !strings.Contains(body, "nobody in sales or service was measured") || strings.Contains(body, "0 of 0") {
+			t.Errorf("the %s's launch with nobody to measure:\n%s", what, body)
+		}
+	}
+	d.Launches = nil
+
 	// The last week of a quarter that missed its goal; then one that made it.
 	d.Revenue = Revenue{Quarter: "Q4 2026", Won: 900, Goal: ptr(1000), Attainment: ptr(0.9), Remaining: 100}
 	text, _ = Text(View{Digest: d})
@@ -68,7 +79,7 @@ func TestDirectionAndFormat(t *testing.T) {
 	}{
 		{KPI{Unit: kpi.Percent, Value: ptr(0.5), Previous: ptr(0.4)}, Direction{"↑", "up from 40 %", "up"}},
 		{KPI{Unit: kpi.Percent, Value: ptr(0.331), Previous: ptr(0.334)}, Direction{"→", "same as last week", "same"}},
-		{KPI{Unit: kpi.Score, Value: ptr(3.5), Previous: ptr(4.25)}, Direction{"↓", "down from 4.2", "down"}},
+		{KPI{Unit: kpi.Score, Value: ptr(3.5), Previous: ptr(4.25)}, Direction{"↓", "down from 4.3", "down"}},
 		{KPI{Unit: kpi.Count, Value: ptr(3)}, Direction{"–", "no data last week", "none"}},
 	}
 	for _, tc := range cases {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tandem/internal/digest"
+	"tandem/internal/kpi"
 	"tandem/internal/mailtest"
 	"tandem/internal/testdb/demo"
 )
@@ -282,4 +283,41 @@ func TestAdminsSeeFailedSendsAndRetry(t *testing.T) {
 	if body := m.get("/digests/" + archived).Body; strings.Contains(body, "Delivery problems") || !strings.Contains(body, "Sent to") {
 		t.Errorf("manager view:\n%s", body)
 	}
+}
+
+// QA found the live preview saying "MQLs delivered 97 / 140 ✓ on target"
+// while the week ran and the overview said "on pace". The running week's
+// preview, page and plain text, judges MQLs and revenue on pace and says
+// what is due by now; nothing under its target is "on target".
+func TestDigestLivePreviewIsJudgedOnPace(t *testing.T) {
+	t.Parallel()
+	e := newDigestEnv(t, nil)
+	current := kpi.PeriodOf(kpi.Week, time.Now(), e.srv.cfg.Location).Label()
+	c := e.client()
+	c.login("rep@example.com")
+
+	text := c.get("/digests/" + current + "?format=text")
+	wantStatus(t, text, http.StatusOK)
+	pace := regexp.MustCompile(`\), (on|close to|behind) pace;`)
+	for _, name := range []string{"MQLs delivered", "Revenue vs goal"} {
+		line := lineWith(text.Body, "- "+name+":")
+		if !strings.Contains(line, "due by now") || !pace.MatchString(line) {
+			t.Errorf("the running week's %s line is not judged on pace: %q", name, line)
+		}
+	}
+	page := c.get("/digests/" + current)
+	wantStatus(t, page, http.StatusOK)
+	if !strings.Contains(page.Body, "due by now") || !strings.Contains(page.Body, "judged on pace") {
+		t.Error("the live preview page does not say what is due by now")
+	}
+}
+
+// lineWith is the first line of s that contains part, "" if none.
+func lineWith(s, part string) string {
+	for line := range strings.SplitSeq(s, "\n") {
+		if strings.Contains(line, part) {
+			return line
+		}
+	}
+	return ""
 }
