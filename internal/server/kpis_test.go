@@ -210,7 +210,7 @@ func TestTargetsRefuseNonFiniteAndOutOfRangeValues(t *testing.T) {
 		{"mql", "week", "2000000", "from 0 to 1,000,000"},
 		{"mql", "week", "-1", "from 0 to 1,000,000"},
 		{"alignment", "month", "150", "from 0 to 100"},
-		{"revenue_goal", "quarter", "99999999999999999999", "from 0 to 100,000,000,000"},
+		{"revenue_goal", "quarter", "99999999999999999999", "from 1 to 100,000,000,000"},
 	} {
 		res := m.post("/kpis/targets", url.Values{"kpi": {tc.kpi}, "kind": {tc.kind}, "value": {tc.value}, "effective_from": {"2026-01-01"}})
 		wantStatus(t, res, http.StatusUnprocessableEntity)
