@@ -36,7 +36,7 @@ func TestOverviewLensesAndPeriods(t *testing.T) {
 	if body := c.get("/?lens=sales").Body; !strings.Contains(body, "Sales to-dos") || !strings.Contains(body, `href="/leads/queue"`) {
 		t.Error("the sales lens does not bring the rep's queue to the top")
 	}
-	if body := c.get("/?lens=marketing").Body; !strings.Contains(body, "Leads rejected this week to review") {
+	if body := c.get("/?lens=marketing").Body; !strings.Contains(body, "Leads rejected in the last 7 days to review") {
 		t.Error("the marketing lens lacks its to-dos")
 	}
 	for _, bad := range []string{"/?lens=legal", "/?kind=year", "/?kind=week&period=2026-13", "/?kind=month&period=2026-W47"} {
