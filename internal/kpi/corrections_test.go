@@ -287,6 +287,9 @@ func TestTargetsRefuseWhatIsNotASensibleNumber(t *testing.T) {
 		{Acceptance, Week, "101"}, {Quality, Week, "0.5"}, {Quality, Week, "5.5"}, {Alignment, Month, "120"},
 		{MQLDelivered, Week, "1000001"}, {MQLDelivered, Week, "-1"}, {RevenueGoal, Quarter, "100000000001"},
 		{RevenueGoal, Quarter, "99999999999999999999"}, {Acceptance, Week, ""}, {Acceptance, Week, "80 percent"},
+		// A fractional commitment was stored and shown rounded; a 0 goal read
+		// as "no goal"; a decimal comma (4,5) was read as 45.
+		{MQLDelivered, Month, "1.5"}, {RevenueGoal, Quarter, "0"}, {Quality, Week, "4,5"},
 	} {
 		_, err := f.e.SetTarget(ctx, 0, TargetInput{KPI: tc.kpi, Kind: tc.kind, Value: tc.value, EffectiveFrom: "2026-11-16"})
 		fe, ok := err.(FieldErrors)

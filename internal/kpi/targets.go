@@ -160,8 +160,9 @@ var targetRanges = map[Unit]struct {
 	Percent: {0, 100, "A percentage target is from 0 to 100."},
 	Score:   {1, 5, "A rating target is from 1 to 5."},
 	Index:   {0, 100, "The index target is from 0 to 100."},
-	Count:   {0, 1_000_000, "A count target is from 0 to 1,000,000."},
-	Money:   {0, 100_000_000_000, "The revenue goal is from 0 to 100,000,000,000."},
+	Count:   {0, 1_000_000, "A count target is a whole number from 0 to 1,000,000."},
+	// A goal of 0 would read as "no goal set": every period "no data".
+	Money: {1, 100_000_000_000, "The revenue goal is from 1 to 100,000,000,000."},
 }
 
 // targetValue parses a typed target in its unit: a plain decimal (no NaN,
@@ -172,7 +173,7 @@ func targetValue(unit Unit, raw string) (float64, string) {
 	switch {
 	case msg != "":
 		return 0, msg
-	case v < r.min || v > r.max:
+	case v < r.min || v > r.max, unit == Count && v != math.Trunc(v):
 		return 0, r.msg
 	case unit == Percent:
 		return v / 100, ""

@@ -309,8 +309,14 @@ const dealValueMessage = "Enter the won deal's value: a plain number from 0.01 t
 // when the value is fine.
 func ParseDealValue(raw string) (value float64, msg string) {
 	v, msg := validate.Number(raw, MinDealValue, MaxDealValue)
-	if msg != "" {
+	switch {
+	case msg == validate.CommaMessage:
+		return 0, msg
+	case msg != "":
 		return 0, dealValueMessage
+	case validate.Decimals(raw) > 2:
+		// numeric(14, 2) would round 1.239 to 1.24 without a word.
+		return 0, "Enter the value in whole cents: at most two decimals, like 12500.50."
 	}
 	return v, ""
 }

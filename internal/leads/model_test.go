@@ -258,6 +258,10 @@ func TestParseDealValue(t *testing.T) {
 		{"1000000000000", 0, false},
 		{"", 0, false},
 		{"twelve", 0, false},
+		{"12.500,50", 0, false}, // a decimal comma read as thousands gave 12.50
+		{"1,2,3", 0, false},
+		{"1.239", 0, false}, // more than cents: stored rounded without a word
+		{"1,239.5", 1239.5, true},
 	} {
 		got, msg := ParseDealValue(tc.raw)
 		if (msg == "") != tc.ok || got != tc.want {

@@ -60,11 +60,14 @@ func (s *Store) Unread(ctx context.Context, userID int64) (int, error) {
 // PageSize is how many notifications a page lists.
 const PageSize = 30
 
-// List returns the user's notifications newest first, older than the one
-// with id before (0 for the first page), and whether more exist.
+// List returns the user's notifications newest first by the time they were
+// created, after the one with id before in that order (0 for the first
+// page), and whether more exist.
 func (s *Store) List(ctx context.Context, userID, before int64) ([]Notification, bool, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, kind, title, link, created_at, read_at FROM notifications
-		WHERE user_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`, userID, before, PageSize+1)
+		WHERE user_id = $1 AND ($2::bigint = 0 OR (created_at, id) <
+		      (SELECT created_at, id FROM notifications WHERE id = $2 AND user_id = $1))
+		ORDER BY created_at DESC, id DESC LIMIT $3`, userID, before, PageSize+1)
 	if err != nil {
 		return nil, false, err
 	}

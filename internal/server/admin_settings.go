@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"tandem/internal/kpi"
 	"tandem/internal/settings"
@@ -25,6 +26,16 @@ func weightKeys() []string {
 		}
 	}
 	return keys
+}
+
+// allZero reports whether the form sets every one of keys, each to 0.
+func allZero(values map[string]string, keys []string) bool {
+	for _, k := range keys {
+		if n, err := strconv.Atoi(strings.TrimSpace(values[k])); err != nil || n != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) error {
@@ -68,7 +79,12 @@ func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request) err
 			values[k] = r.PostForm.Get(k)
 		}
 	}
-	_, err := s.settings.Update(r.Context(), actor(r), version, values)
+	var err error
+	if keys := weightKeys(); allZero(values, keys) {
+		err = settings.FieldErrors{keys[0]: "Give at least one KPI a weight above 0: with every weight at 0 the index has nothing to combine."}
+	} else {
+		_, err = s.settings.Update(r.Context(), actor(r), version, values)
+	}
 	var fe settings.FieldErrors
 	if errors.As(err, &fe) {
 		shown, err := s.settingsValues(r)

@@ -108,6 +108,18 @@ func TestBadWeightsAreRefusedAndTheFormKept(t *testing.T) {
 			t.Errorf("weight %q: the 422 page lacks the message or the typed values:\n%s", bad, res.Body)
 		}
 	}
+	// Every weight at 0 leaves the index nothing to combine.
+	form := settingsForm(t, admin)
+	for k := range form {
+		if strings.HasPrefix(k, "weight_") {
+			form.Set(k, "0")
+		}
+	}
+	res := admin.post("/admin/settings", form)
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if !strings.Contains(res.Body, "at least one KPI a weight above 0") {
+		t.Errorf("all weights 0: the 422 page does not say why:\n%s", res.Body)
+	}
 	if n := e.count(`SELECT count(*) FROM settings WHERE key LIKE 'weight_%'`); n != 0 {
 		t.Errorf("%d weights stored from refused forms", n)
 	}

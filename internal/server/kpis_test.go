@@ -36,7 +36,7 @@ func TestOverviewLensesAndPeriods(t *testing.T) {
 	if body := c.get("/?lens=sales").Body; !strings.Contains(body, "Sales to-dos") || !strings.Contains(body, `href="/leads/queue"`) {
 		t.Error("the sales lens does not bring the rep's queue to the top")
 	}
-	if body := c.get("/?lens=marketing").Body; !strings.Contains(body, "Leads rejected this week to review") {
+	if body := c.get("/?lens=marketing").Body; !strings.Contains(body, "Leads rejected in the last 7 days to review") {
 		t.Error("the marketing lens lacks its to-dos")
 	}
 	for _, bad := range []string{"/?lens=legal", "/?kind=year", "/?kind=week&period=2026-13", "/?kind=month&period=2026-W47"} {
@@ -210,7 +210,7 @@ func TestTargetsRefuseNonFiniteAndOutOfRangeValues(t *testing.T) {
 		{"mql", "week", "2000000", "from 0 to 1,000,000"},
 		{"mql", "week", "-1", "from 0 to 1,000,000"},
 		{"alignment", "month", "150", "from 0 to 100"},
-		{"revenue_goal", "quarter", "99999999999999999999", "from 0 to 100,000,000,000"},
+		{"revenue_goal", "quarter", "99999999999999999999", "from 1 to 100,000,000,000"},
 	} {
 		res := m.post("/kpis/targets", url.Values{"kpi": {tc.kpi}, "kind": {tc.kind}, "value": {tc.value}, "effective_from": {"2026-01-01"}})
 		wantStatus(t, res, http.StatusUnprocessableEntity)

@@ -1,6 +1,9 @@
 package validate
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNumber(t *testing.T) {
 	t.Parallel()
@@ -37,6 +40,14 @@ func TestNumber(t *testing.T) {
 		}
 		if !tc.refused && got != tc.want {
 			t.Errorf("Number(%q) = %v, want %v", tc.raw, got, tc.want)
+		}
+	}
+	if _, msg := Number("12.500,50", 0, 1e12); !strings.Contains(msg, "point for decimals") {
+		t.Errorf("decimal comma message: %q", msg)
+	}
+	for raw, want := range map[string]int{"12": 0, "12.5": 1, "1,250.505": 3, " 7. ": 0} {
+		if got := Decimals(raw); got != want {
+			t.Errorf("Decimals(%q) = %d, want %d", raw, got, want)
 		}
 	}
 	if _, msg := Number("-1", 0, 1e12); msg != "Enter a number from 0 to 1,000,000,000,000." {
