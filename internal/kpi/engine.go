@@ -155,11 +155,12 @@ var queries = map[Key]string{
 		GROUP BY p.i ORDER BY p.i`,
 	// Readiness pools campaign_audience (migration 000011: the definition the
 	// campaign page and the digest use too) over the period's launches, as
-	// of now ($4), so a launch still ahead counts the acknowledgements so far.
+	// of now ($4), so a launch still ahead counts the acknowledgements so far
+	// and a digest pinned to its cut-off leaves out campaigns announced later.
 	Readiness: `
 		SELECT coalesce(sum(x.ready), 0), coalesce(sum(x.eligible), 0), NULL::float8
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
-		LEFT JOIN campaigns c ON c.status = 'announced'
+		LEFT JOIN campaigns c ON c.status = 'announced' AND c.announced_at < $4
 		     AND c.launch_on >= (p.s AT TIME ZONE $3)::date AND c.launch_on < (p.e AT TIME ZONE $3)::date
 		LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE a.ready) AS ready, count(*) AS eligible
 		                   FROM campaign_audience(c.id, $4, $3) a) x ON true

@@ -351,3 +351,18 @@ func TestNoGoalMeansNoRevenueAttainment(t *testing.T) {
 		t.Errorf("without a goal: %+v", s.Current())
 	}
 }
+
+// Pinned before a campaign's announcement (a digest's cut-off), readiness
+// leaves that campaign out: at the cut-off it was a draft, not a notice
+// people had failed to acknowledge.
+func TestReadinessAsOfACutOffBeforeTheAnnouncement(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.e.now = func() time.Time { return at(17, 12, 0) } // C2 is announced on the 18th
+	s, err := f.e.Series(context.Background(), Readiness, Week, at(17, 12, 0), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// C1 alone: rep ready, agent acknowledged after launch → 1 of 2.
+	near(t, "readiness as of the 17th", s.Current().Value, 0.5)
+}

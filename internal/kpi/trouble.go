@@ -68,11 +68,12 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 		if eligible > 0 {
 			share = float64(acked) / float64(eligible)
 		}
-		if readinessTarget != nil && share < *readinessTarget {
+		// Judged as shown, like every KPI: "90 % ready" is never under a 90 % target.
+		if readinessTarget != nil && Shown(Percent, share) < Shown(Percent, *readinessTarget) {
 			signs = append(signs, Sign{Key: "readiness", Count: eligible - acked, Subject: "service",
 				Link:   fmt.Sprintf("/campaigns/%d", id),
-				Title:  fmt.Sprintf("%s launches %s with %.0f %% ready", name, launchDay(launch), share*100),
-				Detail: fmt.Sprintf("%d of %d sales and service people have acknowledged the notice; the target is %.0f %%.", acked, eligible, *readinessTarget*100)})
+				Title:  fmt.Sprintf("%s launches %s with %s ready", name, launchDay(launch), percentShown(share)),
+				Detail: fmt.Sprintf("%d of %d sales and service people have acknowledged the notice; the target is %s.", acked, eligible, percentShown(*readinessTarget))})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -113,8 +114,8 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 	if cur, ok := rate(rej[8]); ok && n > 0 && cur > 1.5*(sum/float64(n)) {
 		signs = append(signs, Sign{Key: "rejections", Subject: "marketing", Count: int(rej[8].den - rej[8].num),
 			Link:   "/leads/rejected",
-			Title:  fmt.Sprintf("Rejection rate this week is %.0f %%", cur*100),
-			Detail: fmt.Sprintf("Over 1.5 × its trailing 8-week mean of %.0f %%.", sum/float64(n)*100)})
+			Title:  fmt.Sprintf("Rejection rate this week is %s", percentShown(cur)),
+			Detail: fmt.Sprintf("Over 1.5 × its trailing 8-week mean of %s.", percentShown(sum/float64(n)))})
 	}
 
 	// New-lead volume: this week so far against the same share of the
@@ -172,4 +173,10 @@ func launchDay(iso string) string {
 		return iso
 	}
 	return d.Format("Mon 2 Jan 2006")
+}
+
+// percentShown writes a ratio as a whole percentage, rounded as the KPI
+// pages round it (Shown: halves away from zero).
+func percentShown(v float64) string {
+	return fmt.Sprintf("%.0f %%", Shown(Percent, v)*100)
 }
