@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/csv"
 	"errors"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tandem/internal/leads"
+	"tandem/internal/safecsv"
 	"tandem/internal/users"
 	"tandem/web/components"
 	leadpages "tandem/web/pages/leads"
@@ -624,7 +624,7 @@ func (s *Server) leadExport(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="leads-`+time.Now().In(loc).Format("2006-01-02")+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
+	cw := safecsv.NewWriter(w)
 	if err := cw.Write([]string{"id", "company", "contact_name", "email", "phone", "title", "country", "stage", "owner",
 		"source_campaign_id", "quality_rating", "rejection_reason", "deal_value", "created_at", "handed_off_at", "first_touch_at"}); err != nil {
 		return err
@@ -651,9 +651,6 @@ func (s *Server) leadExport(w http.ResponseWriter, r *http.Request) error {
 		if l.DealValue != nil {
 			rec[12] = strconv.FormatFloat(*l.DealValue, 'f', 2, 64)
 		}
-		for i, c := range rec {
-			rec[i] = csvSafe(c)
-		}
 		if n++; n%1000 == 0 {
 			cw.Flush()
 		}
@@ -670,22 +667,4 @@ func (s *Server) leadExport(w http.ResponseWriter, r *http.Request) error {
 		s.log.Error("lead export failed", "err", err, "rows", n)
 	}
 	return nil
-}
-
-// csvSafe defuses spreadsheet formulas in exported text: a cell starting
-// with =, @, a tab or CR, or with + or - followed by something other than a
-// digit, gets a leading apostrophe. Phone numbers like "+49 30 …" stay.
-func csvSafe(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '@', '\t', '\r':
-		return "'" + s
-	case '+', '-':
-		if len(s) == 1 || s[1] < '0' || s[1] > '9' {
-			return "'" + s
-		}
-	}
-	return s
 }
