@@ -66,6 +66,15 @@ func (s Stage) Label() string {
 	return string(s)
 }
 
+// InSentence is the stage's label as it reads inside a sentence ("a lead
+// that is handed off"): lower case, but an acronym stays as people write it.
+func (s Stage) InSentence() string {
+	if s == MQL {
+		return "MQL"
+	}
+	return strings.ToLower(s.Label())
+}
+
 // Reason is why sales rejected a lead.
 type Reason string
 
@@ -245,9 +254,9 @@ func (l Lead) Check(m Move, by users.User) error {
 	}
 	if !legal {
 		if len(next[l.Stage]) == 0 {
-			return refuse("This lead is %s; it cannot move any further.", strings.ToLower(l.Stage.Label()))
+			return refuse("This lead is %s; it cannot move any further.", l.Stage.InSentence())
 		}
-		return refuse("A lead that is %s cannot become %s.", strings.ToLower(l.Stage.Label()), strings.ToLower(m.To.Label()))
+		return refuse("A lead that is %s cannot become %s.", l.Stage.InSentence(), m.To.InSentence())
 	}
 
 	switch m.To {
@@ -335,7 +344,7 @@ func (l Lead) CanTouch(by users.User) error {
 	switch l.Stage {
 	case HandedOff, Accepted, Opportunity:
 	default:
-		return refuse("Touches are logged on handed-off, accepted and opportunity leads; this one is %s.", strings.ToLower(l.Stage.Label()))
+		return refuse("Touches are logged on handed-off, accepted and opportunity leads; this one is %s.", l.Stage.InSentence())
 	}
 	if !l.worksLead(by) {
 		return forbid("Only the assigned rep or a sales manager logs touches on this lead.")
@@ -352,7 +361,7 @@ func (l Lead) CanAssign(by users.User) error {
 	case HandedOff, Accepted, Opportunity:
 		return nil
 	}
-	return refuse("Only handed-off, accepted and opportunity leads have a rep; this one is %s.", strings.ToLower(l.Stage.Label()))
+	return refuse("Only handed-off, accepted and opportunity leads have a rep; this one is %s.", l.Stage.InSentence())
 }
 
 // FieldErrors is the shared field-to-message map of refused input.

@@ -3,6 +3,7 @@ package leads
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -288,6 +289,36 @@ func TestParseScore(t *testing.T) {
 		got, msg := ParseScore(tc.raw)
 		if (msg == "") != tc.ok || got != tc.want {
 			t.Errorf("ParseScore(%q) = %v, %q; want %v, ok %v", tc.raw, got, msg, tc.want, tc.ok)
+		}
+	}
+}
+
+// Refusals name stages the way people read them: acronyms as written.
+func TestRefusalsNameStagesAsPeopleReadThem(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		lead Lead
+		err  error
+		want string
+	}{
+		{Lead{Stage: MQL}, Lead{Stage: MQL}.Check(Move{To: Won}, admin), "A lead that is MQL cannot become won."},
+		{Lead{Stage: HandedOff}, Lead{Stage: HandedOff}.Check(Move{To: Recycled}, admin), "A lead that is handed off cannot become recycled."},
+		{Lead{Stage: Won}, Lead{Stage: Won}.Check(Move{To: Lost}, admin), "This lead is won; it cannot move any further."},
+		{Lead{Stage: MQL}, Lead{Stage: MQL}.CanTouch(admin), "Touches are logged on handed-off, accepted and opportunity leads; this one is MQL."},
+		{Lead{Stage: MQL}, Lead{Stage: MQL}.CanAssign(admin), "Only handed-off, accepted and opportunity leads have a rep; this one is MQL."},
+	}
+	for _, tc := range cases {
+		got := ""
+		if tc.err != nil {
+			got = tc.err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("lead %s: %q, want %q", tc.lead.Stage, got, tc.want)
+		}
+	}
+	for _, s := range Stages {
+		if s != MQL && s.InSentence() != strings.ToLower(s.Label()) {
+			t.Errorf("%s reads %q in a sentence", s, s.InSentence())
 		}
 	}
 }
