@@ -117,8 +117,8 @@ func TestMovesNeedWhatTheyNeed(t *testing.T) {
 	for _, tc := range cases {
 		l := Lead{Stage: tc.from, OwnerID: ptr(int64(ownerID))}
 		err := l.Check(tc.move, admin)
-		var rule *RuleError
-		if !errors.As(err, &rule) || rule.Field != tc.field || rule.Forbidden {
+		var fe FieldErrors
+		if !errors.As(err, &fe) || fe[tc.field] == "" {
 			t.Errorf("%s → %s %+v: %v, want a refusal on %q", tc.from, tc.move.To, tc.move, err, tc.field)
 		}
 	}
@@ -290,6 +290,22 @@ func TestParseScore(t *testing.T) {
 		if (msg == "") != tc.ok || got != tc.want {
 			t.Errorf("ParseScore(%q) = %v, %q; want %v, ok %v", tc.raw, got, msg, tc.want, tc.ok)
 		}
+	}
+}
+
+// A form with several problems hears of all of them in one answer, not one
+// per submit: rejecting with "Other", no note and no rating names both.
+func TestMoveReportsEveryMissingFieldAtOnce(t *testing.T) {
+	t.Parallel()
+	l := Lead{Stage: HandedOff, OwnerID: ptr(int64(ownerID))}
+	err := l.Check(Move{To: Rejected, Reason: "other", Rating: 9, Note: " "}, owner)
+	var fe FieldErrors
+	if !errors.As(err, &fe) || len(fe) != 2 || fe["rating"] == "" || fe["note"] == "" {
+		t.Errorf("reject with Other, no note, rating 9: %v, want rating and note refused", err)
+	}
+	err = l.Check(Move{To: Rejected}, owner)
+	if !errors.As(err, &fe) || len(fe) != 2 || fe["reason"] == "" || fe["rating"] == "" {
+		t.Errorf("empty rejection: %v, want reason and rating refused", err)
 	}
 }
 
