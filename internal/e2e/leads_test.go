@@ -61,6 +61,13 @@ func TestHandoffAndRejectionJourney(t *testing.T) {
 	h.Screenshot("leads-queue.png")
 	h.ClickAndWait(`main table a[href="` + leadPath + `"]`)
 	reject := `form:has(input[value="rejected"])`
+	// Each card's label focuses its own card's control: QA found the Reject
+	// card's "Lead quality" focusing the Accept card's select.
+	h.step("click the Reject card's quality label", chromedp.Click(chromedp.CSS(reject+` .field:has(select[name="rating"]) label`)))
+	if got := get(h, "the focused control", chromedp.Evaluate[string](
+		`document.activeElement.closest('form').querySelector('input[name="to"]').value + ' ' + document.activeElement.name`)); got != "rejected rating" {
+		t.Errorf("the Reject card's quality label focused %q, want the Reject card's rating", got)
+	}
 	h.step("fill the rejection", chromedp.SetValue(chromedp.CSS(reject+` select[name="reason"]`), "bad_timing"),
 		chromedp.SetValue(chromedp.CSS(reject+` select[name="rating"]`), "2"),
 		chromedp.SendKeys(chromedp.CSS(reject+` textarea[name="note"]`), "Budget frozen until spring."))

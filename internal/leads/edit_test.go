@@ -135,3 +135,46 @@ func TestCampaignChoicesNewestLaunchFirst(t *testing.T) {
 		t.Errorf("choices %+v", list)
 	}
 }
+
+// An edit or a new lead with several problems hears of all of them at
+// once, those only the database knows (unknown campaign, email taken)
+// with the rest; before, the campaign was named only once the rest was
+// fixed.
+func TestLeadInputReportsEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	l, err := f.store.Create(ctx, f.marketer, leads.NewLead{Company: "Edit Me", ContactName: "Eve", Email: "eve@editme.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.Create(ctx, f.marketer, leads.NewLead{Company: "Taken", ContactName: "Tom", Email: "tom@taken.example"}); err != nil {
+		t.Fatal(err)
+	}
+	bad := leads.NewLead{Company: " ", ContactName: "Eve", Email: "TOM@taken.example", Score: 101, SourceCampaignID: 999999}
+	want := []string{"company", "email", "score", "source_campaign"}
+	check := func(what string, err error) {
+		t.Helper()
+		var fe leads.FieldErrors
+		if !errors.As(err, &fe) || len(fe) != len(want) {
+			t.Errorf("%s: %v, want errors on %v", what, err, want)
+			return
+		}
+		for _, k := range want {
+			if fe[k] == "" {
+				t.Errorf("%s: no error on %s in %v", what, k, fe)
+			}
+		}
+	}
+	_, err = f.store.Update(ctx, f.marketer, l.ID, l.Version, bad)
+	check("edit", err)
+	bad.Email = "tom@taken.example"
+	_, err = f.store.Create(ctx, f.marketer, bad)
+	check("create", err)
+	fe, err := f.store.CheckInput(ctx, bad, 0)
+	check("check", errors.Join(err, fe))
+	// The lead's own email is not "taken" by itself.
+	if fe, err := f.store.CheckInput(ctx, leads.NewLead{Company: "Edit Me", ContactName: "Eve", Email: "eve@editme.example"}, l.ID); err != nil || fe != nil {
+		t.Errorf("the lead's own values: %v %v", fe, err)
+	}
+}

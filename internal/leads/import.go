@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/safecsv"
 	"tandem/internal/users"
 )
 
@@ -338,7 +339,8 @@ func (s *Store) GetUpload(ctx context.Context, by users.User, id int64) (Upload,
 	return u, err
 }
 
-// RejectedCSV returns the refused rows of an import as CSV.
+// RejectedCSV returns the refused rows of an import as CSV, every cell
+// defused for spreadsheets.
 func (s *Store) RejectedCSV(ctx context.Context, by users.User, id int64) ([]byte, error) {
 	var b []byte
 	err := s.pool.QueryRow(ctx, `SELECT coalesce(rejected_csv, '') FROM lead_imports
@@ -346,7 +348,34 @@ func (s *Store) RejectedCSV(ctx context.Context, by users.User, id int64) ([]byt
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, db.ErrNotFound
 	}
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	return defuseCSV(b)
+}
+
+// defuseCSV rewrites a stored report with every cell defused. Reports are
+// written defused, but those stored before that was so were not; defusing
+// is idempotent, so doing it again on the way out is harmless.
+func defuseCSV(b []byte) ([]byte, error) {
+	r := csv.NewReader(bytes.NewReader(b))
+	r.FieldsPerRecord = -1
+	var out bytes.Buffer
+	w := safecsv.NewWriter(&out)
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := w.Write(rec); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return out.Bytes(), w.Error()
 }
 
 // ErrAlreadyImported refuses importing the same upload twice.
@@ -390,7 +419,7 @@ func (s *Store) Import(ctx context.Context, by users.User, uploadID int64, v Val
 
 func rejectedReport(header []string, bad []BadRow) ([]byte, error) {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	w := safecsv.NewWriter(&buf)
 	if err := w.Write(append([]string{"line", "reason"}, header...)); err != nil {
 		return nil, err
 	}

@@ -66,6 +66,15 @@ func (s Stage) Label() string {
 	return string(s)
 }
 
+// InSentence is the stage's label as it reads inside a sentence ("a lead
+// that is handed off"): lower case, but an acronym stays as people write it.
+func (s Stage) InSentence() string {
+	if s == MQL {
+		return "MQL"
+	}
+	return strings.ToLower(s.Label())
+}
+
 // Reason is why sales rejected a lead.
 type Reason string
 
@@ -237,7 +246,9 @@ func (l Lead) worksLead(u users.User) bool {
 
 // Check decides whether by may make move m on the lead: the move must be
 // legal from the current stage, by must be allowed to make it, and it must
-// carry what it needs. It returns nil or a *RuleError.
+// carry what it needs. It returns nil, a *RuleError when the move may not be
+// made at all, or FieldErrors naming every field the move still lacks, so
+// that one answer shows all of them.
 func (l Lead) Check(m Move, by users.User) error {
 	legal := false
 	for _, s := range next[l.Stage] {
@@ -245,9 +256,9 @@ func (l Lead) Check(m Move, by users.User) error {
 	}
 	if !legal {
 		if len(next[l.Stage]) == 0 {
-			return refuse("This lead is %s; it cannot move any further.", strings.ToLower(l.Stage.Label()))
+			return refuse("This lead is %s; it cannot move any further.", l.Stage.InSentence())
 		}
-		return refuse("A lead that is %s cannot become %s.", strings.ToLower(l.Stage.Label()), strings.ToLower(m.To.Label()))
+		return refuse("A lead that is %s cannot become %s.", l.Stage.InSentence(), m.To.InSentence())
 	}
 
 	switch m.To {
@@ -264,37 +275,43 @@ func (l Lead) Check(m Move, by users.User) error {
 		}
 	}
 
+	errs := FieldErrors{}
 	switch m.To {
 	case HandedOff:
 		if strings.TrimSpace(m.Note) == "" {
-			return missing("note", "Write a handoff note: why the lead qualifies and what the contact asked for.")
+			errs["note"] = "Write a handoff note: why the lead qualifies and what the contact asked for."
 		}
 	case Accepted:
 		if m.Rating < 1 || m.Rating > 5 {
-			return missing("rating", "Rate the lead's quality from 1 to 5.")
+			errs["rating"] = ratingMessage
 		}
 	case Rejected:
 		if !m.Reason.Valid() {
-			return missing("reason", "Choose a rejection reason.")
+			errs["reason"] = "Choose a rejection reason."
 		}
 		if m.Rating < 1 || m.Rating > 5 {
-			return missing("rating", "Rate the lead's quality from 1 to 5.")
+			errs["rating"] = ratingMessage
 		}
 		if m.Reason == "other" && strings.TrimSpace(m.Note) == "" {
-			return missing("note", "Say why, when the reason is \"Other\".")
+			errs["note"] = "Say why, when the reason is \"Other\"."
 		}
 	case Won:
 		// Written so that NaN fails it too: every comparison with NaN is false.
 		if !(m.Value >= MinDealValue && m.Value <= MaxDealValue) {
-			return missing("value", dealValueMessage)
+			errs["value"] = dealValueMessage
 		}
 	case Lost:
 		if strings.TrimSpace(m.Lost) == "" {
-			return missing("lost", "Say why the deal was lost.")
+			errs["lost"] = "Say why the deal was lost."
 		}
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	return nil
 }
+
+const ratingMessage = "Rate the lead's quality from 1 to 5."
 
 // MinDealValue and MaxDealValue bound a won deal's value: more than 0 in
 // whole cents, and what numeric(14, 2) holds.
@@ -341,7 +358,7 @@ func (l Lead) CanTouch(by users.User) error {
 	switch l.Stage {
 	case HandedOff, Accepted, Opportunity:
 	default:
-		return refuse("Touches are logged on handed-off, accepted and opportunity leads; this one is %s.", strings.ToLower(l.Stage.Label()))
+		return refuse("Touches are logged on handed-off, accepted and opportunity leads; this one is %s.", l.Stage.InSentence())
 	}
 	if !l.worksLead(by) {
 		return forbid("Only the assigned rep or a sales manager logs touches on this lead.")
@@ -358,7 +375,7 @@ func (l Lead) CanAssign(by users.User) error {
 	case HandedOff, Accepted, Opportunity:
 		return nil
 	}
-	return refuse("Only handed-off, accepted and opportunity leads have a rep; this one is %s.", strings.ToLower(l.Stage.Label()))
+	return refuse("Only handed-off, accepted and opportunity leads have a rep; this one is %s.", l.Stage.InSentence())
 }
 
 // FieldErrors is the shared field-to-message map of refused input.

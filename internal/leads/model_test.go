@@ -3,6 +3,7 @@ package leads
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,8 +117,8 @@ func TestMovesNeedWhatTheyNeed(t *testing.T) {
 	for _, tc := range cases {
 		l := Lead{Stage: tc.from, OwnerID: ptr(int64(ownerID))}
 		err := l.Check(tc.move, admin)
-		var rule *RuleError
-		if !errors.As(err, &rule) || rule.Field != tc.field || rule.Forbidden {
+		var fe FieldErrors
+		if !errors.As(err, &fe) || fe[tc.field] == "" {
 			t.Errorf("%s → %s %+v: %v, want a refusal on %q", tc.from, tc.move.To, tc.move, err, tc.field)
 		}
 	}
@@ -292,6 +293,52 @@ func TestParseScore(t *testing.T) {
 		got, msg := ParseScore(tc.raw)
 		if (msg == "") != tc.ok || got != tc.want {
 			t.Errorf("ParseScore(%q) = %v, %q; want %v, ok %v", tc.raw, got, msg, tc.want, tc.ok)
+		}
+	}
+}
+
+// A form with several problems hears of all of them in one answer, not one
+// per submit: rejecting with "Other", no note and no rating names both.
+func TestMoveReportsEveryMissingFieldAtOnce(t *testing.T) {
+	t.Parallel()
+	l := Lead{Stage: HandedOff, OwnerID: ptr(int64(ownerID))}
+	err := l.Check(Move{To: Rejected, Reason: "other", Rating: 9, Note: " "}, owner)
+	var fe FieldErrors
+	if !errors.As(err, &fe) || len(fe) != 2 || fe["rating"] == "" || fe["note"] == "" {
+		t.Errorf("reject with Other, no note, rating 9: %v, want rating and note refused", err)
+	}
+	err = l.Check(Move{To: Rejected}, owner)
+	if !errors.As(err, &fe) || len(fe) != 2 || fe["reason"] == "" || fe["rating"] == "" {
+		t.Errorf("empty rejection: %v, want reason and rating refused", err)
+	}
+}
+
+// Refusals name stages the way people read them: acronyms as written.
+func TestRefusalsNameStagesAsPeopleReadThem(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		lead Lead
+		err  error
+		want string
+	}{
+		{Lead{Stage: MQL}, Lead{Stage: MQL}.Check(Move{To: Won}, admin), "A lead that is MQL cannot become won."},
+		{Lead{Stage: HandedOff}, Lead{Stage: HandedOff}.Check(Move{To: Recycled}, admin), "A lead that is handed off cannot become recycled."},
+		{Lead{Stage: Won}, Lead{Stage: Won}.Check(Move{To: Lost}, admin), "This lead is won; it cannot move any further."},
+		{Lead{Stage: MQL}, Lead{Stage: MQL}.CanTouch(admin), "Touches are logged on handed-off, accepted and opportunity leads; this one is MQL."},
+		{Lead{Stage: MQL}, Lead{Stage: MQL}.CanAssign(admin), "Only handed-off, accepted and opportunity leads have a rep; this one is MQL."},
+	}
+	for _, tc := range cases {
+		got := ""
+		if tc.err != nil {
+			got = tc.err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("lead %s: %q, want %q", tc.lead.Stage, got, tc.want)
+		}
+	}
+	for _, s := range Stages {
+		if s != MQL && s.InSentence() != strings.ToLower(s.Label()) {
+			t.Errorf("%s reads %q in a sentence", s, s.InSentence())
 		}
 	}
 }

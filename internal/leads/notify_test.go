@@ -180,10 +180,11 @@ func TestAcceptedLeadCanBeLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rule *leads.RuleError
-	if _, err := f.store.Apply(ctx, f.rep, l.ID, l.Version, leads.Move{To: leads.Lost, Lost: " "}); !errors.As(err, &rule) || rule.Field != "lost" {
+	var fe leads.FieldErrors
+	if _, err := f.store.Apply(ctx, f.rep, l.ID, l.Version, leads.Move{To: leads.Lost, Lost: " "}); !errors.As(err, &fe) || fe["lost"] == "" {
 		t.Errorf("lost without a reason: %v", err)
 	}
+	var rule *leads.RuleError
 	if _, err := f.store.Apply(ctx, f.rep2, l.ID, l.Version, leads.Move{To: leads.Lost, Lost: "went cold"}); !errors.As(err, &rule) || !rule.Forbidden {
 		t.Errorf("another rep closing it: %v", err)
 	}

@@ -92,6 +92,11 @@ func (w *SLAWatch) scanBatch(ctx context.Context, now time.Time) (int, error) {
 		// In handoff instants: a warning is due for handoffs in
 		// [now-sla, now-warnAfter], a breach for those before now-sla;
 		// both only when the crossing is within the catch-up window.
+		// A warning never follows a breach already announced for the
+		// same handoff: after the SLA is raised (24 → 48 hours) a lead
+		// whose breach went out may fall inside the new warning window,
+		// and "75 % has gone" after "breached" would tell people the
+		// clock went backwards.
 		// Locked leads (being touched or moved right now) are skipped
 		// and looked at again on the next scan; the lock also means a
 		// lead touched a moment ago is seen touched.
@@ -103,6 +108,8 @@ func (w *SLAWatch) scanBatch(ctx context.Context, now time.Time) (int, error) {
 				  AND l.handed_off_at > $4 AND l.handed_off_at <= $1
 				  AND CASE k.kind
 				      WHEN 'warning' THEN l.handed_off_at >= $2 AND l.handed_off_at > $3
+				          AND NOT EXISTS (SELECT 1 FROM lead_sla_alerts b
+				              WHERE b.lead_id = l.id AND b.handed_off_at = l.handed_off_at AND b.kind = 'breach')
 				      ELSE l.handed_off_at < $2 END
 				  AND NOT EXISTS (SELECT 1 FROM lead_sla_alerts a
 				      WHERE a.lead_id = l.id AND a.handed_off_at = l.handed_off_at AND a.kind = k.kind)

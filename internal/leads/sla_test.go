@@ -191,3 +191,34 @@ func TestSLAWatchRunScansUntilCancelled(t *testing.T) {
 		t.Fatal("Run did not return after its context ended")
 	}
 }
+
+// Once a breach went out for a handoff, no warning for it follows, even
+// when a raised SLA puts the lead back inside the warning window: QA saw
+// "breached … 24 hours" and then "75 % of the 48-hour SLA has gone".
+func TestSLANoWarningAfterABreachWhenTheSLAIsRaised(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	w := leads.NewSLAWatch(f.pool, slog.New(slog.DiscardHandler))
+	l := f.handedOff(t, "raised@acme.example")
+	at := *l.HandedOffAt
+	// Breached under the 24-hour default, before the warning was scanned.
+	if n := f.scan(t, w, at.Add(25*time.Hour)); n != 1 || len(f.notified(t, f.rep, leads.KindSLABreached)) != 1 {
+		t.Fatalf("breach under 24 hours: %d alerts", n)
+	}
+	if _, err := f.pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('sla_hours', '48')`); err != nil {
+		t.Fatal(err)
+	}
+	// 37 hours in is past 75 % of 48 hours and before the new deadline.
+	if n := f.scan(t, w, at.Add(37*time.Hour)); n != 0 {
+		t.Errorf("after the SLA went to 48 hours: %d alerts, want none", n)
+	}
+	if got := f.notified(t, f.rep, leads.KindSLAWarning); len(got) != 0 {
+		t.Errorf("a warning after the breach: %q", got)
+	}
+	for _, u := range []users.User{f.rep, f.salesM} {
+		if n := len(f.notified(t, u, leads.KindSLABreached)); n != 1 {
+			t.Errorf("%s has %d breach alerts after the SLA change, want 1", u.Email, n)
+		}
+	}
+}

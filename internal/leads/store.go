@@ -76,12 +76,9 @@ func lockVersion(ctx context.Context, tx pgx.Tx, id int64, version int) (Lead, e
 // Create adds a lead in stage new, by hand.
 func (s *Store) Create(ctx context.Context, by users.User, in NewLead) (Lead, error) {
 	in.Normalize()
-	if errs := in.Validate(); errs != nil {
-		return Lead{}, errs
-	}
 	var id int64
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := checkCampaign(ctx, tx, in.SourceCampaignID); err != nil {
+		if err := checkInput(ctx, tx, in, 0); err != nil {
 			return err
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO leads (company, contact_name, email, phone, title, country, fit, score, source_campaign_id)
@@ -113,19 +110,51 @@ func campaignArg(id int64) *int64 {
 	return &id
 }
 
-// checkCampaign refuses a source campaign that does not exist (0 is none).
-func checkCampaign(ctx context.Context, q db.DBTX, id int64) error {
-	if id == 0 {
-		return nil
+// checkInput checks typed lead fields (normalized) as a whole: the rules
+// of Validate and what only the database knows — whether the campaign
+// exists and whether another lead has the email — so one answer names
+// every problem. leadID is the lead being edited, 0 for a new one. It
+// returns nil, FieldErrors, or the database's error.
+func checkInput(ctx context.Context, q db.DBTX, in NewLead, leadID int64) error {
+	errs := in.Validate()
+	if errs == nil {
+		errs = FieldErrors{}
 	}
-	var ok bool
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1)`, id).Scan(&ok); err != nil {
-		return err
+	if _, refused := errs["source_campaign"]; !refused && in.SourceCampaignID != 0 {
+		var ok bool
+		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1)`, in.SourceCampaignID).Scan(&ok); err != nil {
+			return err
+		}
+		if !ok {
+			errs["source_campaign"] = "That campaign does not exist (any more); choose one from the list."
+		}
 	}
-	if !ok {
-		return FieldErrors{"source_campaign": "That campaign does not exist (any more); choose one from the list."}
+	if _, refused := errs["email"]; !refused {
+		var taken bool
+		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM leads WHERE email = $1 AND id <> $2)`, in.Email, leadID).Scan(&taken); err != nil {
+			return err
+		}
+		if taken {
+			errs["email"] = emailTaken
+		}
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	return nil
+}
+
+// CheckInput reports every problem with typed lead fields without saving
+// anything, for a form that has problems of its own (a score that is not a
+// number) to show them all together. leadID is the lead being edited, 0
+// for a new one.
+func (s *Store) CheckInput(ctx context.Context, in NewLead, leadID int64) (FieldErrors, error) {
+	in.Normalize()
+	var errs FieldErrors
+	if err := checkInput(ctx, s.pool, in, leadID); err != nil && !errors.As(err, &errs) {
+		return nil, err
+	}
+	return errs, nil
 }
 
 // Update saves an edit of the lead's contact fields, source campaign, fit
@@ -134,9 +163,6 @@ func checkCampaign(ctx context.Context, q db.DBTX, id int64) error {
 // writes nothing.
 func (s *Store) Update(ctx context.Context, by users.User, id int64, version int, in NewLead) (Lead, error) {
 	in.Normalize()
-	if errs := in.Validate(); errs != nil {
-		return Lead{}, errs
-	}
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		l, err := lockVersion(ctx, tx, id, version)
 		if err != nil {
@@ -145,12 +171,12 @@ func (s *Store) Update(ctx context.Context, by users.User, id int64, version int
 		if err := l.CanEdit(by); err != nil {
 			return err
 		}
+		if err := checkInput(ctx, tx, in, id); err != nil {
+			return err
+		}
 		changed := l.Changes(in)
 		if len(changed) == 0 {
 			return nil
-		}
-		if err := checkCampaign(ctx, tx, in.SourceCampaignID); err != nil {
-			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE leads SET company = $2, contact_name = $3, email = $4, phone = $5, title = $6,
 			country = $7, fit = $8, score = $9, source_campaign_id = $10, updated_at = now(), version = version + 1
@@ -195,13 +221,21 @@ func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int,
 		if err != nil {
 			return err
 		}
-		if err := l.Check(m, by); err != nil {
+		// Every missing or wrong field of the form is reported at once:
+		// the move's own needs and the chosen rep.
+		errs := FieldErrors{}
+		if err := l.Check(m, by); err != nil && !errors.As(err, &errs) {
 			return err
 		}
 		if m.To == HandedOff && m.OwnerID != 0 {
-			if _, err := checkRep(ctx, tx, m.OwnerID); err != nil {
+			if _, ok, err := repName(ctx, tx, m.OwnerID); err != nil {
 				return err
+			} else if !ok {
+				errs["owner"] = notARep
 			}
+		}
+		if len(errs) > 0 {
+			return errs
 		}
 		set, args, note := moveSQL(l, m, by)
 		args = append([]any{id, m.To}, args...)
@@ -261,15 +295,16 @@ func joinNote(a, b string) string {
 	return a + " — " + b
 }
 
-// checkRep refuses an owner who is not an active sales user, and returns
-// the rep's name.
-func checkRep(ctx context.Context, q db.DBTX, id int64) (string, error) {
-	var name string
-	err := q.QueryRow(ctx, `SELECT name FROM users WHERE id = $1 AND team = 'sales' AND active`, id).Scan(&name)
+const notARep = "Choose an active sales rep."
+
+// repName returns the name of the active sales user id; ok is false when
+// id is no such user.
+func repName(ctx context.Context, q db.DBTX, id int64) (name string, ok bool, err error) {
+	err = q.QueryRow(ctx, `SELECT name FROM users WHERE id = $1 AND team = 'sales' AND active`, id).Scan(&name)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", missing("owner", "Choose an active sales rep.")
+		return "", false, nil
 	}
-	return name, err
+	return name, err == nil, err
 }
 
 // Touch logs a follow-up; the first one stops the SLA clock.
@@ -309,9 +344,12 @@ func (s *Store) Assign(ctx context.Context, by users.User, id int64, version int
 		if err := l.CanAssign(by); err != nil {
 			return err
 		}
-		name, err := checkRep(ctx, tx, ownerID)
+		name, ok, err := repName(ctx, tx, ownerID)
 		if err != nil {
 			return err
+		}
+		if !ok {
+			return missing("owner", notARep)
 		}
 		// The row is locked and its version checked above; the version in
 		// the WHERE clause keeps the rule next to the write.

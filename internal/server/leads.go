@@ -1,8 +1,8 @@
 package server
 
 import (
-	"encoding/csv"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tandem/internal/leads"
+	"tandem/internal/safecsv"
 	"tandem/internal/users"
 	"tandem/web/components"
 	leadpages "tandem/web/pages/leads"
@@ -386,25 +387,41 @@ func (s *Server) leadMove(w http.ResponseWriter, r *http.Request) error {
 			m.OwnerID = -1
 		}
 	}
-	// Each stage's form keeps its own copy of shared field names.
-	prefix := map[leads.Stage]string{leads.Accepted: "accept_", leads.Rejected: "reject_"}[to]
-	form := map[string]string{prefix + "rating": r.PostFormValue("rating"), prefix + "note": m.Note,
-		"reason": string(m.Reason), "lost": m.Lost, "value": r.PostFormValue("value"), "owner": r.PostFormValue("owner")}
-	if to == leads.HandedOff {
-		form["note"] = m.Note
+	prefix := movePrefix[to]
+	form := map[string]string{}
+	for _, k := range []string{"owner", "note", "rating", "reason", "value", "lost"} {
+		form[prefix+k] = r.PostFormValue(k)
 	}
 	if _, err := s.leads.Apply(r.Context(), *currentUser(r), id, version, m); err != nil {
-		return s.leadRefusal(w, r, id, prefixRuleField(err, prefix), form)
+		return s.leadRefusal(w, r, id, prefixFields(err, prefix), form)
 	}
 	s.flash(w, "success", "Lead moved to "+to.Label()+".")
 	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
 }
 
-// prefixRuleField renames a rule error's field ("rating" → "accept_rating")
-// when two forms on the page share field names.
-func prefixRuleField(err error, prefix string) error {
+// movePrefix tells apart the fields of the lead page's move forms that
+// share names (the hand-off, accept and reject forms each have a "note"):
+// their values and errors are keyed prefix+name, and the page keys each
+// control's element id the same way, so labels and messages find their own
+// form's control.
+var movePrefix = map[leads.Stage]string{leads.HandedOff: "handoff_", leads.Accepted: "accept_", leads.Rejected: "reject_"}
+
+// prefixFields renames the fields a refusal names ("rating" →
+// "accept_rating") to the keys of the form they came from.
+func prefixFields(err error, prefix string) error {
+	if prefix == "" {
+		return err
+	}
 	var rule *leads.RuleError
-	if prefix != "" && errors.As(err, &rule) && (rule.Field == "rating" || rule.Field == "note") {
+	var fe leads.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		out := leads.FieldErrors{}
+		for k, msg := range fe {
+			out[prefix+k] = msg
+		}
+		return out
+	case errors.As(err, &rule) && rule.Field != "":
 		return &leads.RuleError{Field: prefix + rule.Field, Message: rule.Message, Forbidden: rule.Forbidden}
 	}
 	return err
@@ -417,7 +434,7 @@ func (s *Server) leadTouch(w http.ResponseWriter, r *http.Request) error {
 	}
 	kind, note := r.PostFormValue("kind"), r.PostFormValue("note")
 	if err := s.leads.Touch(r.Context(), *currentUser(r), id, kind, note); err != nil {
-		return s.leadRefusal(w, r, id, err, map[string]string{"kind": kind, "touch_note": note})
+		return s.leadRefusal(w, r, id, prefixFields(err, "touch_"), map[string]string{"touch_kind": kind, "touch_note": note})
 	}
 	s.flash(w, "success", "Touch logged.")
 	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
@@ -437,18 +454,10 @@ func (s *Server) leadAssign(w http.ResponseWriter, r *http.Request) error {
 		return s.renderLead(w, r, http.StatusUnprocessableEntity, id, nil, map[string]string{"assign_owner": "Choose a rep."}, "")
 	}
 	if err := s.leads.Assign(r.Context(), *currentUser(r), id, version, owner); err != nil {
-		return s.leadRefusal(w, r, id, prefixOwner(err), map[string]string{"assign_owner": r.PostFormValue("owner")})
+		return s.leadRefusal(w, r, id, prefixFields(err, "assign_"), map[string]string{"assign_owner": r.PostFormValue("owner")})
 	}
 	s.flash(w, "success", "Lead assigned.")
 	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
-}
-
-func prefixOwner(err error) error {
-	var rule *leads.RuleError
-	if errors.As(err, &rule) && rule.Field == "owner" {
-		return &leads.RuleError{Field: "assign_owner", Message: rule.Message}
-	}
-	return err
 }
 
 func (s *Server) leadComment(w http.ResponseWriter, r *http.Request) error {
@@ -487,21 +496,22 @@ func leadForm(r *http.Request) (leads.NewLead, map[string]string, leads.FieldErr
 	return n, form, errs
 }
 
-// refusedLeadInput merges what leadForm could not read with the domain's
-// checks of the rest, so one submission shows every problem.
-func refusedLeadInput(in leads.NewLead, parseErrs leads.FieldErrors) leads.FieldErrors {
+// refusedLeadInput merges what leadForm could not read with every check
+// of the rest, the database's included, so one submission shows every
+// problem. leadID is the lead being edited, 0 for a new one.
+func (s *Server) refusedLeadInput(r *http.Request, in leads.NewLead, parseErrs leads.FieldErrors, leadID int64) (leads.FieldErrors, error) {
 	if len(parseErrs) == 0 {
-		return nil
+		return nil, nil
 	}
-	in.Normalize()
-	errs := in.Validate()
+	errs, err := s.leads.CheckInput(r.Context(), in, leadID)
+	if err != nil {
+		return nil, err
+	}
 	if errs == nil {
 		errs = leads.FieldErrors{}
 	}
-	for k, v := range parseErrs {
-		errs[k] = v
-	}
-	return errs
+	maps.Copy(errs, parseErrs)
+	return errs, nil
 }
 
 func (s *Server) campaignOptions(r *http.Request, current int64) ([]components.Option, error) {
@@ -527,7 +537,10 @@ func (s *Server) leadNewForm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) leadCreate(w http.ResponseWriter, r *http.Request) error {
 	in, form, parseErrs := leadForm(r)
-	if errs := refusedLeadInput(in, parseErrs); errs != nil {
+	if errs, err := s.refusedLeadInput(r, in, parseErrs, 0); err != nil || errs != nil {
+		if err != nil {
+			return err
+		}
 		return s.renderNewLead(w, r, http.StatusUnprocessableEntity, form, errs)
 	}
 	l, err := s.leads.Create(r.Context(), *currentUser(r), in)
@@ -553,7 +566,10 @@ func editForm(l leads.Lead) map[string]string {
 	return form
 }
 
-func (s *Server) renderEditLead(w http.ResponseWriter, r *http.Request, status int, l leads.Lead, form map[string]string, errs leads.FieldErrors) error {
+// renderEditLead shows the edit form with form's values; changes, when
+// not nil, are what someone else changed since the form was loaded.
+func (s *Server) renderEditLead(w http.ResponseWriter, r *http.Request, status int, l leads.Lead, form map[string]string,
+	errs leads.FieldErrors, changes []leads.Event) error {
 	current, _ := pathID(form["source_campaign"])
 	if l.SourceCampaignID != nil && current == 0 {
 		current = *l.SourceCampaignID
@@ -562,7 +578,8 @@ func (s *Server) renderEditLead(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	v := leadpages.EditLead{Page: s.page(w, r, "Edit "+l.Company, "leads"), Lead: l, Form: form, Errors: errs, Campaigns: campaigns}
+	v := leadpages.EditLead{Page: s.page(w, r, "Edit "+l.Company, "leads"), Lead: l, Form: form, Errors: errs, Campaigns: campaigns,
+		Stale: changes != nil, Changes: changes}
 	return s.render(w, r, status, leadpages.EditLeadPage(v))
 }
 
@@ -578,7 +595,7 @@ func (s *Server) leadEditForm(w http.ResponseWriter, r *http.Request) error {
 	if err := l.CanEdit(*currentUser(r)); err != nil {
 		return &httpError{http.StatusForbidden, "Not allowed", err.Error()}
 	}
-	return s.renderEditLead(w, r, http.StatusOK, l, editForm(l), nil)
+	return s.renderEditLead(w, r, http.StatusOK, l, editForm(l), nil, nil)
 }
 
 func (s *Server) leadUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -597,21 +614,50 @@ func (s *Server) leadUpdate(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return s.renderEditLead(w, r, http.StatusUnprocessableEntity, l, form, errs)
+		return s.renderEditLead(w, r, http.StatusUnprocessableEntity, l, form, errs, nil)
 	}
-	if errs := refusedLeadInput(in, parseErrs); errs != nil {
+	if errs, err := s.refusedLeadInput(r, in, parseErrs, id); err != nil || errs != nil {
+		if err != nil {
+			return err
+		}
 		return refused(errs)
 	}
 	_, err = s.leads.Update(r.Context(), *currentUser(r), id, version, in)
 	var fe leads.FieldErrors
+	var conflict *leads.ConflictError
 	switch {
 	case errors.As(err, &fe):
 		return refused(fe)
+	case errors.As(err, &conflict) && conflict.Current.CanEdit(*currentUser(r)) == nil:
+		return s.staleEdit(w, r, conflict, in, form)
 	case err != nil:
 		return s.leadRefusal(w, r, id, err, nil)
 	}
 	s.flash(w, "success", "Lead saved.")
 	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
+}
+
+// staleEdit answers an edit made on a form older than the lead: 409 with
+// the form again, as the user typed it but at the current version, and
+// what someone else changed meanwhile, so that saving over their change
+// is a deliberate second submit and nothing typed is lost.
+func (s *Server) staleEdit(w http.ResponseWriter, r *http.Request, conflict *leads.ConflictError, in leads.NewLead, form map[string]string) error {
+	l := conflict.Current
+	changes, err := s.leads.Timeline(r.Context(), l.ID, conflict.SeenVersion)
+	if err != nil {
+		return err
+	}
+	if changes == nil {
+		changes = []leads.Event{}
+	}
+	// Problems the typed values have against the lead as it is now (an
+	// email someone else took meanwhile) are shown at once too.
+	errs, err := s.leads.CheckInput(r.Context(), in, l.ID)
+	if err != nil {
+		return err
+	}
+	form["version"] = strconv.Itoa(l.Version)
+	return s.renderEditLead(w, r, http.StatusConflict, l, form, errs, changes)
 }
 
 // leadExport streams the filtered list as CSV, row by row.
@@ -624,7 +670,7 @@ func (s *Server) leadExport(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="leads-`+time.Now().In(loc).Format("2006-01-02")+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
+	cw := safecsv.NewWriter(w)
 	if err := cw.Write([]string{"id", "company", "contact_name", "email", "phone", "title", "country", "stage", "owner",
 		"source_campaign_id", "quality_rating", "rejection_reason", "deal_value", "created_at", "handed_off_at", "first_touch_at"}); err != nil {
 		return err
@@ -651,9 +697,6 @@ func (s *Server) leadExport(w http.ResponseWriter, r *http.Request) error {
 		if l.DealValue != nil {
 			rec[12] = strconv.FormatFloat(*l.DealValue, 'f', 2, 64)
 		}
-		for i, c := range rec {
-			rec[i] = csvSafe(c)
-		}
 		if n++; n%1000 == 0 {
 			cw.Flush()
 		}
@@ -670,22 +713,4 @@ func (s *Server) leadExport(w http.ResponseWriter, r *http.Request) error {
 		s.log.Error("lead export failed", "err", err, "rows", n)
 	}
 	return nil
-}
-
-// csvSafe defuses spreadsheet formulas in exported text: a cell starting
-// with =, @, a tab or CR, or with + or - followed by something other than a
-// digit, gets a leading apostrophe. Phone numbers like "+49 30 …" stay.
-func csvSafe(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '@', '\t', '\r':
-		return "'" + s
-	case '+', '-':
-		if len(s) == 1 || s[1] < '0' || s[1] > '9' {
-			return "'" + s
-		}
-	}
-	return s
 }

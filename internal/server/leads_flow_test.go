@@ -269,7 +269,7 @@ func TestEditALeadOverHTTP(t *testing.T) {
 	edit.Set("email", "lost@update.example")
 	res = marketer.post(path+"/edit", edit)
 	wantStatus(t, res, http.StatusConflict)
-	wantBody(t, res, "changed while you were looking", "changed email, source campaign, score")
+	wantBody(t, res, "someone else changed this lead while you were editing it", "changed email, source campaign, score")
 	if n := e.count(`SELECT count(*) FROM leads WHERE email = 'lost@update.example'`); n != 0 {
 		t.Error("a stale edit was saved")
 	}

@@ -5,7 +5,11 @@ import "github.com/a-h/templ"
 // Field describes one form control with what the user typed and what is
 // wrong with it.
 type Field struct {
-	Name         string
+	Name string
+	// ID tells the control apart when several forms on one page share a
+	// Name (two forms' "note"); "" means Name. It keys the element ids, so
+	// each label, hint and error stays tied to its own form's control.
+	ID           string
 	Label        string
 	Type         string // text, email, password, number, date, …; "" means text
 	Value        string
@@ -22,9 +26,16 @@ type Option struct {
 	Label string
 }
 
-func (f Field) id() string      { return "f-" + f.Name }
-func (f Field) hintID() string  { return "f-" + f.Name + "-hint" }
-func (f Field) errorID() string { return "f-" + f.Name + "-error" }
+func (f Field) key() string {
+	if f.ID != "" {
+		return f.ID
+	}
+	return f.Name
+}
+
+func (f Field) id() string      { return "f-" + f.key() }
+func (f Field) hintID() string  { return f.id() + "-hint" }
+func (f Field) errorID() string { return f.id() + "-error" }
 
 func (f Field) inputType() string {
 	if f.Type == "" {
