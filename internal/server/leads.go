@@ -377,10 +377,12 @@ func (s *Server) leadMove(w http.ResponseWriter, r *http.Request) error {
 	m := leads.Move{To: to, Note: r.PostFormValue("note"), Reason: leads.Reason(r.PostFormValue("reason")),
 		Lost: r.PostFormValue("lost")}
 	m.Rating, _ = strconv.Atoi(r.PostFormValue("rating"))
+	var valueMsg string
 	if to == leads.Won {
-		// A refused value stays 0, which the move's own check refuses with
-		// the same message, after it has said whether the move is allowed.
-		m.Value, _ = leads.ParseDealValue(r.PostFormValue("value"))
+		// A refused value stays 0, which the move's own check refuses after
+		// it has said whether the move is allowed; the parser's message,
+		// which says what to change, then replaces the check's.
+		m.Value, valueMsg = leads.ParseDealValue(r.PostFormValue("value"))
 	}
 	if owner := r.PostFormValue("owner"); owner != "" {
 		if m.OwnerID, ok = pathID(owner); !ok {
@@ -393,6 +395,10 @@ func (s *Server) leadMove(w http.ResponseWriter, r *http.Request) error {
 		form[prefix+k] = r.PostFormValue(k)
 	}
 	if _, err := s.leads.Apply(r.Context(), *currentUser(r), id, version, m); err != nil {
+		var fe leads.FieldErrors
+		if valueMsg != "" && errors.As(err, &fe) && fe["value"] != "" {
+			fe["value"] = valueMsg
+		}
 		return s.leadRefusal(w, r, id, prefixFields(err, prefix), form)
 	}
 	s.flash(w, "success", "Lead moved to "+to.Label()+".")

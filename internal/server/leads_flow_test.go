@@ -117,6 +117,13 @@ func TestWonDealValueIsRefusedUnlessAPlainAmount(t *testing.T) {
 			t.Errorf("value %q: the form does not keep what was typed", raw)
 		}
 	}
+	// A decimal comma and sub-cent values were read as 12.50 and 1.24.
+	for raw, msg := range map[string]string{"12.500,50": "Use a point for decimals", "1,2,3": "Use a point for decimals",
+		"1.239": "at most two decimals"} {
+		res := rep.post(path+"/move", url.Values{"to": {"won"}, "value": {raw}, "version": {e.leadVersion(id)}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantBody(t, res, msg)
+	}
 	if n := e.count(`SELECT count(*) FROM leads WHERE id = $1 AND stage = 'opportunity' AND deal_value IS NULL`, id); n != 1 {
 		t.Fatal("a refused value changed the lead")
 	}
