@@ -392,6 +392,33 @@ func TestEveryPostRouteHasAHappyPath(t *testing.T) {
 	}
 }
 
+// start gives the case its own copy of the demo company (with an SMTP
+// server when it needs one, refusing agent@example.com so a retry has a
+// failure to retry) and a client signed in as the case's person.
+func (hc happyCase) start(t *testing.T) (*testEnv, *client) {
+	t.Helper()
+	var env map[string]string
+	var smtp *mailtest.Server
+	if hc.smtp {
+		smtp = mailtest.Start(t, mailtest.Options{Reject: func(rcpt string) error {
+			if rcpt == "agent@example.com" {
+				return errors.New("mailbox unavailable")
+			}
+			return nil
+		}})
+		env = smtp.Env()
+	}
+	e := newTestEnvOn(t, demo.New(t), env)
+	e.mail = smtp
+	c := e.client()
+	if hc.as != "" {
+		c.login(hc.as)
+	} else {
+		c.get("/login") // the anti-forgery cookie and token
+	}
+	return e, c
+}
+
 // TestHappyPaths submits every state-changing form once as a person allowed
 // to, each on its own copy of the demo company, and checks the answer and
 // the database.
@@ -400,26 +427,7 @@ func TestHappyPaths(t *testing.T) {
 	for key, hc := range happyPaths {
 		t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
 			t.Parallel()
-			pool := demo.New(t)
-			var env map[string]string
-			var smtp *mailtest.Server
-			if hc.smtp {
-				smtp = mailtest.Start(t, mailtest.Options{Reject: func(rcpt string) error {
-					if rcpt == "agent@example.com" { // one failure, for the retry route
-						return errors.New("mailbox unavailable")
-					}
-					return nil
-				}})
-				env = smtp.Env()
-			}
-			e := newTestEnvOn(t, pool, env)
-			e.mail = smtp
-			c := e.client()
-			if hc.as != "" {
-				c.login(hc.as)
-			} else {
-				c.get("/login") // the anti-forgery cookie and token
-			}
+			e, c := hc.start(t)
 			p := hc.prepare(t, e, c)
 			observe := p.observe
 			if observe == nil {

@@ -1,14 +1,11 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
-	"tandem/internal/mailtest"
-	"tandem/internal/testdb/demo"
 )
 
 // hostileValues are what people and scripts type into number and text
@@ -26,23 +23,7 @@ func TestHostileValuesInEveryFormFieldNeverReach500(t *testing.T) {
 	for key, hc := range happyPaths {
 		t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
 			t.Parallel()
-			pool := demo.New(t)
-			var env map[string]string
-			if hc.smtp {
-				env = mailtest.Start(t, mailtest.Options{Reject: func(rcpt string) error {
-					if rcpt == "agent@example.com" {
-						return errors.New("mailbox unavailable")
-					}
-					return nil
-				}}).Env()
-			}
-			e := newTestEnvOn(t, pool, env)
-			c := e.client()
-			if hc.as != "" {
-				c.login(hc.as)
-			} else {
-				c.get("/login")
-			}
+			e, c := hc.start(t)
 			p := hc.prepare(t, e, c)
 			if p.upload != nil || key == "POST /logout" || key == "POST /account/password" {
 				return // a file, not fields; and the two that end the session under test
