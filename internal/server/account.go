@@ -42,13 +42,13 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	me := currentUser(r)
-	version, ok := formInt(r, "version")
-	if !ok {
-		return badRequest("The form is missing its version; reload the page and try again.")
+	version, err := postedVersion(r)
+	if err != nil {
+		return err
 	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	tz := strings.TrimSpace(r.PostFormValue("timezone"))
-	_, err := s.users.UpdateProfile(r.Context(), me.ID, version, name, tz)
+	_, err = s.users.UpdateProfile(r.Context(), me.ID, version, name, tz)
 	var fe users.FieldErrors
 	if errors.As(err, &fe) {
 		v, err := s.accountView(w, r, *me)

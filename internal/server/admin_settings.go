@@ -69,7 +69,7 @@ func (s *Server) settingsValues(r *http.Request) (map[string]string, error) {
 func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request) error {
 	version := r.PostFormValue("version")
 	if version == "" {
-		return badRequest("The form is missing its version; reload the page and try again.")
+		return errMissingVersion
 	}
 	// A field the form did not send is left as it is (a page from before a
 	// setting existed must not blank it); one sent empty is refused.

@@ -52,9 +52,9 @@ func (s *Server) adminUpdateTheme(w http.ResponseWriter, r *http.Request) error 
 	if !ok {
 		return errNotFound
 	}
-	version, ok := formInt(r, "version")
-	if !ok {
-		return badRequest("The form is missing its version; reload the page and try again.")
+	version, err := postedVersion(r)
+	if err != nil {
+		return err
 	}
 	in := feedback.ThemeInput{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"),
 		Active: r.PostFormValue("active") == "true"}

@@ -214,9 +214,9 @@ func (s *Server) digestNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	version, ok := formInt(r, "version")
-	if !ok {
-		return badRequest("The form is missing its version; reload the page and try again.")
+	version, err := postedVersion(r)
+	if err != nil {
+		return err
 	}
 	note := r.PostFormValue("note")
 	err = s.digests.SaveNote(r.Context(), week.Label(), currentUser(r).ID, version, note)

@@ -366,9 +366,9 @@ func (s *Server) leadMove(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	version, ok := formInt(r, "version")
-	if !ok {
-		return badRequest("The form is missing its version; reload the page and try again.")
+	version, err := postedVersion(r)
+	if err != nil {
+		return err
 	}
 	to := leads.Stage(r.PostFormValue("to"))
 	if !to.Valid() {
@@ -385,6 +385,7 @@ func (s *Server) leadMove(w http.ResponseWriter, r *http.Request) error {
 		m.Value, valueMsg = leads.ParseDealValue(r.PostFormValue("value"))
 	}
 	if owner := r.PostFormValue("owner"); owner != "" {
+		var ok bool
 		if m.OwnerID, ok = pathID(owner); !ok {
 			m.OwnerID = -1
 		}
@@ -451,9 +452,9 @@ func (s *Server) leadAssign(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	version, ok := formInt(r, "version")
-	if !ok {
-		return badRequest("The form is missing its version; reload the page and try again.")
+	version, err := postedVersion(r)
+	if err != nil {
+		return err
 	}
 	owner, ok := pathID(r.PostFormValue("owner"))
 	if !ok {
@@ -609,9 +610,9 @@ func (s *Server) leadUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	version, ok := formInt(r, "version")
-	if !ok {
-		return badRequest("The form is missing its version; reload the page and try again.")
+	version, err := postedVersion(r)
+	if err != nil {
+		return err
 	}
 	in, form, parseErrs := leadForm(r)
 	form["version"] = r.PostFormValue("version") // a re-shown form keeps the version it was loaded at

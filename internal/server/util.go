@@ -23,6 +23,19 @@ func formInt(r *http.Request, name string) (int, bool) {
 	return n, err == nil
 }
 
+// errMissingVersion answers a form posted without the version it was
+// loaded at: without it a concurrent edit could not be detected.
+var errMissingVersion = badRequest("The form is missing its version; reload the page and try again.")
+
+// postedVersion reads the version of the record the form was loaded with.
+func postedVersion(r *http.Request) (int, error) {
+	v, ok := formInt(r, "version")
+	if !ok {
+		return 0, errMissingVersion
+	}
+	return v, nil
+}
+
 // pathID reads a positive integer path parameter.
 func pathID(s string) (int64, bool) {
 	n, err := strconv.ParseInt(s, 10, 64)
