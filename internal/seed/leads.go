@@ -148,6 +148,9 @@ func demoLeads(ctx context.Context, pool *pgxpool.Pool, now time.Time, rng *rand
 		if l.stage == "handed_off" {
 			seedSales(&l, rng, now, hours, move, touch, salesManager)
 		}
+		// The row's version is that of its last event, as the app keeps it:
+		// a conflict lists the events after the version a form was loaded at.
+		l.version = version
 		rows = append(rows, l.row())
 	}
 
@@ -248,6 +251,7 @@ type demoLead struct {
 	handoffNote, reason, rejectNote, lostReason              string
 	rating                                                   int
 	created                                                  time.Time
+	version                                                  int
 	mqlAt, handedOffAt, firstTouchAt, acceptedAt, rejectedAt *time.Time
 	recycledAt, opportunityAt, wonAt, lostAt                 *time.Time
 }
@@ -283,7 +287,7 @@ func (l demoLead) row() []any {
 	return []any{l.id, l.company, l.contact, l.email, l.phone, l.title, l.country, l.fit, l.score,
 		nullID(l.owner), l.stage, value, l.handoffNote, nullID(l.handedOffBy), rating, reason, l.rejectNote,
 		l.lostReason, l.created, l.mqlAt, l.handedOffAt, l.firstTouchAt, l.acceptedAt, l.rejectedAt, l.recycledAt,
-		l.opportunityAt, l.wonAt, l.lostAt, updated, 1}
+		l.opportunityAt, l.wonAt, l.lostAt, updated, l.version}
 }
 
 func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }
