@@ -130,7 +130,7 @@ func (e *Engine) Todos(ctx context.Context, lens string, viewerID int64, viewerT
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Todo{"Leads rejected in the last 7 days to review", rejected, "/leads?stage=rejected&sort=rejected"},
+		out = append(out, Todo{"Leads rejected in the last 7 days to review", rejected, "/leads/rejected?days=7"},
 			Todo{"Feedback waiting for an answer", toAnswer, "/feedback?status=new"})
 	case "service":
 		today := now.In(e.loc).Format("2006-01-02")

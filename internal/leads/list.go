@@ -40,7 +40,9 @@ type Filter struct {
 	CreatedTo   time.Time // exclusive
 	HandedFrom  time.Time
 	HandedTo    time.Time // exclusive
-	Query       string
+	// RejectedFrom keeps leads rejected at or after it.
+	RejectedFrom time.Time
+	Query        string
 	Sort        string
 	// After is the opaque cursor of the last row of the previous page.
 	After string
@@ -96,6 +98,9 @@ func (f Filter) where(withStage bool) (string, []any) {
 	}
 	if !f.HandedTo.IsZero() {
 		conds = append(conds, "l.handed_off_at < "+arg(f.HandedTo))
+	}
+	if !f.RejectedFrom.IsZero() {
+		conds = append(conds, "l.rejected_at >= "+arg(f.RejectedFrom))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		conds = append(conds, "(l.company || ' ' || l.contact_name || ' ' || l.email) ILIKE "+arg("%"+escapeLike(q)+"%"))

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -249,19 +250,33 @@ func (s *Server) leadQueue(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, leadpages.QueuePage(v))
 }
 
+// rejectionWindows are the spans the rejected-leads page looks back over,
+// in days; the first is the default.
+var rejectionWindows = []int{90, 30, 7}
+
 func (s *Server) leadRejected(w http.ResponseWriter, r *http.Request) error {
-	since := time.Now().AddDate(0, 0, -90)
+	q := r.URL.Query()
+	days := rejectionWindows[0]
+	if raw := q.Get("days"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || !slices.Contains(rejectionWindows, n) {
+			return badRequest("Look back 7, 30 or 90 days.")
+		}
+		days = n
+	}
+	since := time.Now().AddDate(0, 0, -days)
 	summary, err := s.leads.RejectionSummary(r.Context(), since)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
 	reason := leads.Reason(q.Get("reason"))
 	if reason != "" && !reason.Valid() {
 		return badRequest("Unknown rejection reason.")
 	}
+	// The list shows the same window as the summary: the rejections behind
+	// its numbers, latest first.
 	page, err := s.leads.List(r.Context(), leads.Filter{Stage: leads.Rejected, Reason: reason, Sort: leads.SortRejected,
-		After: q.Get("after"), Limit: 50})
+		RejectedFrom: since, After: q.Get("after"), Limit: 50})
 	if errors.Is(err, leads.ErrBadCursor) {
 		return badRequest("That page link is broken; start again from the first page.")
 	}
@@ -269,7 +284,7 @@ func (s *Server) leadRejected(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := leadpages.Rejected{Page: s.page(w, r, "Rejected leads", "leads"), Summary: summary, Reason: string(reason),
-		Rows: s.leadRows(page.Leads, 0)}
+		Rows: s.leadRows(page.Leads, 0), Days: days, Windows: rejectionWindows}
 	for _, c := range summary {
 		v.Total += c.Count
 	}
