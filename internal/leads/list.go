@@ -43,7 +43,7 @@ type Filter struct {
 	// RejectedFrom keeps leads rejected at or after it.
 	RejectedFrom time.Time
 	Query        string
-	Sort        string
+	Sort         string
 	// After is the opaque cursor of the last row of the previous page.
 	After string
 	Limit int
