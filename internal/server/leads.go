@@ -579,13 +579,59 @@ func (s *Server) leadCreate(w http.ResponseWriter, r *http.Request) error {
 
 // editForm is the edit form filled with the lead as it is.
 func editForm(l leads.Lead) map[string]string {
+	form := storedFields(l)
+	for _, k := range editFields {
+		form["was_"+k] = form[k]
+	}
+	form["version"] = strconv.Itoa(l.Version)
+	return form
+}
+
+// editFields are the fields of the edit form. The form also carries each
+// one's value as loaded ("was_" + name), so a stale save can tell what the
+// user changed from what someone else changed meanwhile.
+var editFields = []string{"company", "contact_name", "email", "phone", "title", "country", "source_campaign", "fit", "score"}
+
+// storedFields are the lead's edit-form values as stored.
+func storedFields(l leads.Lead) map[string]string {
 	form := map[string]string{"company": l.Company, "contact_name": l.ContactName, "email": l.Email, "phone": l.Phone,
-		"title": l.Title, "country": l.Country, "fit": l.Fit, "score": strconv.Itoa(l.Score),
-		"version": strconv.Itoa(l.Version)}
+		"title": l.Title, "country": l.Country, "fit": l.Fit, "score": strconv.Itoa(l.Score), "source_campaign": ""}
 	if l.SourceCampaignID != nil {
 		form["source_campaign"] = strconv.FormatInt(*l.SourceCampaignID, 10)
 	}
 	return form
+}
+
+// mergeStale rebases a stale edit onto the lead as it is now: a field the
+// user left as loaded takes the current value (someone else's change is
+// kept, not undone by saving again); a field both changed keeps the user's
+// value and says what the other person set. The base becomes the current
+// values. Without the loaded values (an older page) the typed form stays.
+func mergeStale(form map[string]string, current leads.Lead) leads.FieldErrors {
+	now := storedFields(current)
+	notes := leads.FieldErrors{}
+	for _, k := range editFields {
+		was, sent := form["was_"+k]
+		if !sent {
+			continue
+		}
+		typed := strings.TrimSpace(form[k])
+		switch {
+		case typed == strings.TrimSpace(was):
+			form[k] = now[k]
+		case now[k] != was && now[k] != typed:
+			shown := now[k]
+			if shown == "" {
+				shown = "(empty)"
+			}
+			notes[k] = "Someone else changed this to “" + shown + "” meanwhile; saving keeps your value."
+		}
+		form["was_"+k] = now[k]
+	}
+	if len(notes) == 0 {
+		return nil
+	}
+	return notes
 }
 
 // renderEditLead shows the edit form with form's values; changes, when
@@ -602,6 +648,9 @@ func (s *Server) renderEditLead(w http.ResponseWriter, r *http.Request, status i
 	}
 	v := leadpages.EditLead{Page: s.page(w, r, "Edit "+l.Company, "leads"), Lead: l, Form: form, Errors: errs, Campaigns: campaigns,
 		Stale: changes != nil, Changes: changes}
+	for _, k := range editFields {
+		v.Was = append(v.Was, components.Option{Value: form["was_"+k], Label: k})
+	}
 	return s.render(w, r, status, leadpages.EditLeadPage(v))
 }
 
@@ -631,6 +680,11 @@ func (s *Server) leadUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	in, form, parseErrs := leadForm(r)
 	form["version"] = r.PostFormValue("version") // a re-shown form keeps the version it was loaded at
+	for _, k := range editFields {
+		if was, sent := r.PostForm["was_"+k]; sent {
+			form["was_"+k] = was[0]
+		}
+	}
 	refused := func(errs leads.FieldErrors) error {
 		l, err := s.leads.Get(r.Context(), id)
 		if err != nil {
@@ -679,6 +733,14 @@ func (s *Server) staleEdit(w http.ResponseWriter, r *http.Request, conflict *lea
 		return err
 	}
 	form["version"] = strconv.Itoa(l.Version)
+	for k, msg := range mergeStale(form, l) {
+		if errs == nil {
+			errs = leads.FieldErrors{}
+		}
+		if errs[k] == "" {
+			errs[k] = msg
+		}
+	}
 	return s.renderEditLead(w, r, http.StatusConflict, l, form, errs, changes)
 }
 

@@ -121,3 +121,67 @@ func TestMoveRefusalNamesTheStageAsRead(t *testing.T) {
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "A lead that is MQL cannot become won.")
 }
+
+// editFormValues reads the values of the lead edit form in page as a
+// browser would submit them (inputs and selected options; no CSRF token:
+// the client adds its own).
+func editFormValues(t *testing.T, page string) url.Values {
+	t.Helper()
+	start := strings.Index(page, `<form method="post" action="/leads/`)
+	if start < 0 {
+		t.Fatalf("no edit form in:\n%s", page)
+	}
+	form := page[start : start+strings.Index(page[start:], "</form>")]
+	out := url.Values{}
+	for _, m := range regexp.MustCompile(`<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"`).FindAllStringSubmatch(form, -1) {
+		if m[1] != "csrf_token" {
+			out.Set(m[1], html.UnescapeString(m[2]))
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?s)<select[^>]*name="([^"]+)".*?</select>`).FindAllStringSubmatch(form, -1) {
+		sel := regexp.MustCompile(`<option value="([^"]*)" selected`).FindStringSubmatch(m[0])
+		if sel != nil {
+			out.Set(m[1], html.UnescapeString(sel[1]))
+		} else {
+			out.Set(m[1], "")
+		}
+	}
+	return out
+}
+
+// Saving again after a conflict must not undo the other person's change to
+// a field the user never touched: the re-shown form takes their value
+// there, keeps the user's where they typed, and marks a field both changed.
+func TestStaleEditKeepsTheirChangesInFieldsLeftAlone(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	mine := e.client()
+	mine.login("marketer@example.com")
+	id := newLeadVia(t, mine, url.Values{"company": {"Merge Co"}, "contact_name": {"Mia"}, "email": {"mia@merge.example"},
+		"phone": {"+49 30 9999999"}})
+	path := "/leads/" + id
+	loaded := editFormValues(t, mine.get(path+"/edit").Body)
+
+	theirs := e.client()
+	theirs.login("marketing.manager@example.com")
+	form := editFormValues(t, theirs.get(path+"/edit").Body)
+	form.Set("phone", "+49 30 1111111")
+	form.Set("contact_name", "Mia Merge")
+	wantRedirect(t, theirs.post(path+"/edit", form), path)
+
+	loaded.Set("title", "Head of buying")  // only mine
+	loaded.Set("contact_name", "Mia Meier") // both changed it
+	res := mine.post(path+"/edit", loaded)
+	wantStatus(t, res, http.StatusConflict)
+	wantBody(t, res, "Someone else changed this to “Mia Merge” meanwhile")
+	again := editFormValues(t, res.Body)
+	if again.Get("phone") != "+49 30 1111111" || again.Get("title") != "Head of buying" || again.Get("contact_name") != "Mia Meier" {
+		t.Errorf("re-shown form: phone %q, title %q, name %q; want theirs, mine, mine",
+			again.Get("phone"), again.Get("title"), again.Get("contact_name"))
+	}
+	wantRedirect(t, mine.post(path+"/edit", again), path)
+	if n := e.count(`SELECT count(*) FROM leads WHERE id = $1 AND phone = '+49 30 1111111' AND title = 'Head of buying'
+		AND contact_name = 'Mia Meier'`, id); n != 1 {
+		t.Error("saving the merged form undid their phone or lost my values")
+	}
+}
