@@ -169,7 +169,7 @@ func TestStaleEditKeepsTheirChangesInFieldsLeftAlone(t *testing.T) {
 	form.Set("contact_name", "Mia Merge")
 	wantRedirect(t, theirs.post(path+"/edit", form), path)
 
-	loaded.Set("title", "Head of buying")  // only mine
+	loaded.Set("title", "Head of buying")   // only mine
 	loaded.Set("contact_name", "Mia Meier") // both changed it
 	res := mine.post(path+"/edit", loaded)
 	wantStatus(t, res, http.StatusConflict)
