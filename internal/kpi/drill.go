@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"tandem/internal/feedback"
+	"tandem/internal/leads"
 	"tandem/internal/settings"
 )
 
@@ -115,7 +117,25 @@ func (e *Engine) Rows(ctx context.Context, key Key, p Period, limit int) ([]Row,
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Row])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Row])
+	for i := range list {
+		list[i].Detail = readable(list[i].Kind, list[i].Detail)
+	}
+	return list, err
+}
+
+// readable turns a stage or status code in a row's detail into the words
+// the pages use for it ("handed_off" → "Handed off").
+func readable(kind, detail string) string {
+	switch kind {
+	case "lead":
+		if st := leads.Stage(detail); st.Valid() {
+			return st.Label()
+		}
+	case "feedback":
+		return feedback.Status(detail).Label()
+	}
+	return detail
 }
 
 func (e *Engine) readinessRows(ctx context.Context, p Period) ([]Row, error) {

@@ -343,3 +343,20 @@ func TestMQLsAgainstTheCommitmentAndOnPace(t *testing.T) {
 		}
 	}
 }
+
+// The rows behind a KPI name stages and statuses as the pages do, never by
+// their codes.
+func TestKPIRowsUseWordsNotCodes(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	c := e.client()
+	c.login("marketing.manager@example.com")
+	for _, path := range []string{"/kpis/mql?kind=quarter", "/kpis/acceptance?kind=quarter", "/kpis/feedback_acted?kind=quarter"} {
+		body := c.get(path).Body
+		for _, code := range []string{">mql<", ">handed_off<", ">accepted<", ">rejected<", ">acted_on<", ">declined<"} {
+			if strings.Contains(body, code) {
+				t.Errorf("%s shows the code %s", path, code)
+			}
+		}
+	}
+}
