@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"tandem/internal/db"
 	"tandem/internal/kpi"
 	"tandem/internal/settings"
 	"tandem/web/pages/admin"
@@ -86,16 +87,28 @@ func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request) err
 		_, err = s.settings.Update(r.Context(), actor(r), version, values)
 	}
 	var fe settings.FieldErrors
-	if errors.As(err, &fe) {
+	status := http.StatusUnprocessableEntity
+	switch {
+	case errors.As(err, &fe):
+	case errors.Is(err, db.ErrConflict):
+		// Someone saved in between: show the form again at the new version
+		// with what this admin typed, so saving is a deliberate second step.
+		if version, err = s.settings.Version(r.Context()); err != nil {
+			return err
+		}
+		status = http.StatusConflict
+		fe = settings.FieldErrors{"version": "Not saved: another admin changed the settings after you opened this page. " +
+			"Your values are in the form below; check them and save again."}
+	case err != nil:
+		return err
+	}
+	if fe != nil {
 		shown, err := s.settingsValues(r)
 		if err != nil {
 			return err
 		}
 		maps.Copy(shown, values)
-		return s.render(w, r, http.StatusUnprocessableEntity, admin.SettingsPage(s.settingsView(w, r, version, shown, fe)))
-	}
-	if err != nil {
-		return err
+		return s.render(w, r, status, admin.SettingsPage(s.settingsView(w, r, version, shown, fe)))
 	}
 	// Any setting may move a KPI (SLA hours, notice days, the weights): the
 	// snapshots are recomputed from the new values.

@@ -83,9 +83,21 @@ func TestAdminSetsAlignmentWeights(t *testing.T) {
 
 	// A form opened before this change is stale: 409, nothing overwritten.
 	form.Set("weight_conversion", "2")
-	wantStatus(t, admin.post("/admin/settings", form), http.StatusConflict)
+	res := admin.post("/admin/settings", form)
+	wantStatus(t, res, http.StatusConflict)
 	if n := e.count(`SELECT count(*) FROM settings WHERE key = 'weight_conversion' AND value = '7'`); n != 1 {
 		t.Error("a stale form overwrote the weight")
+	}
+	// The 409 keeps what was typed, at the current version: saving again
+	// is the deliberate second step, and it goes through.
+	if !strings.Contains(res.Body, "another admin changed the settings") ||
+		!regexp.MustCompile(`name="weight_conversion"[^>]*value="2"`).MatchString(res.Body) {
+		t.Fatalf("the 409 page does not keep the typed weight:\n%s", res.Body)
+	}
+	form.Set("version", regexp.MustCompile(`name="version" value="([^"]+)"`).FindStringSubmatch(res.Body)[1])
+	wantRedirect(t, admin.post("/admin/settings", form), "/admin/settings")
+	if n := e.count(`SELECT count(*) FROM settings WHERE key = 'weight_conversion' AND value = '2'`); n != 1 {
+		t.Error("saving the re-shown form did not store the weight")
 	}
 }
 
