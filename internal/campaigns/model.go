@@ -6,6 +6,7 @@ package campaigns
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -216,10 +217,11 @@ func (f Form) Parse() (Details, FieldErrors) {
 	}
 	if s := strings.TrimSpace(f.ExpectedLeads); s == "" {
 		d.ExpectedLeads = 0
-	} else if n, err := strconv.Atoi(s); err != nil || n < 0 || n > maxExpectedLeads {
+	} else if n, msg := validate.Number(s, 0, maxExpectedLeads); msg != "" || n != math.Trunc(n) {
+		// "1,000" is read as the budget field reads it: a thousands separator.
 		errs["expected_leads"] = "Enter a whole number of leads from 0 to 1,000,000."
 	} else {
-		d.ExpectedLeads = n
+		d.ExpectedLeads = int(n)
 	}
 	if cents, ok := ParseMoney(f.Budget); !ok {
 		errs["budget"] = "Enter the budget as an amount, e.g. 12500 or 12500.50."
@@ -260,7 +262,11 @@ func parseDate(s string) (time.Time, bool) {
 // cents. Commas and spaces are taken as thousands separators; a point
 // starts at most two decimals. Empty is zero.
 func ParseMoney(s string) (int64, bool) {
-	s = strings.NewReplacer(",", "", " ", "", "\u00a0", "").Replace(strings.TrimSpace(s))
+	s = strings.NewReplacer(" ", "", "\u00a0", "").Replace(strings.TrimSpace(s))
+	if strings.Contains(s, ",") && !validate.ThousandsGrouped(s) {
+		return 0, false // a decimal comma (12.500,50) or stray ones (1,2,3), not guessed at
+	}
+	s = strings.ReplaceAll(s, ",", "")
 	if s == "" {
 		return 0, true
 	}

@@ -110,6 +110,11 @@ func TestFormParse(t *testing.T) {
 	if errs != nil {
 		t.Fatalf("valid form refused: %v", errs)
 	}
+	thousand := valid
+	thousand.ExpectedLeads = "1,000" // as the budget beside it is written
+	if d, errs := thousand.Parse(); errs != nil || d.ExpectedLeads != 1000 {
+		t.Errorf("expected leads 1,000: %d, %v", d.ExpectedLeads, errs)
+	}
 	if d.Name != "Spring webinar" || d.BudgetCents != 1250050 || d.ExpectedLeads != 120 || d.OwnerID != 4 ||
 		d.TalkingPoints != "- one\n- two" || !d.LaunchOn.Equal(day("2026-03-02")) {
 		t.Errorf("parsed %+v", d)
@@ -126,6 +131,8 @@ func TestFormParse(t *testing.T) {
 		{"end_on", func(f *campaigns.Form) { f.EndOn = "" }},
 		{"expected_leads", func(f *campaigns.Form) { f.ExpectedLeads = "-1" }},
 		{"expected_leads", func(f *campaigns.Form) { f.ExpectedLeads = "12.5" }},
+		{"expected_leads", func(f *campaigns.Form) { f.ExpectedLeads = "1,00" }},
+		{"expected_leads", func(f *campaigns.Form) { f.ExpectedLeads = "NaN" }},
 		{"budget", func(f *campaigns.Form) { f.Budget = "12.345" }},
 		{"budget", func(f *campaigns.Form) { f.Budget = "-5" }},
 		{"budget", func(f *campaigns.Form) { f.Budget = "1e6" }},
@@ -149,7 +156,7 @@ func TestMoney(t *testing.T) {
 			t.Errorf("ParseMoney(%q) = %d, %v; want %d", in, got, ok, want)
 		}
 	}
-	for _, in := range []string{"abc", "1.", ".5", "1.234", "-3", "1234567890123"} {
+	for _, in := range []string{"abc", "1.", ".5", "1.234", "-3", "1234567890123", "1,2,3", "1,25", "12.500,50"} {
 		if _, ok := campaigns.ParseMoney(in); ok {
 			t.Errorf("ParseMoney(%q) accepted", in)
 		}

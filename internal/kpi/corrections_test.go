@@ -312,3 +312,16 @@ func TestTargetsRefuseWhatIsNotASensibleNumber(t *testing.T) {
 		}
 	}
 }
+
+// A target's first day stays within the years a period can be asked for:
+// one from 0001-01-01 was stored and judged January 2026 against it.
+func TestTargetsStartWithinTheYearsPeriodsCover(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, day := range []string{"0001-01-01", "1999-12-31", "3000-01-01", "9999-12-31"} {
+		_, err := f.e.SetTarget(context.Background(), 0, TargetInput{KPI: Acceptance, Kind: Week, Value: "80", EffectiveFrom: day})
+		if fe, ok := err.(FieldErrors); !ok || fe["effective_from"] == "" {
+			t.Errorf("effective from %s: %v, want a message on the day", day, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -121,7 +122,9 @@ func (e *Engine) SetTarget(ctx context.Context, by int64, in TargetInput) (Targe
 		errs["value"] = msg
 	}
 	from, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(in.EffectiveFrom), e.loc)
-	if err != nil {
+	if err == nil && (from.Year() < MinYear || from.Year() > MaxYear) {
+		errs["effective_from"] = fmt.Sprintf("Enter a day from %d to %d.", MinYear, MaxYear)
+	} else if err != nil {
 		errs["effective_from"] = "Enter the first day it applies, as YYYY-MM-DD."
 	}
 	if len(errs) > 0 {

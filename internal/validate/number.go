@@ -21,7 +21,7 @@ func Number(raw string, min, max float64) (float64, string) {
 		return 0, "Enter a number."
 	}
 	if strings.Contains(s, ",") {
-		if !thousandsGrouped(s) {
+		if !ThousandsGrouped(s) {
 			return 0, CommaMessage
 		}
 		s = strings.ReplaceAll(s, ",", "")
@@ -53,10 +53,10 @@ func Decimals(raw string) int {
 	return len(frac)
 }
 
-// thousandsGrouped reports whether the commas in s (before any decimal
+// ThousandsGrouped reports whether the commas in s (before any decimal
 // point) separate groups of exactly three digits: 1,250 and 12,500.5 but
 // not 1,25 or 1.250,5.
-func thousandsGrouped(s string) bool {
+func ThousandsGrouped(s string) bool {
 	whole, frac, _ := strings.Cut(strings.TrimLeft(s, "+-"), ".")
 	if strings.Contains(frac, ",") {
 		return false
