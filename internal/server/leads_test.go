@@ -83,7 +83,7 @@ func TestHandoffRejectJourneyOverHTTP(t *testing.T) {
 	res = manager.post(path+"/move", url.Values{"to": {"accepted"}, "rating": {"4"}, "version": {stale}})
 	wantStatus(t, res, http.StatusConflict)
 	if !strings.Contains(res.Body, "changed while you were looking") || !strings.Contains(res.Body, "Handed off → Rejected") ||
-		!strings.Contains(res.Body, "Riley Chen") {
+		!strings.Contains(res.Body, "Riley Chen") || !strings.Contains(res.Body, "</span>, owned by Riley Chen.") {
 		t.Errorf("409 page:\n%s", res.Body)
 	}
 
