@@ -77,7 +77,7 @@ func TestAdminSetsAlignmentWeights(t *testing.T) {
 	}
 	audit := admin.get("/admin/audit")
 	wantStatus(t, audit, http.StatusOK)
-	if !strings.Contains(audit.Body, "setting.changed") || !strings.Contains(audit.Body, "weight_conversion: 1 → 7") {
+	if !strings.Contains(audit.Body, "setting.changed") || !strings.Contains(audit.Body, "Setting changed") || !strings.Contains(audit.Body, "Lead-to-customer conversion weight: 1 → 7") || !strings.Contains(audit.Body, "Follow-up SLA (hours): 24 → 36") {
 		t.Errorf("/admin/audit does not show the change:\n%s", audit.Body)
 	}
 
