@@ -200,7 +200,7 @@ const AlertPageSize = 25
 // first page) as viewer sees them, and whether more exist.
 func (s *Store) Alerts(ctx context.Context, viewer, before int64) ([]Alert, bool, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+alertColumns+alertFrom+`
-		WHERE ($2 = 0 OR a.id < $2) ORDER BY a.id DESC LIMIT $3`, viewer, before, AlertPageSize+1)
+		WHERE ($2::bigint = 0 OR a.id < $2) ORDER BY a.id DESC LIMIT $3`, viewer, before, AlertPageSize+1)
 	if err != nil {
 		return nil, false, err
 	}

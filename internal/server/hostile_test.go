@@ -11,7 +11,7 @@ import (
 // fields that strconv and PostgreSQL read differently: NaN and Inf parse
 // as floats, 1e20 overflows numeric(14,2), long text breaks length checks.
 var hostileValues = []string{"NaN", "nan", "Inf", "-Infinity", "1e20", "-1", "99999999999999999999", "0x1p4", "1_000",
-	" ", "\x00", "<script>alert(1)</script>", strings.Repeat("x", 20000), "9999-12", "0001-W01", "0000-Q1"}
+	" ", "\x00", "<script>alert(1)</script>", strings.Repeat("x", 20000), "9999-12", "0001-W01", "0000-Q1", "2147483648"}
 
 // Every field of every state-changing form, given each hostile value while
 // the rest of the form stays valid, gets an answer below 500: a refusal

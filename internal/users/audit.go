@@ -55,7 +55,7 @@ func (s *Store) Audit(ctx context.Context, before int64) ([]AuditEvent, bool, er
 		FROM audit_events e
 		LEFT JOIN users a ON a.id = e.actor_id
 		LEFT JOIN users t ON t.id = e.target_id
-		WHERE $1 = 0 OR e.id < $1
+		WHERE $1::bigint = 0 OR e.id < $1
 		ORDER BY e.id DESC
 		LIMIT $2`, before, AuditPageSize+1)
 	if err != nil {
