@@ -80,3 +80,28 @@ func TestHostileQueryValuesNeverReach500(t *testing.T) {
 		t.Fatalf("only %d pages walked", pages)
 	}
 }
+
+// A NUL byte or invalid UTF-8 cannot be stored in PostgreSQL text: a form
+// or an address carrying one gets a 422 that says so, and nothing changes.
+func TestUnstorableTextIsRefusedWithAMessage(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	c := e.client()
+	c.login("marketer@example.com")
+	before := e.count(`SELECT count(*) FROM leads`)
+	for _, bad := range []string{"Nul\x00Co", "Bad \xff\xfe bytes"} {
+		res := c.post("/leads", url.Values{"company": {bad}, "contact_name": {"Nia"}, "email": {"nia@nul.example"}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		if !strings.Contains(res.Body, "characters Tandem cannot save") {
+			t.Errorf("%q: the refusal does not say why:\n%s", bad, res.Body)
+		}
+		res = c.get("/leads?q=" + url.QueryEscape(bad))
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		if !strings.Contains(res.Body, "characters Tandem cannot read") {
+			t.Errorf("search %q: the refusal does not say why", bad)
+		}
+	}
+	if after := e.count(`SELECT count(*) FROM leads`); after != before {
+		t.Errorf("%d leads created from refused forms", after-before)
+	}
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -48,42 +49,40 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 	})
 }
 
-// cleanQuery makes the query string storable text before any handler
-// reads it (see storable); forms are cleaned where they are parsed.
-func cleanQuery(next http.Handler) http.Handler {
+// checkQuery refuses a query string that is not text PostgreSQL can read
+// (see storableText) before any handler passes it to a query.
+func (s *Server) checkQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if q := r.URL.RawQuery; q != "" {
-			values := r.URL.Query()
-			if cleanValues(values) {
-				r.URL.RawQuery = values.Encode()
-			}
+		if r.URL.RawQuery != "" && !storableValues(r.URL.Query()) {
+			s.serveError(w, r, badRequest("The address contains characters Tandem cannot read (a NUL byte or text that is not UTF-8). "+
+				"Remove them and try again."))
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// cleanValues replaces every value with its storable form and reports
-// whether any changed.
-func cleanValues(values url.Values) bool {
-	changed := false
+// errUnstorableText is a form with a value that is not storable text.
+var errUnstorableText = errors.New("form value is not storable text")
+
+// storableValues reports whether every value is storable text.
+func storableValues(values url.Values) bool {
 	for _, vs := range values {
-		for i, v := range vs {
-			if c := storable(v); c != v {
-				vs[i], changed = c, true
+		for _, v := range vs {
+			if !storableText(v) {
+				return false
 			}
 		}
 	}
-	return changed
+	return true
 }
 
-// storable is typed text as PostgreSQL can keep it: text columns refuse NUL
-// bytes and invalid UTF-8, so a pasted NUL would fail the whole write. NUL
-// carries nothing a person meant; invalid bytes become U+FFFD.
-func storable(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
-		return s
-	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+// storableText reports whether s is text PostgreSQL can keep: text columns
+// refuse NUL bytes and invalid UTF-8 (SQLSTATE 22021), which would fail the
+// whole write with a 500. Browsers never send either from a form, so they
+// are refused with a message rather than silently changed.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // accessLog writes one structured line per request.

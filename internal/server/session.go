@@ -119,6 +119,11 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 					fmt.Sprintf("What you sent is larger than the %d MB this form accepts. Nothing was saved.", tooBig.Limit>>20)})
 				return
 			}
+			if errors.Is(err, errUnstorableText) {
+				s.serveError(w, r, badRequest("The form contains characters Tandem cannot save (a NUL byte or text that is not UTF-8). "+
+					"Nothing was saved; remove them and send it again."))
+				return
+			}
 			s.serveError(w, r, badRequest("The form could not be read. Reload the page and try again."))
 			return
 		}
@@ -151,10 +156,9 @@ func parseBody(r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cleanValues(r.PostForm)
-	cleanValues(r.Form)
-	if r.MultipartForm != nil {
-		cleanValues(r.MultipartForm.Value)
+	if !storableValues(r.PostForm) || !storableValues(r.Form) ||
+		r.MultipartForm != nil && !storableValues(r.MultipartForm.Value) {
+		return errUnstorableText
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -30,7 +31,7 @@ var errMissingVersion = badRequest("The form is missing its version; reload the 
 // postedVersion reads the version of the record the form was loaded with.
 func postedVersion(r *http.Request) (int, error) {
 	v, ok := formInt(r, "version")
-	if !ok {
+	if !ok || v < 0 || v > math.MaxInt32 { // version columns are integer
 		return 0, errMissingVersion
 	}
 	return v, nil
