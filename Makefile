@@ -6,7 +6,7 @@ PKGS    := ./...
 SIZES   ?= 10k
 BENCH_FLAGS ?=
 
-.PHONY: run test bench build generate check-generated vet lint test-deps clean
+.PHONY: run test bench fuzz build generate check-generated vet lint test-deps clean
 
 build:
 	$(GO) build -o $(BIN)/tandem ./cmd/tandem
@@ -29,6 +29,16 @@ test: test-deps check-generated vet lint
 bench: build
 	$(GO) build -o $(BIN)/bench ./cmd/bench
 	$(BIN)/devdb run -dir .data/bench -port 54330 -db postgres -- $(BIN)/bench -sizes $(SIZES) $(BENCH_FLAGS)
+
+## fuzz: run each Go fuzz test for FUZZTIME (make test runs only their seed inputs)
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$f ($$pkg, $(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
 
 # The browser tests drive Debian's Chromium; install it when missing (root only).
 test-deps:
