@@ -57,7 +57,7 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error 
 // LatestVersion is the schema version this binary expects. A test keeps it
 // in step with the files in migrations/, because the iofs source skips
 // misnamed files silently.
-const LatestVersion = 12
+const LatestVersion = 13
 
 func newMigrate(url string) (*migrate.Migrate, error) {
 	src, err := iofs.New(migrations.FS, ".")

@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"tandem/internal/seed"
 )
@@ -352,5 +354,96 @@ func TestIdleSessionsExpire(t *testing.T) {
 	}
 	if got := classify(c.get("/")); got != "sign-in" {
 		t.Errorf("session past its lifetime still valid: %s", got)
+	}
+}
+
+// clientAt is a browser whose connections leave from source address ip, so
+// the server (which reads the peer address) sees another network. Every
+// 127/8 address is loopback on Linux.
+func (e *testEnv) clientAt(ip string) *client {
+	c := e.client()
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	transport := &http.Transport{DialContext: dialer.DialContext}
+	e.t.Cleanup(transport.CloseIdleConnections)
+	c.c.Transport = transport
+	return c
+}
+
+// An attacker guessing from one address is refused there after ten tries,
+// but cannot lock the owner out: the owner's right password from another
+// address signs in (slowed, not refused), and the owner is told once.
+func TestAttackerElsewhereCannotLockTheOwnerOut(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	attacker := e.clientAt("127.0.0.9")
+	attacker.get("/login")
+	for i := 0; i < 12; i++ {
+		res := attacker.post("/login", url.Values{"email": {"rep@example.com"}, "password": {"guess-" + strconv.Itoa(i)}})
+		want := http.StatusUnauthorized
+		if i >= 10 {
+			want = http.StatusTooManyRequests
+		}
+		if res.StatusCode != want {
+			t.Fatalf("attacker's try %d: %d, want %d", i+1, res.StatusCode, want)
+		}
+	}
+	res := attacker.post("/login", url.Values{"email": {"rep@example.com"}, "password": {seed.DemoPassword}})
+	wantStatus(t, res, http.StatusTooManyRequests)
+	if res.Header.Get("Retry-After") == "" || !strings.Contains(res.Body, "Try again in 15 minutes") {
+		t.Errorf("attacker's 429 page:\n%s", res.Body)
+	}
+
+	owner := e.clientAt("127.0.0.77")
+	start := time.Now()
+	owner.login("rep@example.com")
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("owner's sign-in during the burst took %v; want the ~1s burst delay", d)
+	}
+
+	// The address limit is the brute-force protection, so it binds everyone
+	// behind that address (a shared NAT included), on every account.
+	neighbour := e.clientAt("127.0.0.9")
+	neighbour.get("/login")
+	wantStatus(t, neighbour.post("/login", url.Values{"email": {"agent@example.com"}, "password": {seed.DemoPassword}}),
+		http.StatusTooManyRequests)
+
+	rep := e.userID("rep@example.com")
+	if n := e.count(`SELECT count(*) FROM notifications WHERE user_id = $1 AND kind = 'sign_in_burst'`, rep); n != 1 {
+		t.Errorf("%d burst notifications for the owner, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'session.sign_in_burst' AND target_id = $1
+		AND ip = '127.0.0.9' AND detail LIKE '% from 1 address;%'`, rep); n != 1 {
+		t.Errorf("%d burst audit rows, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'session.sign_in_failed' AND target_id = $1 AND ip = '127.0.0.9'`, rep); n != 10 {
+		t.Errorf("%d failed sign-ins audited, want 10", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'session.signed_in' AND target_id = $1 AND ip = '127.0.0.77'`, rep); n != 1 {
+		t.Errorf("%d owner sign-ins audited, want 1", n)
+	}
+	if page := owner.get("/notifications"); !strings.Contains(page.Body, "failed sign-ins to your account") {
+		t.Errorf("the owner's notifications do not mention the failures:\n%s", page.Body)
+	}
+}
+
+// One wrong try from each of twelve addresses neither locks the account nor
+// refuses any of them, and the burst is announced once.
+func TestManyAddressesCannotLockTheOwnerOut(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	for i := 1; i <= 12; i++ {
+		c := e.clientAt("127.0.1." + strconv.Itoa(i))
+		c.get("/login")
+		wantStatus(t, c.post("/login", url.Values{"email": {"rep@example.com"}, "password": {"guess"}}), http.StatusUnauthorized)
+	}
+	e.clientAt("127.0.0.77").login("rep@example.com")
+
+	rep := e.userID("rep@example.com")
+	if n := e.count(`SELECT count(*) FROM notifications WHERE user_id = $1 AND kind = 'sign_in_burst'`, rep); n != 1 {
+		t.Errorf("%d burst notifications, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_events WHERE action = 'session.sign_in_burst' AND target_id = $1
+		AND detail LIKE '5 failed sign-ins within 15 minutes from 5 addresses;%'`, rep); n != 1 {
+		t.Errorf("%d burst audit rows naming 5 failures from 5 addresses, want 1", n)
 	}
 }

@@ -4,19 +4,29 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/notifications"
 )
 
-// Sign-in throttling: more than maxFailures failed attempts for one account,
-// or from one IP, within throttleWindow are refused until the oldest ages out.
+// Sign-in throttling. Failures are counted per address and per (account,
+// address) within throttleWindow:
+//   - maxFailures from one address, or on one account from one address,
+//     refuse further attempts from that address until the oldest ages out.
+//     That is the brute-force limit, and it binds everyone at the address.
+//   - Failures on an account never refuse the account as such, so nobody
+//     can lock an owner out by guessing from elsewhere. Once an account has
+//     burstFailures in the window, every attempt on it first waits
+//     burstDelay (outside any transaction or lock), and the owner is told
+//     once per burst, in-app and in the audit log.
 const (
 	maxFailures    = 10
 	throttleWindow = 15 * time.Minute
+	burstFailures  = 5
+	burstDelay     = time.Second
 )
 
 // ThrottledError says how long the caller has to wait.
@@ -34,17 +44,24 @@ func (e *ThrottledError) Minutes() int {
 }
 
 // SignIn checks an email and password. Every attempt is first recorded as a
-// failure under per-account and per-IP advisory locks, so parallel attempts
-// are counted exactly and the eleventh is refused even when all arrive at
-// once; a correct password then clears the account's failures.
+// failure under the address's advisory lock, so parallel attempts from one
+// address are counted exactly and the eleventh is refused even when all
+// arrive at once; a correct password then clears the account's failures
+// from this address only.
 //
-// Unknown emails and wrong passwords take the same path and the same time,
-// and return the same ErrBadCredentials.
+// Unknown emails and wrong passwords take the same path and the same time
+// (the burst delay is keyed by the email typed, not by the account), and
+// return the same ErrBadCredentials.
 func (s *Store) SignIn(ctx context.Context, email, password, ip string) (User, error) {
 	email = normalizeEmail(email)
-	attemptID, err := s.reserveAttempt(ctx, email, ip)
+	attempt, err := s.reserveAttempt(ctx, email, ip)
 	if err != nil {
 		return User{}, err
+	}
+	if attempt.accountFailures >= burstFailures {
+		if err := sleep(ctx, burstDelay); err != nil {
+			return User{}, err
+		}
 	}
 
 	var u User
@@ -60,12 +77,18 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip string) (User, e
 	}
 	ok, _ := VerifyPassword(target, password)
 	if err != nil || hash == nil || !ok || !u.Active {
-		_ = s.logFailure(ctx, email, ip, u.ID)
+		if err := s.logFailure(ctx, email, ip, u, attempt.accountFailures+1); err != nil {
+			return User{}, err
+		}
 		return User{}, ErrBadCredentials
 	}
 
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE email = $1 OR id = $2`, email, attemptID); err != nil {
+		// Only this address's failures: clearing the account's failures
+		// from everywhere would let the owner's sign-in reset an
+		// attacker's per-address count.
+		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE (email = $1 AND ip = $2) OR id = $3`,
+			email, ip, attempt.id); err != nil {
 			return err
 		}
 		return record(ctx, tx, Actor{UserID: u.ID, IP: ip}, "session.signed_in", u.ID, u.Email, "")
@@ -73,53 +96,107 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip string) (User, e
 	return u, err
 }
 
-// reserveAttempt counts recent failures and, below the limit, records this
-// attempt as one. The locks serialize attempts per account and per IP for
-// the length of the count-and-insert only, not the password check.
-func (s *Store) reserveAttempt(ctx context.Context, email, ip string) (int64, error) {
-	var id int64
+type reservedAttempt struct {
+	id              int64
+	accountFailures int // failures on the email from any address before this attempt
+}
+
+// reserveAttempt counts recent failures and, below the limits, records this
+// attempt as one. The lock serializes attempts per address for the length
+// of the count-and-insert only, not the delay or the password check. The
+// account count needs no lock: it only decides the delay, never a refusal.
+func (s *Store) reserveAttempt(ctx context.Context, email, ip string) (reservedAttempt, error) {
+	var a reservedAttempt
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		keys := []string{"login:email:" + email, "login:ip:" + ip}
-		sort.Strings(keys) // one order everywhere: no deadlocks
-		for _, k := range keys {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, k); err != nil {
-				return err
-			}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "login:ip:"+ip); err != nil {
+			return err
 		}
-		var byEmail, byIP int
-		var oldestEmail, oldestIP *time.Time
+		var byIP, byPair int
+		var oldestIP, oldestPair *time.Time
 		err := tx.QueryRow(ctx, `
-			SELECT count(*) FILTER (WHERE email = $1), min(at) FILTER (WHERE email = $1),
-			       count(*) FILTER (WHERE ip = $2), min(at) FILTER (WHERE ip = $2)
+			SELECT count(*) FILTER (WHERE ip = $2), min(at) FILTER (WHERE ip = $2),
+			       count(*) FILTER (WHERE ip = $2 AND email = $1), min(at) FILTER (WHERE ip = $2 AND email = $1),
+			       count(*) FILTER (WHERE email = $1)
 			FROM login_failures
 			WHERE (email = $1 OR ip = $2) AND at > now() - $3::interval`, email, ip, throttleWindow).
-			Scan(&byEmail, &oldestEmail, &byIP, &oldestIP)
+			Scan(&byIP, &oldestIP, &byPair, &oldestPair, &a.accountFailures)
 		if err != nil {
 			return err
 		}
 		var wait time.Duration
-		if byEmail >= maxFailures {
-			wait = max(wait, time.Until(oldestEmail.Add(throttleWindow)))
-		}
 		if byIP >= maxFailures {
 			wait = max(wait, time.Until(oldestIP.Add(throttleWindow)))
 		}
-		if byEmail >= maxFailures || byIP >= maxFailures {
+		if byPair >= maxFailures {
+			wait = max(wait, time.Until(oldestPair.Add(throttleWindow)))
+		}
+		if byIP >= maxFailures || byPair >= maxFailures {
 			return &ThrottledError{RetryAfter: wait}
 		}
-		return tx.QueryRow(ctx, `INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id`, email, ip).Scan(&id)
+		return tx.QueryRow(ctx, `INSERT INTO login_failures (email, ip) VALUES ($1, $2) RETURNING id`, email, ip).Scan(&a.id)
 	})
-	return id, err
+	return a, err
 }
 
-func (s *Store) logFailure(ctx context.Context, email, ip string, userID int64) error {
-	var target *int64
-	if userID != 0 {
-		target = &userID
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO audit_events (action, target_id, email, ip) VALUES ('session.sign_in_failed', $1, $2, $3)`,
-		target, email, ip)
-	return err
+}
+
+// logFailure audits a failed attempt and, when it makes a burst on an
+// active account, tells the owner. A burst lasts while the account keeps
+// reaching burstFailures within the window; the owner hears once at its
+// start, and again only after a whole window without one.
+func (s *Store) logFailure(ctx context.Context, email, ip string, u User, accountFailures int) error {
+	var target *int64
+	if u.ID != 0 {
+		target = &u.ID
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_events (action, target_id, email, ip) VALUES ('session.sign_in_failed', $1, $2, $3)`,
+			target, email, ip); err != nil {
+			return err
+		}
+		if u.ID == 0 || !u.Active || accountFailures < burstFailures {
+			return nil
+		}
+		// NO KEY UPDATE: the audit row above holds a key-share lock on the
+		// user, and a plain FOR UPDATE would deadlock two parallel failures.
+		var newBurst bool
+		if err := tx.QueryRow(ctx, `SELECT sign_in_burst_at IS NULL OR sign_in_burst_at < now() - $2::interval
+			FROM users WHERE id = $1 FOR NO KEY UPDATE`, u.ID, throttleWindow).Scan(&newBurst); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET sign_in_burst_at = now() WHERE id = $1`, u.ID); err != nil || !newBurst {
+			return err
+		}
+		var failures, addresses int
+		if err := tx.QueryRow(ctx, `SELECT count(*), count(DISTINCT ip) FROM login_failures WHERE email = $1 AND at > now() - $2::interval`,
+			email, throttleWindow).Scan(&failures, &addresses); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("%d failed sign-ins within %d minutes from %d %s; the account stays open, each attempt is slowed",
+			failures, int(throttleWindow.Minutes()), addresses, pluralWord(addresses, "address", "addresses"))
+		if err := record(ctx, tx, Actor{IP: ip}, "session.sign_in_burst", u.ID, u.Email, detail); err != nil {
+			return err
+		}
+		return notifications.Send(ctx, tx, []int64{u.ID}, 0, "sign_in_burst",
+			fmt.Sprintf("%d failed sign-ins to your account within %d minutes. If they were not yours, your account is still open to you; consider changing your password.",
+				failures, int(throttleWindow.Minutes())), "/account")
+	})
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // FailureCount returns the failures recorded for email within the window.

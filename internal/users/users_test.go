@@ -3,9 +3,11 @@ package users_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"tandem/internal/db"
 	"tandem/internal/testdb"
@@ -121,11 +123,15 @@ func TestParallelFailedSignInsCountExactly(t *testing.T) {
 	if got, _ := s.FailureCount(ctx, "target@example.com"); got != 10 {
 		t.Errorf("failures = %d, want 10", got)
 	}
-	// The right password is refused too while throttled.
-	_, err := s.SignIn(ctx, "target@example.com", "violet tractor harbour", "10.0.0.9")
+	// The right password is refused too from the throttled address…
+	_, err := s.SignIn(ctx, "target@example.com", "violet tractor harbour", "10.0.0.1")
 	var te *users.ThrottledError
 	if !errors.As(err, &te) || te.Minutes() < 14 || te.Minutes() > 15 {
-		t.Errorf("right password while throttled: %v", err)
+		t.Errorf("right password from the throttled address: %v", err)
+	}
+	// …but not from another one: failures elsewhere never lock the owner out.
+	if _, err := s.SignIn(ctx, "target@example.com", "violet tractor harbour", "10.0.0.9"); err != nil {
+		t.Errorf("right password from another address: %v", err)
 	}
 }
 
@@ -149,15 +155,56 @@ func TestThrottleAgesOutAndSuccessResetsTheAccount(t *testing.T) {
 		_, _ = s.SignIn(ctx, "user@example.com", "wrong password!", "10.0.0.2")
 	}
 	var te *users.ThrottledError
-	if _, err := s.SignIn(ctx, "user@example.com", "violet tractor harbour", "10.0.0.3"); !errors.As(err, &te) {
+	if _, err := s.SignIn(ctx, "user@example.com", "violet tractor harbour", "10.0.0.2"); !errors.As(err, &te) {
 		t.Fatalf("eleventh attempt: %v", err)
 	}
 	// Fifteen minutes later the failures have aged out.
 	if _, err := pool.Exec(ctx, `UPDATE login_failures SET at = at - interval '15 minutes 1 second'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SignIn(ctx, "user@example.com", "violet tractor harbour", "10.0.0.3"); err != nil {
+	if _, err := s.SignIn(ctx, "user@example.com", "violet tractor harbour", "10.0.0.2"); err != nil {
 		t.Errorf("after the window: %v", err)
+	}
+}
+
+// The owner signing in from elsewhere must not wipe an attacker's failures:
+// the attacker's address stays refused.
+func TestOwnerSignInKeepsTheAttackersAddressRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := users.NewStore(testdb.New(t))
+	newUser(t, s, "owner@example.com", users.Member)
+	for i := 0; i < 10; i++ {
+		_, _ = s.SignIn(ctx, "owner@example.com", "wrong password!", "10.6.6.6")
+	}
+	if _, err := s.SignIn(ctx, "owner@example.com", "violet tractor harbour", "10.7.7.7"); err != nil {
+		t.Fatalf("owner from another address: %v", err)
+	}
+	var te *users.ThrottledError
+	if _, err := s.SignIn(ctx, "owner@example.com", "violet tractor harbour", "10.6.6.6"); !errors.As(err, &te) {
+		t.Errorf("attacker's address after the owner signed in: %v", err)
+	}
+	if got, _ := s.FailureCount(ctx, "owner@example.com"); got != 10 {
+		t.Errorf("failures after the owner's sign-in = %d, want the attacker's 10", got)
+	}
+}
+
+// Once an account has a burst of failures, every attempt on it waits about a
+// second first, known email or not, so the wait tells nothing.
+func TestBurstSlowsAttemptsOnTheAccount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := users.NewStore(testdb.New(t))
+	newUser(t, s, "slow@example.com", users.Member)
+	for _, email := range []string{"slow@example.com", "nobody@example.com"} {
+		for i := 0; i < 5; i++ {
+			_, _ = s.SignIn(ctx, email, "wrong password!", "10.5.5."+strconv.Itoa(i))
+		}
+		start := time.Now()
+		_, _ = s.SignIn(ctx, email, "wrong password!", "10.5.6.1")
+		if d := time.Since(start); d < 900*time.Millisecond || d > 5*time.Second {
+			t.Errorf("%s: sixth attempt took %v, want about 1s", email, d)
+		}
 	}
 }
 
