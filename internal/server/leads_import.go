@@ -36,14 +36,18 @@ func (s *Server) leadImportUpload(w http.ResponseWriter, r *http.Request) error 
 		return s.uploadError(w, r, "Choose a CSV file to upload.")
 	}
 	defer file.Close()
-	content, err := io.ReadAll(io.LimitReader(file, leads.MaxImportBytes+1))
-	if err != nil {
-		return err
-	}
-	if len(content) > leads.MaxImportBytes {
+	if header.Size > leads.MaxImportBytes {
 		return s.uploadError(w, r, "The file is larger than 20 MB. Split it and import the parts one by one.")
 	}
-	t, err := leads.ParseCSV(content)
+	// Read into a buffer of the file's size: growing one while reading
+	// would allocate about twice the file.
+	content := make([]byte, header.Size)
+	if _, err := io.ReadFull(file, content); err != nil {
+		return err
+	}
+	// The preview keeps the first rows only; the whole table is parsed
+	// when the import runs.
+	p, err := leads.PreviewCSV(content, previewRows)
 	var notCSV *leads.ErrNotCSV
 	if errors.As(err, &notCSV) {
 		return s.uploadError(w, r, notCSV.Reason)
@@ -55,18 +59,24 @@ func (s *Server) leadImportUpload(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return s.renderPreview(w, r, http.StatusOK, id, filepath.Base(header.Filename), t, leads.GuessMapping(t.Header), nil)
+	return s.renderPreview(w, r, http.StatusOK, id, filepath.Base(header.Filename), p, leads.GuessMapping(p.Header), nil)
 }
 
-func (s *Server) renderPreview(w http.ResponseWriter, r *http.Request, status int, id int64, name string, t leads.Table, m leads.Mapping, errs map[string]string) error {
+// columnLabelChars bounds a column name in the mapping choices, which
+// repeat for every field; the sample table shows the names whole.
+const columnLabelChars = 40
+
+func (s *Server) renderPreview(w http.ResponseWriter, r *http.Request, status int, id int64, name string, p leads.Preview, m leads.Mapping, errs map[string]string) error {
 	v := leadpages.Preview{Page: s.page(w, r, "Import leads", "leads"), UploadID: id, Filename: name,
-		Header: t.Header, Rows: len(t.Rows), Mapping: map[string]string{}, Errors: errs,
+		Header: p.Header, Rows: p.Rows, Mapping: map[string]string{}, Errors: errs,
 		Columns: []components.Option{{Value: "-1", Label: "— not in the file —"}}}
-	v.Sample = t.Rows[:min(previewRows, len(t.Rows))]
-	for i, h := range t.Header {
+	v.Sample = p.Sample[:min(previewRows, len(p.Sample))]
+	for i, h := range p.Header {
 		label := h
 		if label == "" {
 			label = "column " + strconv.Itoa(i+1)
+		} else if r := []rune(label); len(r) > columnLabelChars {
+			label = string(r[:columnLabelChars-1]) + "…"
 		}
 		v.Columns = append(v.Columns, components.Option{Value: strconv.Itoa(i), Label: label})
 	}
@@ -92,8 +102,14 @@ func (s *Server) leadImportCommit(w http.ResponseWriter, r *http.Request) error 
 		return s.renderImportResult(w, r, up, nil)
 	}
 	t, err := leads.ParseCSV(up.Content)
+	var notCSV *leads.ErrNotCSV
+	if errors.As(err, &notCSV) {
+		// It parsed at upload time, unless it was stored before a limit
+		// of the reader existed.
+		return s.uploadError(w, r, notCSV.Reason)
+	}
 	if err != nil {
-		return err // it parsed at upload time
+		return err
 	}
 	m := leads.Mapping{}
 	for _, f := range leads.ImportFields {
@@ -104,14 +120,14 @@ func (s *Server) leadImportCommit(w http.ResponseWriter, r *http.Request) error 
 		m[f] = i
 	}
 	if errs := m.Check(len(t.Header)); errs != nil {
-		return s.renderPreview(w, r, http.StatusUnprocessableEntity, id, up.Filename, t, m, errs)
+		p := leads.Preview{Header: t.Header, Sample: t.Rows[:min(previewRows, len(t.Rows))], Rows: len(t.Rows)}
+		return s.renderPreview(w, r, http.StatusUnprocessableEntity, id, up.Filename, p, m, errs)
 	}
 	v, err := s.leads.Validate(r.Context(), t, m)
 	if err != nil {
 		return err
 	}
 	err = s.leads.Import(r.Context(), *me, id, v, t.Header)
-	var notCSV *leads.ErrNotCSV
 	switch {
 	case errors.As(err, &notCSV):
 		return s.uploadError(w, r, notCSV.Reason)

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 )
 
@@ -102,12 +103,40 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("id", middleware.GetReqID(r.Context())),
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", loggedPath(r)),
+			slog.String("route", chi.RouteContext(r.Context()).RoutePattern()),
 			slog.Int("status", status),
 			slog.Int("bytes", ww.BytesWritten()),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("remote", clientIP(r)),
 		)
+	})
+}
+
+// secretPaths are the path prefixes whose rest is a secret: a set-password
+// link is a live credential until used, and logs are read by more people
+// (and kept longer) than the link's owner. Query strings, where the digest
+// unsubscribe link carries its signature, are never logged.
+var secretPaths = []string{"/set-password/"}
+
+// loggedPath is the request path as logs may show it.
+func loggedPath(r *http.Request) string {
+	for _, p := range secretPaths {
+		if strings.HasPrefix(r.URL.Path, p) {
+			return p + "{token}"
+		}
+	}
+	return r.URL.Path
+}
+
+// noStore keeps every answer of the signed-in app out of browser and proxy
+// caches: pages and downloads carry personal data (contact details,
+// feedback, users), and a shared computer's back button or a proxy must not
+// serve them to the next person.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
 	})
 }
 

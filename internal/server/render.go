@@ -69,7 +69,7 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the client went away
 	default:
-		s.log.Error("request failed", "id", middleware.GetReqID(r.Context()), "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", "id", middleware.GetReqID(r.Context()), "path", loggedPath(r), "err", err)
 		he = &httpError{http.StatusInternalServerError, "Something went wrong",
 			"Tandem hit an unexpected error and logged it (reference " + middleware.GetReqID(r.Context()) +
 				"). Please try again; if it keeps happening, tell an admin."}

@@ -108,7 +108,7 @@ func (s *Server) routes() *chi.Mux {
 	r.Handle("/static/*", static.Handler())
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.limitBody, s.checkQuery, s.loadSession, s.checkCSRF)
+		r.Use(noStore, s.limitBody, s.checkQuery, s.loadSession, s.checkCSRF)
 		r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
 		r.MethodNotAllowed(s.handle(func(http.ResponseWriter, *http.Request) error { return errMethodNotAllowed }))
 		for _, rt := range s.Routes() {

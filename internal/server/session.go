@@ -149,7 +149,9 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 func parseBody(r *http.Request) error {
 	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		err = r.ParseMultipartForm(8 << 20)
+		// Files over 1 MB wait on disk: the upload handler reads the file
+		// into memory once, and a second copy here would double it.
+		err = r.ParseMultipartForm(1 << 20)
 	} else {
 		err = r.ParseForm()
 	}
