@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"time"
@@ -52,6 +53,49 @@ func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error
 // InTx runs fn in a transaction, committing when it returns nil.
 func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, pool, fn)
+}
+
+// ErrRetryTx, returned by fn, asks InTxRetry to roll back and run fn again:
+// for a transaction that finds, once it holds its first locks, that it needs
+// more rows than it locked, and must start over to take them all in order.
+var ErrRetryTx = errors.New("the transaction has to start over")
+
+// TxAttempts bounds how often InTxRetry runs a transaction. A deadlock or
+// serialization failure between a handful of concurrent requests clears in
+// one or two rounds; one that does not is a bug to see in the log, not a
+// loop to wait on.
+const TxAttempts = 5
+
+// IsRetryable reports whether err means PostgreSQL gave up the transaction
+// because of a concurrent one, so running it again can succeed: 40001
+// serialization_failure or 40P01 deadlock_detected.
+func IsRetryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
+}
+
+// InTxRetry runs fn in a transaction like InTx, and runs it again, up to
+// TxAttempts times in all, when it fails with a serialization failure or a
+// deadlock (or fn returns ErrRetryTx). fn must do all its work through tx and
+// set any result variables afresh on every run. The pause between runs grows
+// and is jittered, so the transactions that collided do not collide again.
+func InTxRetry(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := InTx(ctx, pool, fn)
+		if err == nil || !IsRetryable(err) && !errors.Is(err, ErrRetryTx) {
+			return err
+		}
+		if attempt == TxAttempts {
+			return fmt.Errorf("gave up after %d attempts: %w", attempt, err)
+		}
+		base := time.Duration(attempt) * 5 * time.Millisecond
+		pause := base/2 + rand.N(base)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
 }
 
 // LatestVersion is the schema version this binary expects. A test keeps it

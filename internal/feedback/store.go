@@ -489,10 +489,13 @@ func (s *Store) Merge(ctx context.Context, by users.User, from, into int64, vers
 		return FieldErrors{"into": "An item cannot be merged into itself; enter the number of the other item."}
 	}
 	now := s.now()
-	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		// Lock both rows in id order so two opposite merges cannot deadlock.
+	return db.InTxRetry(ctx, s.pool, func(tx pgx.Tx) error {
+		// Lock every row the merge changes, in id order: both items and
+		// the items merged into B earlier (they are repointed to A). Merges
+		// running at once, even ones forming a loop (X→Y, Y→Z, Z→X), then
+		// queue behind each other instead of deadlocking.
 		rows, err := tx.Query(ctx, `SELECT `+lockedColumns+` FROM feedback_items
-			WHERE id = ANY($1) ORDER BY id FOR UPDATE`, []int64{from, into})
+			WHERE id = ANY($1) OR merged_into = $2 ORDER BY id FOR UPDATE`, []int64{from, into}, from)
 		if err != nil {
 			return err
 		}
@@ -501,7 +504,9 @@ func (s *Store) Merge(ctx context.Context, by users.User, from, into int64, vers
 			return err
 		}
 		var b, a *locked
+		lockedIDs := make([]int64, 0, len(list))
 		for i := range list {
+			lockedIDs = append(lockedIDs, list[i].ID)
 			switch list[i].ID {
 			case from:
 				b = &list[i]
@@ -518,9 +523,23 @@ func (s *Store) Merge(ctx context.Context, by users.User, from, into int64, vers
 			return db.ErrConflict
 		case a == nil:
 			return FieldErrors{"into": fmt.Sprintf("There is no feedback item #%d.", into)}
+		case a.MergedInto != nil && *a.MergedInto == from:
+			return FieldErrors{"into": fmt.Sprintf("Item #%d was merged into this one (#%d) already; merging #%d into it would make a loop.",
+				into, from, from)}
 		case a.MergedInto != nil:
 			return FieldErrors{"into": fmt.Sprintf("Item #%d was itself merged into #%d; merge into #%d instead.",
 				into, *a.MergedInto, *a.MergedInto)}
+		}
+		// Holding B, nobody can merge into it any more, but a merge that
+		// committed while this one waited for B may have added items the
+		// statement above did not see: start over to lock them in order too.
+		var unlocked bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM feedback_items
+			WHERE merged_into = $1 AND id <> ALL($2))`, from, lockedIDs).Scan(&unlocked); err != nil {
+			return err
+		}
+		if unlocked {
+			return db.ErrRetryTx
 		}
 		notify, err := recipients(ctx, tx, *b)
 		if err != nil {
@@ -611,7 +630,7 @@ func (s *Store) UpdateTheme(ctx context.Context, id int64, version int, in Theme
 		return Theme{}, errs
 	}
 	var t Theme
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := db.InTxRetry(ctx, s.pool, func(tx pgx.Tx) error {
 		var cur int
 		var active bool
 		err := tx.QueryRow(ctx, `SELECT version, active FROM feedback_themes WHERE id = $1 FOR UPDATE`, id).Scan(&cur, &active)

@@ -314,6 +314,10 @@ func (s *Server) feedbackMerge(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, feedback.ErrNotTriager):
 		return errForbidden
 	case errors.Is(err, feedback.ErrMerged):
+		// A merge that ran at once went first; name where the item went.
+		if now, err := s.feedback.Get(r.Context(), it.ID); err == nil {
+			it = now
+		}
 		return errMerged(it)
 	case errors.Is(err, db.ErrNotFound):
 		return errNotFound

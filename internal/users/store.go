@@ -130,7 +130,7 @@ func (s *Store) ChangeAccess(ctx context.Context, by Actor, id int64, version in
 		return User{}, errs
 	}
 	var u User
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := db.InTxRetry(ctx, s.pool, func(tx pgx.Tx) error {
 		before, err := lockUser(ctx, tx, id, version)
 		if err != nil {
 			return err
@@ -162,7 +162,7 @@ func (s *Store) ChangeAccess(ctx context.Context, by Actor, id int64, version in
 // sessions at once.
 func (s *Store) SetActive(ctx context.Context, by Actor, id int64, version int, active bool) (User, error) {
 	var u User
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := db.InTxRetry(ctx, s.pool, func(tx pgx.Tx) error {
 		before, err := lockUser(ctx, tx, id, version)
 		if err != nil {
 			return err
