@@ -119,6 +119,11 @@ func scanCSV(content []byte, row func(rec []string, line int)) ([]string, error)
 	if !utf8.Valid(content) {
 		return nil, &ErrNotCSV{"The file is not UTF-8 text. Save it as \"CSV UTF-8\" and upload it again."}
 	}
+	if i := bytes.IndexByte(content, 0); i >= 0 {
+		// PostgreSQL text cannot hold a NUL byte; the import would fail on it.
+		line := bytes.Count(content[:i], []byte("\n")) + 1
+		return nil, &ErrNotCSV{fmt.Sprintf("Line %d contains a NUL byte, which is not text. Save the file as \"CSV UTF-8\" and upload it again.", line)}
+	}
 	firstLine, _, _ := bytes.Cut(content, []byte("\n"))
 	limiter := &recordLimiter{r: bytes.NewReader(content), max: maxImportRecordBytes}
 	r := csv.NewReader(limiter)
