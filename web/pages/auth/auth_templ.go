@@ -255,7 +255,7 @@ func SetPasswordPage(v SetPassword) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Invalid {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<p>This link is no longer valid: it was used already or it expired. Ask an admin for a new one.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<div class=\"flash flash-error\" role=\"alert\"><p>This link is no longer valid: it was used already or it expired. Ask an admin for a new one.</p></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
