@@ -20,11 +20,14 @@ func TestCellDefusesFormulasAndKeepsNumbers(t *testing.T) {
 		"+cmd":                   "'+cmd",
 		"-1+cmd|' /C calc'!A0":   "'-1+cmd|' /C calc'!A0",
 		"+1+1":                   "'+1+1",
-		"+49 30 1234":            "+49 30 1234",
-		"+1 (555) 123-4567":      "+1 (555) 123-4567",
-		"-12.50":                 "-12.50",
-		"'=already defused":      "'=already defused",
-		"a=b":                    "a=b",
+		// The two the attack run found kept by the export.
+		"-1+1+cmd|' /C calc'!A0":                     "'-1+1+cmd|' /C calc'!A0",
+		`+1+HYPERLINK("http://evil.example","open")`: `'+1+HYPERLINK("http://evil.example","open")`,
+		"+49 30 1234":                                "+49 30 1234",
+		"+1 (555) 123-4567":                          "+1 (555) 123-4567",
+		"-12.50":                                     "-12.50",
+		"'=already defused":                          "'=already defused",
+		"a=b":                                        "a=b",
 	} {
 		if got := Cell(in); got != want {
 			t.Errorf("Cell(%q) = %q, want %q", in, got, want)
