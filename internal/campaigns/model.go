@@ -146,7 +146,7 @@ var (
 
 // Acknowledges reports whether u is in the audience of campaign notices:
 // sales and service, whatever their role. Readiness is measured on them.
-func Acknowledges(u users.User) bool { return u.Team == users.Sales || u.Team == users.Service }
+func Acknowledges(u users.User) bool { return u.InField() }
 
 // Form is a campaign form as typed, so a refused form comes back filled.
 type Form struct {

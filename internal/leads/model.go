@@ -234,14 +234,9 @@ func (l Lead) Next() []Stage { return next[l.Stage] }
 
 func isMarketing(u users.User) bool { return u.Team == users.Marketing || u.IsAdmin() }
 
-// isSalesManager is a sales manager or an admin: they may act for any rep.
-func isSalesManager(u users.User) bool {
-	return u.IsAdmin() || u.Team == users.Sales && u.Role == users.Manager
-}
-
 // worksLead is the assigned rep or someone who may act for them.
 func (l Lead) worksLead(u users.User) bool {
-	return isSalesManager(u) || u.Team == users.Sales && l.OwnerID != nil && *l.OwnerID == u.ID
+	return u.IsSalesManager() || u.Team == users.Sales && l.OwnerID != nil && *l.OwnerID == u.ID
 }
 
 // Check decides whether by may make move m on the lead: the move must be
@@ -368,7 +363,7 @@ func (l Lead) CanTouch(by users.User) error {
 
 // CanAssign reports whether by may (re)assign the lead to a rep.
 func (l Lead) CanAssign(by users.User) error {
-	if !isSalesManager(by) {
+	if !by.IsSalesManager() {
 		return forbid("Only a sales manager assigns leads to reps.")
 	}
 	switch l.Stage {

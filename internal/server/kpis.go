@@ -116,7 +116,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	signs := d.Signs // computed with the KPIs, at most a minute old
-	salesManager := me.IsAdmin() || me.Team == users.Sales && me.Role == users.Manager
+	salesManager := me.IsSalesManager()
 	todos, err := s.kpi.Todos(r.Context(), lens, me.ID, string(me.Team), salesManager)
 	if err != nil {
 		return err

@@ -22,7 +22,7 @@ import (
 
 // salesManagers allows sales managers and admins.
 var salesManagers = access{"sales managers, admins", func(u *users.User) bool {
-	return u != nil && (u.IsAdmin() || u.Team == users.Sales && u.Role == users.Manager)
+	return u != nil && u.IsSalesManager()
 }}
 
 // leadExporters may download the lead list with every contact's email and
@@ -244,7 +244,7 @@ func (s *Server) leadQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	manager := me.IsAdmin() || me.Team == users.Sales && me.Role == users.Manager
+	manager := me.IsSalesManager()
 	list, err := s.leads.Queue(r.Context(), me.ID, manager, sla)
 	if err != nil {
 		return err

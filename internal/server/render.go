@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"tandem/internal/db"
+	"tandem/internal/refusal"
 	"tandem/web/components"
 )
 
@@ -45,6 +46,42 @@ func badRequest(message string) error {
 	return &httpError{http.StatusUnprocessableEntity, "Check your input", message}
 }
 
+// refusalStatus is the one mapping of a refusal's kind to an HTTP status.
+func refusalStatus(k refusal.Kind) int {
+	switch k {
+	case refusal.Invalid:
+		return http.StatusUnprocessableEntity
+	case refusal.Forbidden:
+		return http.StatusForbidden
+	case refusal.Conflict:
+		return http.StatusConflict
+	case refusal.NotFound:
+		return http.StatusNotFound
+	}
+	return http.StatusInternalServerError
+}
+
+// refusalPage is the error page of a refusal no form can show next to its
+// fields: its status, a title for its kind and the domain's message.
+func refusalPage(err error) *httpError {
+	r, _, _ := refusal.As(err)
+	he := &httpError{Status: refusalStatus(r.Kind), Message: r.Message}
+	switch r.Kind {
+	case refusal.Invalid:
+		he.Title = "Check your input"
+	case refusal.Forbidden:
+		he.Title = errForbidden.Title
+	case refusal.Conflict:
+		he.Title = "Not possible now"
+	case refusal.NotFound:
+		he.Title = errNotFound.Title
+	}
+	if he.Message == "" {
+		he.Message = "The request was refused."
+	}
+	return he
+}
+
 func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
@@ -59,6 +96,8 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	var he *httpError
 	switch {
 	case errors.As(err, &he):
+	case refusal.KindOf(err) != refusal.Unknown:
+		he = refusalPage(err)
 	case errors.Is(err, db.ErrNotFound):
 		he = errNotFound
 	case errors.Is(err, db.ErrConflict):

@@ -5,6 +5,7 @@ package users
 import (
 	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ const (
 var Teams = []Team{Sales, Marketing, Service}
 
 // Valid reports whether t is a known team.
-func (t Team) Valid() bool { return t == Sales || t == Marketing || t == Service }
+func (t Team) Valid() bool { return slices.Contains(Teams, t) }
 
 // Label is the team's display name.
 func (t Team) Label() string {
@@ -52,7 +53,7 @@ const (
 var Roles = []Role{Member, Manager, Admin}
 
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool { return r == Member || r == Manager || r == Admin }
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
 // User is an account.
 type User struct {
@@ -72,6 +73,14 @@ func (u User) IsManager() bool { return u.Role == Manager || u.Role == Admin }
 
 // IsAdmin is true for admins.
 func (u User) IsAdmin() bool { return u.Role == Admin }
+
+// IsSalesManager is true for sales managers and admins: they run the lead
+// queue, assign leads and see every seller's numbers.
+func (u User) IsSalesManager() bool { return u.IsAdmin() || u.Team == Sales && u.Role == Manager }
+
+// InField is true for sales and service: the people campaign notices are
+// for, who acknowledge them.
+func (u User) InField() bool { return u.Team == Sales || u.Team == Service }
 
 // Location is the user's display timezone, UTC when unset or unknown.
 func (u User) Location() *time.Location {
