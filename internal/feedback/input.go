@@ -123,3 +123,22 @@ func ParseID(s string) (int64, bool) {
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	return n, err == nil && n > 0
 }
+
+// ParseRef reads an item's number as people write it, "42" or "#42"; 0
+// when it is not one.
+func ParseRef(s string) int64 {
+	id, _ := ParseID(strings.TrimPrefix(strings.TrimSpace(s), "#"))
+	return id
+}
+
+// ParseOwner reads the owner form's choice: an owner's id, or 0 for none.
+func ParseOwner(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	id, ok := ParseID(s)
+	if !ok {
+		return 0, FieldErrors{"owner": "Choose an owner from the list."}
+	}
+	return id, nil
+}
