@@ -127,8 +127,10 @@ func ParseID(s string) (int64, bool) {
 // ParseRef reads an item's number as people write it, "42" or "#42"; 0
 // when it is not one.
 func ParseRef(s string) int64 {
-	id, _ := ParseID(strings.TrimPrefix(strings.TrimSpace(s), "#"))
-	return id
+	if id, ok := ParseID(strings.TrimPrefix(strings.TrimSpace(s), "#")); ok {
+		return id
+	}
+	return 0
 }
 
 // ParseOwner reads the owner form's choice: an owner's id, or 0 for none.
