@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tandem/internal/kpi"
+	"tandem/internal/refusal"
 	"tandem/internal/settings"
 	"tandem/internal/users"
 	"tandem/web/components"
@@ -89,15 +89,10 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 		Timezone: s.cfg.Location.String(),
 	}
 	u, err := s.users.Create(r.Context(), actor(r), in, "")
-	var fe users.FieldErrors
-	switch {
-	case errors.Is(err, users.ErrEmailTaken):
-		fe = users.FieldErrors{"email": "A user with this email exists already."}
-	case errors.As(err, &fe):
-	case err != nil:
+	if err != nil && refusal.KindOf(err) != refusal.Invalid {
 		return err
 	}
-	if fe != nil {
+	if fe := refusal.FieldMessages(err); fe != nil {
 		v := admin.NewUser{Page: s.page(w, r, "Add a user", ""), Email: in.Email, Name: in.Name,
 			Team: string(in.Team), Role: string(in.Role), Errors: fe,
 			TeamOptions: teamOptions(""), RoleOptions: roleOptions("")}
@@ -144,26 +139,17 @@ func (s *Server) renderUserDetail(w http.ResponseWriter, r *http.Request, status
 	return s.render(w, r, status, admin.UserDetailPage(v))
 }
 
-// adminMutation reads the target user and the form's version, applies
-// change, and maps the domain's refusals to the detail page with a message.
-func (s *Server) adminMutation(w http.ResponseWriter, r *http.Request, change func(u users.User, version int) (string, error)) error {
+// adminMutation reads the target user, applies change, and shows the
+// domain's refusals of the input on the detail page.
+func (s *Server) adminMutation(w http.ResponseWriter, r *http.Request, change func(u users.User) (string, error)) error {
 	u, err := s.userFromPath(r)
 	if err != nil {
 		return err
 	}
-	version, ok := formInt(r, "version")
-	if !ok {
-		version = u.Version
-	}
-	msg, err := change(u, version)
-	var fe users.FieldErrors
-	switch {
-	case errors.Is(err, users.ErrLastAdmin):
-		return s.renderUserDetail(w, r, http.StatusUnprocessableEntity, u, "",
-			users.FieldErrors{"role": "This is the last active admin. Make someone else an admin first."})
-	case errors.As(err, &fe):
-		return s.renderUserDetail(w, r, http.StatusUnprocessableEntity, u, "", fe)
-	case err != nil:
+	msg, err := change(u)
+	if k := refusal.KindOf(err); k == refusal.Invalid {
+		return s.renderUserDetail(w, r, refusalStatus(k), u, "", refusal.FieldMessages(err))
+	} else if err != nil {
 		return err
 	}
 	s.flash(w, "success", msg)
@@ -171,17 +157,25 @@ func (s *Server) adminMutation(w http.ResponseWriter, r *http.Request, change fu
 }
 
 func (s *Server) adminChangeAccess(w http.ResponseWriter, r *http.Request) error {
-	return s.adminMutation(w, r, func(u users.User, version int) (string, error) {
-		_, err := s.users.ChangeAccess(r.Context(), actor(r), u.ID, version,
+	return s.adminMutation(w, r, func(u users.User) (string, error) {
+		version, err := postedVersion(r)
+		if err != nil {
+			return "", err
+		}
+		_, err = s.users.ChangeAccess(r.Context(), actor(r), u.ID, version,
 			users.Team(r.PostFormValue("team")), users.Role(r.PostFormValue("role")))
 		return "Team and role saved. " + u.Name + " was signed out if their access changed.", err
 	})
 }
 
 func (s *Server) adminSetActive(w http.ResponseWriter, r *http.Request) error {
-	return s.adminMutation(w, r, func(u users.User, version int) (string, error) {
+	return s.adminMutation(w, r, func(u users.User) (string, error) {
+		version, err := postedVersion(r)
+		if err != nil {
+			return "", err
+		}
 		active := r.PostFormValue("active") == "true"
-		_, err := s.users.SetActive(r.Context(), actor(r), u.ID, version, active)
+		_, err = s.users.SetActive(r.Context(), actor(r), u.ID, version, active)
 		if active {
 			return u.Name + " is active again.", err
 		}
@@ -190,7 +184,7 @@ func (s *Server) adminSetActive(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminEndSessions(w http.ResponseWriter, r *http.Request) error {
-	return s.adminMutation(w, r, func(u users.User, _ int) (string, error) {
+	return s.adminMutation(w, r, func(u users.User) (string, error) {
 		n, err := s.users.EndAllSessions(r.Context(), actor(r), u.ID)
 		return "Ended " + plural(int(n), "session") + " of " + u.Name + ".", err
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/refusal"
 )
 
 // Store reads and writes accounts, sessions, sign-in failures and the audit
@@ -309,7 +310,7 @@ func (s *Store) IssuePasswordLink(ctx context.Context, by Actor, id int64) (stri
 }
 
 // ErrLinkInvalid means a set-password link is unknown, used or expired.
-var ErrLinkInvalid = errors.New("this link is no longer valid")
+var ErrLinkInvalid = refusal.Missing("This link is no longer valid: it was used already, or it expired. Ask an admin for a new one.")
 
 // PasswordLinkUser returns the user a valid set-password token belongs to.
 func (s *Store) PasswordLinkUser(ctx context.Context, token string) (User, error) {
