@@ -58,15 +58,15 @@ func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
 // User is an account.
 type User struct {
-	ID        int64
-	Email     string
-	Name      string
-	Team      Team
-	Role      Role
-	Timezone  string
-	Active    bool
-	CreatedAt time.Time
-	Version   int
+	ID        int64     `db:"id"`
+	Email     string    `db:"email"`
+	Name      string    `db:"name"`
+	Team      Team      `db:"team"`
+	Role      Role      `db:"role"`
+	Timezone  string    `db:"timezone"`
+	Active    bool      `db:"active"`
+	CreatedAt time.Time `db:"created_at"`
+	Version   int       `db:"version"`
 }
 
 // IsManager is true for managers and admins: admins manage too.

@@ -2,6 +2,7 @@ package users
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -64,13 +65,19 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip string) (User, e
 		}
 	}
 
-	var u User
-	var hash *string
-	row := s.pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email)
-	err = row.Scan(&u.ID, &u.Email, &u.Name, &u.Team, &u.Role, &u.Timezone, &u.Active, &u.CreatedAt, &u.Version, &hash)
-	if err != nil && err != pgx.ErrNoRows {
+	type accountRow struct {
+		User
+		Hash *string `db:"password_hash"` // nil until a password is set
+	}
+	var account accountRow
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email)
+	if err == nil {
+		account, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[accountRow])
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return User{}, err
 	}
+	u, hash := account.User, account.Hash
 	target := dummyHash()
 	if err == nil && hash != nil {
 		target = *hash
