@@ -4,13 +4,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 
-	"tandem/internal/kpi"
 	"tandem/internal/refusal"
-	"tandem/internal/settings"
 	"tandem/internal/users"
 	"tandem/web/components"
 	"tandem/web/pages/admin"
@@ -203,51 +200,9 @@ func (s *Server) adminPasswordLink(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) error {
-	before := queryCursor(r.URL.Query(), "before")
-	events, more, err := s.users.Audit(r.Context(), before)
+	events, more, err := s.users.Audit(r.Context(), queryCursor(r.URL.Query(), "before"))
 	if err != nil {
 		return err
 	}
-	p := s.page(w, r, "Audit log", "")
-	v := admin.Audit{Page: p}
-	for _, e := range events {
-		actorName := e.ActorName
-		if actorName == "" {
-			actorName = "—"
-		}
-		target := e.TargetName
-		if target == "" {
-			target = e.TargetEmail
-		}
-		detail := e.Detail
-		if e.Action == "setting.changed" {
-			detail = settingChangeWords(detail)
-		}
-		v.Rows = append(v.Rows, admin.AuditRow{At: p.DateTime(e.At), AtISO: components.ISO(e.At), Actor: actorName,
-			Action: e.Action, Target: target, IP: e.IP, Detail: detail})
-	}
-	if more {
-		v.NextURL = "/admin/audit?before=" + strconv.FormatInt(events[len(events)-1].ID, 10)
-	}
-	return s.render(w, r, http.StatusOK, admin.AuditPage(v))
-}
-
-// settingLabels name the settings as the settings page does.
-var settingLabels = map[string]string{"sla_hours": "Follow-up SLA (hours)", "notice_days": "Notice lead time (days)",
-	"digest_weekday": "Digest weekday (1 = Monday)", "digest_time": "Digest time"}
-
-// settingChangeWords turns "weight_mql: 1 → 2" into "MQLs delivered
-// weight: 1 → 2", as the settings page names it.
-func settingChangeWords(detail string) string {
-	key, change, ok := strings.Cut(detail, ": ")
-	if !ok {
-		return detail
-	}
-	if label, ok := settingLabels[key]; ok {
-		return label + ": " + change
-	}
-	if def, ok := kpi.Lookup(kpi.Key(strings.TrimPrefix(key, settings.WeightPrefix))); ok && strings.HasPrefix(key, settings.WeightPrefix) {
-		return def.Name + " weight: " + change
-	}
-	return detail
+	return s.render(w, r, http.StatusOK, admin.AuditPage(admin.AuditOf(s.page(w, r, "Audit log", ""), events, more)))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/format"
 	"tandem/internal/notifications"
 )
 
@@ -189,7 +190,7 @@ func (s *Store) logFailure(ctx context.Context, email, ip string, u User, accoun
 			return err
 		}
 		detail := fmt.Sprintf("%d failed sign-ins within %d minutes from %d %s; the account stays open, each attempt is slowed",
-			failures, int(throttleWindow.Minutes()), addresses, pluralWord(addresses, "address", "addresses"))
+			failures, int(throttleWindow.Minutes()), addresses, format.Plural(addresses, "address", "addresses"))
 		if err := record(ctx, tx, Actor{IP: ip}, "session.sign_in_burst", u.ID, u.Email, detail); err != nil {
 			return err
 		}
@@ -197,13 +198,6 @@ func (s *Store) logFailure(ctx context.Context, email, ip string, u User, accoun
 			fmt.Sprintf("%d failed sign-ins to your account within %d minutes. If they were not yours, your account is still open to you; consider changing your password.",
 				failures, int(throttleWindow.Minutes())), "/account")
 	})
-}
-
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // FailureCount returns the failures recorded for email within the window.
