@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/refusal"
 	"tandem/internal/safecsv"
 	"tandem/internal/users"
 )
@@ -484,7 +485,7 @@ func defuseCSV(b []byte) ([]byte, error) {
 }
 
 // ErrAlreadyImported refuses importing the same upload twice.
-var ErrAlreadyImported = errors.New("this file was imported already")
+var ErrAlreadyImported = refusal.Conflicts("This file was imported already.")
 
 // Import writes the valid rows with COPY and the refused rows' report, in
 // one transaction: a failure anywhere leaves no lead of the file behind.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"tandem/internal/refusal"
 )
 
 // SLA filter values.
@@ -174,7 +176,8 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 }
 
 // ErrBadCursor means a page link was tampered with or is from another sort.
-var ErrBadCursor = fmt.Errorf("bad page cursor")
+// Its message is for the user.
+var ErrBadCursor = refusal.Invalidf("That page link is broken; start again from the first page.")
 
 func encodeCursor(l Lead, sort string) string {
 	var key string

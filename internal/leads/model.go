@@ -5,10 +5,13 @@ package leads
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
+	"tandem/internal/refusal"
 	"tandem/internal/users"
 	"tandem/internal/validate"
 )
@@ -32,14 +35,7 @@ const (
 var Stages = []Stage{New, MQL, HandedOff, Accepted, Rejected, Recycled, Opportunity, Won, Lost}
 
 // Valid reports whether s is a known stage.
-func (s Stage) Valid() bool {
-	for _, st := range Stages {
-		if st == s {
-			return true
-		}
-	}
-	return false
-}
+func (s Stage) Valid() bool { return slices.Contains(Stages, s) }
 
 // Label is the stage's display name.
 func (s Stage) Label() string {
@@ -103,14 +99,7 @@ func (r Reason) Label() string {
 }
 
 // Valid reports whether r is a known reason.
-func (r Reason) Valid() bool {
-	for _, x := range Reasons {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
+func (r Reason) Valid() bool { return slices.Contains(Reasons, r) }
 
 // TouchKinds are the ways a rep follows up.
 var TouchKinds = []string{"call", "email", "meeting", "note"}
@@ -186,7 +175,8 @@ func (l Lead) SLAState(slaHours int, now time.Time) SLA {
 	return s
 }
 
-// Move is a requested stage change with what it needs.
+// Move is a requested stage change with what it needs. Each user action
+// (qualify, hand off, accept, …) fills the fields its form has.
 type Move struct {
 	To      Stage
 	Rating  int     // accept, reject: 1–5
@@ -195,28 +185,12 @@ type Move struct {
 	Value   float64 // won: deal value
 	OwnerID int64   // handoff: the rep (0 leaves it for a sales manager)
 	Lost    string  // lost: the reason in words
+	// Unread names the fields the form sent that could not be read (a deal
+	// value that is not a number, an owner that is not an id), with what to
+	// change. They are reported with the move's own checks once the move is
+	// allowed, and their message wins over the check's for the same field.
+	Unread FieldErrors
 }
-
-// RuleError explains why a move was refused; its message is for the user.
-type RuleError struct {
-	Field   string // the form field to attach it to, if any
-	Message string
-	// Forbidden is set when the user may not make this move at all (as
-	// opposed to a move that is wrong or incomplete).
-	Forbidden bool
-}
-
-func (e *RuleError) Error() string { return e.Message }
-
-func refuse(format string, args ...any) *RuleError {
-	return &RuleError{Message: fmt.Sprintf(format, args...)}
-}
-
-func forbid(format string, args ...any) *RuleError {
-	return &RuleError{Message: fmt.Sprintf(format, args...), Forbidden: true}
-}
-
-func missing(field, msg string) *RuleError { return &RuleError{Field: field, Message: msg} }
 
 // next lists the legal moves from each stage.
 var next = map[Stage][]Stage{
@@ -239,37 +213,39 @@ func (l Lead) worksLead(u users.User) bool {
 	return u.IsSalesManager() || u.Team == users.Sales && l.OwnerID != nil && *l.OwnerID == u.ID
 }
 
-// Check decides whether by may make move m on the lead: the move must be
-// legal from the current stage, by must be allowed to make it, and it must
-// carry what it needs. It returns nil, a *RuleError when the move may not be
-// made at all, or FieldErrors naming every field the move still lacks, so
-// that one answer shows all of them.
-func (l Lead) Check(m Move, by users.User) error {
-	legal := false
-	for _, s := range next[l.Stage] {
-		legal = legal || s == m.To
-	}
-	if !legal {
+// MayMove decides whether by may move the lead to stage to now, whatever
+// the move's input: the move must be legal from the current stage (else an
+// Invalid refusal saying why) and by must be allowed to make it (else a
+// Forbidden refusal). The lead page shows the forms it allows; the action's
+// POST is refused with its answer.
+func (l Lead) MayMove(to Stage, by users.User) error {
+	if !slices.Contains(next[l.Stage], to) {
 		if len(next[l.Stage]) == 0 {
-			return refuse("This lead is %s; it cannot move any further.", l.Stage.InSentence())
+			return refusal.Invalidf(fmt.Sprintf("This lead is %s; it cannot move any further.", l.Stage.InSentence()))
 		}
-		return refuse("A lead that is %s cannot become %s.", l.Stage.InSentence(), m.To.InSentence())
+		return refusal.Invalidf(fmt.Sprintf("A lead that is %s cannot become %s.", l.Stage.InSentence(), to.InSentence()))
 	}
-
-	switch m.To {
+	switch to {
 	case MQL, HandedOff, Recycled:
 		if !isMarketing(by) {
-			return forbid("Only marketing qualifies, hands off and recycles leads.")
+			return refusal.Forbid("Only marketing qualifies, hands off and recycles leads.")
 		}
 	case Accepted, Rejected, Opportunity, Won, Lost:
 		if !l.worksLead(by) {
 			if l.OwnerID == nil {
-				return forbid("This lead waits for a sales manager to assign it to a rep.")
+				return refusal.Forbid("This lead waits for a sales manager to assign it to a rep.")
 			}
-			return forbid("Only the assigned rep or a sales manager can work this lead.")
+			return refusal.Forbid("Only the assigned rep or a sales manager can work this lead.")
 		}
 	}
+	return nil
+}
 
+// Validate checks that the move carries what it needs, naming every field
+// it still lacks (and every field its form could not read) so that one
+// answer shows all of them. It says nothing about who may make the move:
+// that is MayMove.
+func (m Move) Validate() FieldErrors {
 	errs := FieldErrors{}
 	switch m.To {
 	case HandedOff:
@@ -300,7 +276,20 @@ func (l Lead) Check(m Move, by users.User) error {
 			errs["lost"] = "Say why the deal was lost."
 		}
 	}
-	if len(errs) > 0 {
+	maps.Copy(errs, m.Unread)
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// Check decides whether by may make move m on the lead: MayMove first,
+// then Validate. It returns nil, the refusal of MayMove, or FieldErrors.
+func (l Lead) Check(m Move, by users.User) error {
+	if err := l.MayMove(m.To, by); err != nil {
+		return err
+	}
+	if errs := m.Validate(); errs != nil {
 		return errs
 	}
 	return nil
@@ -353,10 +342,10 @@ func (l Lead) CanTouch(by users.User) error {
 	switch l.Stage {
 	case HandedOff, Accepted, Opportunity:
 	default:
-		return refuse("Touches are logged on handed-off, accepted and opportunity leads; this one is %s.", l.Stage.InSentence())
+		return refusal.Invalidf(fmt.Sprintf("Touches are logged on handed-off, accepted and opportunity leads; this one is %s.", l.Stage.InSentence()))
 	}
 	if !l.worksLead(by) {
-		return forbid("Only the assigned rep or a sales manager logs touches on this lead.")
+		return refusal.Forbid("Only the assigned rep or a sales manager logs touches on this lead.")
 	}
 	return nil
 }
@@ -364,13 +353,13 @@ func (l Lead) CanTouch(by users.User) error {
 // CanAssign reports whether by may (re)assign the lead to a rep.
 func (l Lead) CanAssign(by users.User) error {
 	if !by.IsSalesManager() {
-		return forbid("Only a sales manager assigns leads to reps.")
+		return refusal.Forbid("Only a sales manager assigns leads to reps.")
 	}
 	switch l.Stage {
 	case HandedOff, Accepted, Opportunity:
 		return nil
 	}
-	return refuse("Only handed-off, accepted and opportunity leads have a rep; this one is %s.", l.Stage.InSentence())
+	return refusal.Invalidf(fmt.Sprintf("Only handed-off, accepted and opportunity leads have a rep; this one is %s.", l.Stage.InSentence()))
 }
 
 // FieldErrors is the shared field-to-message map of refused input.
@@ -433,7 +422,7 @@ func (l Lead) CanEdit(by users.User) error {
 	if isMarketing(by) || l.worksLead(by) {
 		return nil
 	}
-	return forbid("Only marketing, the lead's rep and sales managers edit a lead.")
+	return refusal.Forbid("Only marketing, the lead's rep and sales managers edit a lead.")
 }
 
 // Normalize trims every field and lower-cases the email.
@@ -490,8 +479,7 @@ func (n NewLead) Validate() FieldErrors {
 func (l Lead) MovesFor(u users.User) []Stage {
 	var out []Stage
 	for _, to := range next[l.Stage] {
-		complete := Move{To: to, Rating: 3, Reason: "not_icp", Note: "x", Value: 1, Lost: "x"}
-		if err := l.Check(complete, u); err == nil {
+		if l.MayMove(to, u) == nil {
 			out = append(out, to)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/notifications"
+	"tandem/internal/refusal"
 	"tandem/internal/users"
 )
 
@@ -221,17 +223,20 @@ func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int,
 		if err != nil {
 			return err
 		}
-		// Every missing or wrong field of the form is reported at once:
-		// the move's own needs and the chosen rep.
-		errs := FieldErrors{}
-		if err := l.Check(m, by); err != nil && !errors.As(err, &errs) {
+		if err := l.MayMove(m.To, by); err != nil {
 			return err
 		}
-		if m.To == HandedOff && m.OwnerID != 0 {
+		// Every missing or wrong field of the form is reported at once:
+		// the move's own needs and the chosen rep.
+		errs := m.Validate()
+		if errs == nil {
+			errs = FieldErrors{}
+		}
+		if m.To == HandedOff && m.OwnerID != 0 && errs["owner"] == "" {
 			if _, ok, err := repName(ctx, tx, m.OwnerID); err != nil {
 				return err
 			} else if !ok {
-				errs["owner"] = notARep
+				errs["owner"] = NotARep
 			}
 		}
 		if len(errs) > 0 {
@@ -295,7 +300,11 @@ func joinNote(a, b string) string {
 	return a + " — " + b
 }
 
-const notARep = "Choose an active sales rep."
+// NotARep refuses an owner who is not an active sales rep.
+const NotARep = "Choose an active sales rep."
+
+// NoRepChosen refuses an assignment that names no rep.
+const NoRepChosen = "Choose a rep."
 
 // repName returns the name of the active sales user id; ok is false when
 // id is no such user.
@@ -309,12 +318,8 @@ func repName(ctx context.Context, q db.DBTX, id int64) (name string, ok bool, er
 
 // Touch logs a follow-up; the first one stops the SLA clock.
 func (s *Store) Touch(ctx context.Context, by users.User, id int64, kind, note string) error {
-	valid := false
-	for _, k := range TouchKinds {
-		valid = valid || k == kind
-	}
-	if !valid {
-		return missing("kind", "Choose how you followed up: call, email, meeting or note.")
+	if !slices.Contains(TouchKinds, kind) {
+		return refusal.InvalidField("kind", "Choose how you followed up: call, email, meeting or note.")
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		l, err := lockLead(ctx, tx, id)
@@ -349,7 +354,7 @@ func (s *Store) Assign(ctx context.Context, by users.User, id int64, version int
 			return err
 		}
 		if !ok {
-			return missing("owner", notARep)
+			return refusal.InvalidField("owner", NotARep)
 		}
 		// The row is locked and its version checked above; the version in
 		// the WHERE clause keeps the rule next to the write.
@@ -371,9 +376,9 @@ func (s *Store) Comment(ctx context.Context, by users.User, id int64, text strin
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
-		return missing("comment", "Write a comment first.")
+		return refusal.InvalidField("comment", "Write a comment first.")
 	case len([]rune(text)) > 4000:
-		return missing("comment", "Keep comments under 4000 characters.")
+		return refusal.InvalidField("comment", "Keep comments under 4000 characters.")
 	}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, note, version)
 		SELECT id, $2, 'comment', $3, version FROM leads WHERE id = $1`, id, by.ID, text)
