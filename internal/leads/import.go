@@ -374,10 +374,10 @@ func (s *Store) campaignIndex(ctx context.Context) (campaignIndex, error) {
 		return campaignIndex{}, err
 	}
 	type campaign struct {
-		ID   int64
-		Name string
+		ID   int64  `db:"id"`
+		Name string `db:"name"`
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[campaign])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[campaign])
 	if err != nil {
 		return campaignIndex{}, err
 	}
@@ -415,14 +415,14 @@ func (ix campaignIndex) match(raw string) (id int64, msg string) {
 
 // Upload is a stored CSV file awaiting or past its import.
 type Upload struct {
-	ID         int64
-	UserID     int64
-	Filename   string
-	Content    []byte
-	CreatedAt  time.Time
-	ImportedAt *time.Time
-	Imported   int
-	Rejected   int
+	ID         int64      `db:"id"`
+	UserID     int64      `db:"user_id"`
+	Filename   string     `db:"filename"`
+	Content    []byte     `db:"content"`
+	CreatedAt  time.Time  `db:"created_at"`
+	ImportedAt *time.Time `db:"imported_at"`
+	Imported   int        `db:"imported"`
+	Rejected   int        `db:"rejected"`
 }
 
 // SaveUpload stores an uploaded file for the preview → import steps.
@@ -435,10 +435,12 @@ func (s *Store) SaveUpload(ctx context.Context, by users.User, filename string, 
 
 // GetUpload returns an upload of the user's (another user's is not found).
 func (s *Store) GetUpload(ctx context.Context, by users.User, id int64) (Upload, error) {
-	var u Upload
-	err := s.pool.QueryRow(ctx, `SELECT id, user_id, filename, content, created_at, imported_at, imported, rejected
-		FROM lead_imports WHERE id = $1 AND (user_id = $2 OR $3)`, id, by.ID, by.IsAdmin()).
-		Scan(&u.ID, &u.UserID, &u.Filename, &u.Content, &u.CreatedAt, &u.ImportedAt, &u.Imported, &u.Rejected)
+	rows, err := s.pool.Query(ctx, `SELECT id, user_id, filename, content, created_at, imported_at, imported, rejected
+		FROM lead_imports WHERE id = $1 AND (user_id = $2 OR $3)`, id, by.ID, by.IsAdmin())
+	if err != nil {
+		return Upload{}, err
+	}
+	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Upload])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Upload{}, db.ErrNotFound
 	}

@@ -106,40 +106,40 @@ var TouchKinds = []string{"call", "email", "meeting", "note"}
 
 // Lead is one prospect.
 type Lead struct {
-	ID               int64
-	Company          string
-	ContactName      string
-	Email            string
-	Phone            string
-	Title            string
-	Country          string
-	SourceCampaignID *int64
-	SourceCampaign   string // the campaign's name
-	Fit              string
-	Score            int
-	OwnerID          *int64
-	OwnerName        string
-	Stage            Stage
-	DealValue        *float64
-	HandoffNote      string
-	HandedOffBy      *int64
-	HandedOffByName  string
-	QualityRating    *int
-	RejectionReason  *Reason
-	RejectionNote    string
-	LostReason       string
-	CreatedAt        time.Time
-	MQLAt            *time.Time
-	HandedOffAt      *time.Time
-	FirstTouchAt     *time.Time
-	AcceptedAt       *time.Time
-	RejectedAt       *time.Time
-	RecycledAt       *time.Time
-	OpportunityAt    *time.Time
-	WonAt            *time.Time
-	LostAt           *time.Time
-	UpdatedAt        time.Time
-	Version          int
+	ID               int64      `db:"id"`
+	Company          string     `db:"company"`
+	ContactName      string     `db:"contact_name"`
+	Email            string     `db:"email"`
+	Phone            string     `db:"phone"`
+	Title            string     `db:"title"`
+	Country          string     `db:"country"`
+	SourceCampaignID *int64     `db:"source_campaign_id"`
+	SourceCampaign   string     `db:"source_campaign"` // the campaign's name
+	Fit              string     `db:"fit"`
+	Score            int        `db:"score"`
+	OwnerID          *int64     `db:"owner_id"`
+	OwnerName        string     `db:"owner_name"`
+	Stage            Stage      `db:"stage"`
+	DealValue        *float64   `db:"deal_value"`
+	HandoffNote      string     `db:"handoff_note"`
+	HandedOffBy      *int64     `db:"handed_off_by"`
+	HandedOffByName  string     `db:"handed_off_by_name"`
+	QualityRating    *int       `db:"quality_rating"`
+	RejectionReason  *Reason    `db:"rejection_reason"`
+	RejectionNote    string     `db:"rejection_note"`
+	LostReason       string     `db:"lost_reason"`
+	CreatedAt        time.Time  `db:"created_at"`
+	MQLAt            *time.Time `db:"mql_at"`
+	HandedOffAt      *time.Time `db:"handed_off_at"`
+	FirstTouchAt     *time.Time `db:"first_touch_at"`
+	AcceptedAt       *time.Time `db:"accepted_at"`
+	RejectedAt       *time.Time `db:"rejected_at"`
+	RecycledAt       *time.Time `db:"recycled_at"`
+	OpportunityAt    *time.Time `db:"opportunity_at"`
+	WonAt            *time.Time `db:"won_at"`
+	LostAt           *time.Time `db:"lost_at"`
+	UpdatedAt        time.Time  `db:"updated_at"`
+	Version          int        `db:"version"`
 }
 
 // SLA is the state of a lead's follow-up clock.

@@ -25,44 +25,41 @@ type Store struct {
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
+// leadColumns are the columns of a Lead, each named as its field's db tag.
 const leadColumns = `l.id, l.company, l.contact_name, l.email, l.phone, l.title, l.country, l.source_campaign_id,
-	l.fit, l.score, l.owner_id, coalesce(o.name, ''), l.stage, l.deal_value::float8, l.handoff_note, l.handed_off_by,
-	coalesce(h.name, ''), l.quality_rating, l.rejection_reason, l.rejection_note, l.lost_reason, l.created_at,
-	l.mql_at, l.handed_off_at, l.first_touch_at, l.accepted_at, l.rejected_at, l.recycled_at, l.opportunity_at,
-	l.won_at, l.lost_at, l.updated_at, l.version, coalesce(c.name, '')`
+	l.fit, l.score, l.owner_id, coalesce(o.name, '') AS owner_name, l.stage, l.deal_value::float8 AS deal_value,
+	l.handoff_note, l.handed_off_by, coalesce(h.name, '') AS handed_off_by_name, l.quality_rating, l.rejection_reason,
+	l.rejection_note, l.lost_reason, l.created_at, l.mql_at, l.handed_off_at, l.first_touch_at, l.accepted_at,
+	l.rejected_at, l.recycled_at, l.opportunity_at, l.won_at, l.lost_at, l.updated_at, l.version,
+	coalesce(c.name, '') AS source_campaign`
 
 const leadFrom = `FROM leads l LEFT JOIN users o ON o.id = l.owner_id LEFT JOIN users h ON h.id = l.handed_off_by
 	LEFT JOIN campaigns c ON c.id = l.source_campaign_id`
 
-func scanLead(row pgx.Row) (Lead, error) {
-	var l Lead
-	var rating *int16
-	err := row.Scan(&l.ID, &l.Company, &l.ContactName, &l.Email, &l.Phone, &l.Title, &l.Country, &l.SourceCampaignID,
-		&l.Fit, &l.Score, &l.OwnerID, &l.OwnerName, &l.Stage, &l.DealValue, &l.HandoffNote, &l.HandedOffBy,
-		&l.HandedOffByName, &rating, &l.RejectionReason, &l.RejectionNote, &l.LostReason, &l.CreatedAt,
-		&l.MQLAt, &l.HandedOffAt, &l.FirstTouchAt, &l.AcceptedAt, &l.RejectedAt, &l.RecycledAt, &l.OpportunityAt,
-		&l.WonAt, &l.LostAt, &l.UpdatedAt, &l.Version, &l.SourceCampaign)
+// getLead reads the one lead query returns, by column name.
+func getLead(ctx context.Context, q db.DBTX, sql string, args ...any) (Lead, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return Lead{}, err
+	}
+	l, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Lead])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Lead{}, db.ErrNotFound
-	}
-	if rating != nil {
-		r := int(*rating)
-		l.QualityRating = &r
 	}
 	return l, err
 }
 
 func collectLeads(rows pgx.Rows) ([]Lead, error) {
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Lead, error) { return scanLead(r) })
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Lead])
 }
 
 // Get returns the lead with id.
 func (s *Store) Get(ctx context.Context, id int64) (Lead, error) {
-	return scanLead(s.pool.QueryRow(ctx, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1`, id))
+	return getLead(ctx, s.pool, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1`, id)
 }
 
 func lockLead(ctx context.Context, tx pgx.Tx, id int64) (Lead, error) {
-	return scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1 FOR UPDATE OF l`, id))
+	return getLead(ctx, tx, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1 FOR UPDATE OF l`, id)
 }
 
 // lockVersion locks the lead for a change made from a form loaded at
@@ -390,16 +387,16 @@ func (s *Store) Comment(ctx context.Context, by users.User, id int64, text strin
 
 // Event is one line of a lead's timeline.
 type Event struct {
-	ID        int64
-	At        time.Time
-	ActorName string
-	ActorTeam string
-	Kind      string
-	From      *Stage
-	To        *Stage
-	TouchKind *string
-	Note      string
-	Version   int
+	ID        int64     `db:"id"`
+	At        time.Time `db:"at"`
+	ActorName string    `db:"actor_name"`
+	ActorTeam string    `db:"actor_team"`
+	Kind      string    `db:"kind"`
+	From      *Stage    `db:"from_stage"`
+	To        *Stage    `db:"to_stage"`
+	TouchKind *string   `db:"touch_kind"`
+	Note      string    `db:"note"`
+	Version   int       `db:"version"`
 }
 
 // Timeline returns the lead's events, oldest first. With sinceVersion > 0
@@ -407,7 +404,7 @@ type Event struct {
 // changed since you loaded the page".
 func (s *Store) Timeline(ctx context.Context, id int64, sinceVersion int) ([]Event, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT e.id, e.at, coalesce(u.name, 'import'), coalesce(u.team, ''), e.kind, e.from_stage, e.to_stage,
+		SELECT e.id, e.at, coalesce(u.name, 'import') AS actor_name, coalesce(u.team, '') AS actor_team, e.kind, e.from_stage, e.to_stage,
 		       e.touch_kind, e.note, e.version
 		FROM lead_events e LEFT JOIN users u ON u.id = e.actor_id
 		WHERE e.lead_id = $1 AND ($2 = 0 OR e.version > $2)
@@ -415,13 +412,13 @@ func (s *Store) Timeline(ctx context.Context, id int64, sinceVersion int) ([]Eve
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Event])
 }
 
 // Rep is a sales user who can own leads.
 type Rep struct {
-	ID   int64
-	Name string
+	ID   int64  `db:"id"`
+	Name string `db:"name"`
 }
 
 // Reps lists active sales users, for owner pickers.
@@ -430,14 +427,14 @@ func (s *Store) Reps(ctx context.Context) ([]Rep, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Rep])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Rep])
 }
 
 // CampaignChoice is a campaign a lead may name as its source.
 type CampaignChoice struct {
-	ID       int64
-	Name     string
-	LaunchOn time.Time // a calendar day
+	ID       int64     `db:"id"`
+	Name     string    `db:"name"`
+	LaunchOn time.Time `db:"launch_on"` // a calendar day
 }
 
 // maxCampaignChoices bounds the source-campaign picker; leads come from
@@ -456,5 +453,5 @@ func (s *Store) CampaignChoices(ctx context.Context, current int64) ([]CampaignC
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[CampaignChoice])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[CampaignChoice])
 }
