@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"tandem/internal/htmltest"
 )
 
 func (e *testEnv) userName(email string) string {
@@ -56,7 +58,7 @@ func TestStaleEditKeepsWhatWasTyped(t *testing.T) {
 	if !strings.Contains(res.Body, `action="`+path+`/edit"`) {
 		t.Fatalf("no edit form on the 409 page:\n%s", res.Body)
 	}
-	wantAccessibleForms(t, "stale edit", res.Body)
+	htmltest.Forms(t, "stale edit", res.Body)
 	if n := e.count(`SELECT count(*) FROM leads WHERE id = $1 AND company = 'Stale Co' AND email = 'sid@stale-corrected.example'`, id); n != 1 {
 		t.Error("the stale edit changed the lead")
 	}
@@ -88,7 +90,7 @@ func TestLeadFormsReportEveryErrorAtOnce(t *testing.T) {
 		"source_campaign": {"999999"}, "version": {e.leadVersion(id)}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, messages...)
-	wantFieldErrors(t, "edit", wantAccessibleForms(t, "edit", res.Body), map[string]string{
+	htmltest.FieldErrors(t, "edit", htmltest.Forms(t, "edit", res.Body), map[string]string{
 		"f-company": messages[0], "f-email": messages[1], "f-source_campaign": messages[2]})
 
 	// With a score that is no number as well.
