@@ -48,27 +48,6 @@ func (s *Server) today() time.Time { return campaigns.Day(time.Now(), s.cfg.Loca
 
 func canRunCampaigns(u *users.User) bool { return u.IsAdmin() || u.Team == users.Marketing }
 
-// addBanners puts what is pinned below the header on every page: the count
-// of notices a sales or service user has yet to acknowledge, and critical
-// alerts the user has not acknowledged. Best effort, like the unread count.
-func (s *Server) addBanners(r *http.Request, p *components.Page) {
-	u := currentUser(r)
-	if u == nil {
-		return
-	}
-	today := s.today()
-	if campaigns.Acknowledges(*u) {
-		if n, err := s.campaign.PendingCount(r.Context(), u.ID, today); err == nil {
-			p.PendingNotices = n
-		}
-	}
-	if list, err := s.campaign.PinnedAlerts(r.Context(), u.ID, today); err == nil {
-		for _, a := range list {
-			p.PinnedAlerts = append(p.PinnedAlerts, components.PinnedAlert{ID: a.ID, Headline: a.Headline, Product: a.Product})
-		}
-	}
-}
-
 // backTo is the same-site page a form was posted from, else fallback.
 func backTo(r *http.Request, fallback string) string {
 	ref, err := url.Parse(r.Referer())
