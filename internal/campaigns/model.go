@@ -5,13 +5,13 @@
 package campaigns
 
 import (
-	"errors"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"tandem/internal/refusal"
 	"tandem/internal/users"
 	"tandem/internal/validate"
 )
@@ -135,13 +135,19 @@ func (c Campaign) Running(day time.Time) bool {
 // FieldErrors is the shared field-to-message map of refused input.
 type FieldErrors = validate.FieldErrors
 
-// Sentinel errors callers branch on.
+// Refusals callers branch on, with the text the user reads.
 var (
-	ErrNotAnnounced     = errors.New("the campaign has not been announced")
-	ErrAlreadyAnnounced = errors.New("the campaign has been announced already")
-	ErrEnded            = errors.New("the campaign has ended")
-	ErrNotAudience      = errors.New("only sales and service acknowledge notices")
-	ErrBadParent        = errors.New("replies go to a question on the same campaign")
+	ErrNotAnnounced = refusal.Invalidf("This campaign is still a draft: there is no notice to acknowledge yet.")
+	// ErrAlreadyAnnounced is a race: someone announced while the page was open.
+	ErrAlreadyAnnounced = refusal.Conflicts("Someone announced this campaign while you were looking at it. " +
+		"Reload the page to see its notice.")
+	ErrEnded = refusal.Invalidf("This campaign has ended; there is nothing left to announce. " +
+		"Change its dates first if it runs again.")
+	// ErrNotAudience refuses an acknowledgement from outside sales and
+	// service (admins pass the route's check, being admins).
+	ErrNotAudience = refusal.Forbid("Campaign notices are acknowledged by the sales and service teams, " +
+		"and readiness is measured on them. There is nothing for you to acknowledge here.")
+	ErrBadParent = refusal.Invalidf("You can reply only to a question on this campaign.")
 )
 
 // Acknowledges reports whether u is in the audience of campaign notices:

@@ -2,7 +2,6 @@ package digest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -11,12 +10,18 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/kpi"
+	"tandem/internal/refusal"
 )
 
-// Errors callers branch on.
+// noDigestHere is what a digest page for no week says: the same as any
+// address with nothing at it.
+const noDigestHere = "There is nothing at this address. It may have moved, or the link may be mistyped."
+
+// Refusals callers branch on: a label that is not an ISO week like
+// 2026-W47, and a week that has not started yet, have no digest.
 var (
-	ErrBadWeek    = errors.New("not an ISO week like 2026-W47")
-	ErrFutureWeek = errors.New("that week has not started yet")
+	ErrBadWeek    = refusal.Missing(noDigestHere)
+	ErrFutureWeek = refusal.Missing(noDigestHere)
 )
 
 const (

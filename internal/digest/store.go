@@ -13,6 +13,7 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/kpi"
+	"tandem/internal/refusal"
 	"tandem/internal/validate"
 )
 
@@ -27,7 +28,8 @@ const (
 const MaxNote = 1000
 
 // ErrComposed refuses a change to a digest that is archived already.
-var ErrComposed = errors.New("the digest of this week is archived already")
+var ErrComposed = refusal.Conflicts("This week's digest is archived already, so its note can no longer change. " +
+	"Reload the page to see it.")
 
 // FieldErrors is the shared field-to-message map of refused input.
 type FieldErrors = validate.FieldErrors
