@@ -417,12 +417,12 @@ func TestReadinessFigureRoundsAndSaysWhenNobodyIsMeasured(t *testing.T) {
 	manager.login("sales.manager@example.com")
 	page := manager.get(path)
 	wantStatus(t, page, http.StatusOK)
-	for _, want := range []string{"6 of 9 (67\u00a0%)", "Sales: 4 of 6 (67\u00a0%)", "Service: 2 of 3 (67\u00a0%)", `value="67"`} {
+	for _, want := range []string{"6 of 9 (67 %)", "Sales: 4 of 6 (67 %)", "Service: 2 of 3 (67 %)", `value="67"`} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("the campaign page lacks %q (cut off, not rounded?)", want)
 		}
 	}
-	if list := manager.get("/campaigns?view=upcoming"); !strings.Contains(list.Body, "6 of 9 (67\u00a0%)") {
+	if list := manager.get("/campaigns?view=upcoming"); !strings.Contains(list.Body, "6 of 9 (67 %)") {
 		t.Errorf("the campaign list does not show 6 of 9 as 67 %%")
 	}
 
@@ -434,7 +434,7 @@ func TestReadinessFigureRoundsAndSaysWhenNobodyIsMeasured(t *testing.T) {
 	if want := "Nobody in service is measured yet: the team has no active members."; !strings.Contains(page.Body, want) {
 		t.Errorf("with no active service members the page lacks %q:\n%s", want, section(page.Body, "not-ready"))
 	}
-	if !strings.Contains(page.Body, "Service: nobody measured") || !strings.Contains(page.Body, "Sales: 4 of 6 (67\u00a0%)") {
+	if !strings.Contains(page.Body, "Service: nobody measured") || !strings.Contains(page.Body, "Sales: 4 of 6 (67 %)") {
 		t.Errorf("team lines:\n%s", section(page.Body, "readiness-h"))
 	}
 
