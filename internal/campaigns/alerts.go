@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,7 +28,7 @@ const (
 var Severities = []Severity{Info, Warning, Critical}
 
 // Valid reports whether v is a known severity.
-func (v Severity) Valid() bool { return v == Info || v == Warning || v == Critical }
+func (v Severity) Valid() bool { return slices.Contains(Severities, v) }
 
 // Label is the severity as shown.
 func (v Severity) Label() string {

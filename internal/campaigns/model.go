@@ -6,6 +6,7 @@ package campaigns
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ var channelLabels = map[Channel]string{
 }
 
 // Valid reports whether c is a known channel.
-func (c Channel) Valid() bool { _, ok := channelLabels[c]; return ok }
+func (c Channel) Valid() bool { return slices.Contains(Channels, c) }
 
 // Label is the channel's display name.
 func (c Channel) Label() string {
@@ -305,30 +306,6 @@ func FormatMoneyPlain(cents int64) string {
 		return strconv.FormatInt(cents/100, 10)
 	}
 	return strconv.FormatInt(cents/100, 10) + "." + twoDigits(cents%100)
-}
-
-// FormatMoney writes cents for reading: "12,500" or "12,500.50".
-func FormatMoney(cents int64) string {
-	neg := cents < 0
-	if neg {
-		cents = -cents
-	}
-	whole := strconv.FormatInt(cents/100, 10)
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
-	if cents%100 != 0 {
-		out += "." + twoDigits(cents%100)
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
 }
 
 func twoDigits(n int64) string {

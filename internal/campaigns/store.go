@@ -3,7 +3,9 @@ package campaigns
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"tandem/internal/format"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -156,7 +158,7 @@ func (s *Store) Update(ctx context.Context, by, id int64, version int, f Form) (
 				reason = strings.TrimSpace(f.LateReason)
 				if msg := CheckReason(reason); msg != "" {
 					errs["late_reason"] = "With this launch date the notice is late (" + LeadPhrase(lead) + ", " +
-						plural(c.NoticeDays, "day") + " required). " + msg
+						format.Count(c.NoticeDays, "day") + " required). " + msg
 				}
 			}
 			if d.TalkingPoints != c.TalkingPoints {
@@ -235,7 +237,7 @@ func (s *Store) Announce(ctx context.Context, by, id int64, version int, reason 
 			reason = ""
 		} else if msg := CheckReason(reason); msg != "" {
 			errs["late_reason"] = "This is a late notice (" + LeadPhrase(lead) + ", " +
-				plural(set.NoticeDays, "day") + " required). " + msg
+				format.Count(set.NoticeDays, "day") + " required). " + msg
 		}
 		if len(errs) > 0 {
 			return errs
@@ -306,14 +308,7 @@ const (
 var Views = []View{ViewAll, ViewUpcoming, ViewLive, ViewEnded, ViewDraft, ViewLate}
 
 // Valid reports whether v is a known view.
-func (v View) Valid() bool {
-	for _, k := range Views {
-		if v == k {
-			return true
-		}
-	}
-	return false
-}
+func (v View) Valid() bool { return slices.Contains(Views, v) }
 
 // Label names the view.
 func (v View) Label() string {

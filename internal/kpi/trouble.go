@@ -3,6 +3,7 @@ package kpi
 import (
 	"context"
 	"fmt"
+	"tandem/internal/format"
 	"time"
 
 	"tandem/internal/settings"
@@ -39,7 +40,7 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 	}
 	if breached > 0 {
 		signs = append(signs, Sign{Key: "sla", Count: breached, Subject: "sales", Link: "/leads?sla=breached",
-			Title:  plural(breached, "lead") + " past the follow-up SLA",
+			Title:  format.Count(breached, "lead") + " past the follow-up SLA",
 			Detail: fmt.Sprintf("Handed off more than %d hours ago with no first touch.", st.SLAHours)})
 	}
 
@@ -72,8 +73,8 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 		if readinessTarget != nil && Shown(Percent, share) < Shown(Percent, *readinessTarget) {
 			signs = append(signs, Sign{Key: "readiness", Count: eligible - acked, Subject: "service",
 				Link:   fmt.Sprintf("/campaigns/%d", id),
-				Title:  fmt.Sprintf("%s launches %s with %s ready", name, launchDay(launch), percentShown(share)),
-				Detail: fmt.Sprintf("%d of %d sales and service people have acknowledged the notice; the target is %s.", acked, eligible, percentShown(*readinessTarget))})
+				Title:  fmt.Sprintf("%s launches %s with %s ready", name, launchDay(launch), format.Percent(share)),
+				Detail: fmt.Sprintf("%d of %d sales and service people have acknowledged the notice; the target is %s.", acked, eligible, format.Percent(*readinessTarget))})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -87,7 +88,7 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 	}
 	if waiting > 0 {
 		signs = append(signs, Sign{Key: "feedback", Count: waiting, Subject: "marketing", Link: "/feedback?waiting=1",
-			Title:  plural(waiting, "feedback item") + " waiting over 2 business days",
+			Title:  format.Count(waiting, "feedback item") + " waiting over 2 business days",
 			Detail: "Logged by sales or service and not yet acknowledged by marketing."})
 	}
 
@@ -114,8 +115,8 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 	if cur, ok := rate(rej[8]); ok && n > 0 && cur > 1.5*(sum/float64(n)) {
 		signs = append(signs, Sign{Key: "rejections", Subject: "marketing", Count: int(rej[8].den - rej[8].num),
 			Link:   "/leads/rejected",
-			Title:  fmt.Sprintf("Rejection rate this week is %s", percentShown(cur)),
-			Detail: fmt.Sprintf("Over 1.5 × its trailing 8-week mean of %s.", percentShown(sum/float64(n)))})
+			Title:  fmt.Sprintf("Rejection rate this week is %s", format.Percent(cur)),
+			Detail: fmt.Sprintf("Over 1.5 × its trailing 8-week mean of %s.", format.Percent(sum/float64(n)))})
 	}
 
 	// New-lead volume: this week so far against the same share of the
@@ -132,7 +133,7 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 	if expected := trailing * elapsed; trailing > 0 && elapsed > 0 && float64(thisWeek) < 0.7*expected {
 		signs = append(signs, Sign{Key: "volume", Subject: "marketing", Count: thisWeek,
 			Link:   "/leads?created_from=" + week.Start.Format("2006-01-02"),
-			Title:  fmt.Sprintf("Only %s this week", plural(thisWeek, "new lead")),
+			Title:  fmt.Sprintf("Only %s this week", format.Count(thisWeek, "new lead")),
 			Detail: fmt.Sprintf("Under 0.7 × the trailing 8-week pace (%.0f expected by now).", expected)})
 	}
 
@@ -159,13 +160,6 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 	return signs, nil
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
 // launchDay writes a launch date (YYYY-MM-DD) the way the pages write days.
 func launchDay(iso string) string {
 	d, err := time.Parse("2006-01-02", iso)
@@ -173,10 +167,4 @@ func launchDay(iso string) string {
 		return iso
 	}
 	return d.Format("Mon 2 Jan 2006")
-}
-
-// percentShown writes a ratio as a whole percentage, rounded as the KPI
-// pages round it (Shown: halves away from zero).
-func percentShown(v float64) string {
-	return fmt.Sprintf("%.0f %%", Shown(Percent, v)*100)
 }

@@ -12,6 +12,7 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/digest"
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 	"tandem/web/pages/digests"
 )
@@ -54,7 +55,7 @@ func (s *Server) digestIndex(w http.ResponseWriter, r *http.Request) error {
 		UpcomingWeek: week.Label(), UpcomingTitle: week.Title(), UpcomingDue: p.DateTime(due)}
 	for _, d := range list {
 		row := digests.IndexRow{Week: d.Week, Title: d.Title, Composed: p.DateTime(d.ComposedAt),
-			Wins: plural(d.WinCount, "deal") + ", " + digest.Money(d.WonValue)}
+			Wins: plural(d.WinCount, "deal") + ", " + format.Money(d.WonValue)}
 		switch {
 		case d.ComposedBy != "":
 			row.By = "by " + d.ComposedBy

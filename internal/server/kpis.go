@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 	"tandem/internal/users"
 	"tandem/web/components"
@@ -184,7 +185,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 		v.Launches = append(v.Launches, ol)
 	}
 	for _, win := range wins {
-		ow := overview.Win{Company: win.Company, Link: fmt.Sprintf("/leads/%d", win.LeadID), Value: kpis.Money(win.Value),
+		ow := overview.Win{Company: win.Company, Link: fmt.Sprintf("/leads/%d", win.LeadID), Value: format.Money(win.Value),
 			Rep: win.Rep, When: page.Date(win.WonAt)}
 		if win.CampaignID != nil {
 			ow.Campaign, ow.CampaignLink = win.Campaign, fmt.Sprintf("/campaigns/%d", *win.CampaignID)
@@ -321,7 +322,7 @@ func (s *Server) targetsView(w http.ResponseWriter, r *http.Request) (kpis.Targe
 	}
 	gr := kpis.TargetRow{Name: "Quarterly revenue goal", Week: "—", Month: "—", Quarter: "not set"}
 	if goal != nil {
-		gr.Quarter = kpis.Money(*goal)
+		gr.Quarter = format.Money(*goal)
 	}
 	v.Current = append(v.Current, gr)
 	history, err := s.kpi.History(r.Context(), 100)
