@@ -3,12 +3,12 @@ package campaigns
 import (
 	"errors"
 	"strconv"
-	"tandem/internal/format"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/format"
 )
 
 func notFound(err error) error {

@@ -3,11 +3,11 @@ package campaigns_test
 import (
 	"math"
 	"strings"
-	"tandem/internal/format"
 	"testing"
 	"time"
 
 	"tandem/internal/campaigns"
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 )
 

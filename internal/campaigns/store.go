@@ -5,13 +5,13 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"tandem/internal/format"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/format"
 	"tandem/internal/notifications"
 	"tandem/internal/settings"
 	"tandem/internal/users"

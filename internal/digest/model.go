@@ -16,10 +16,10 @@
 package digest
 
 import (
-	"tandem/internal/format"
 	"strconv"
 	"time"
 
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 )
 

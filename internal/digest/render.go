@@ -1,7 +1,6 @@
 package digest
 
 import (
-	"tandem/internal/format"
 	"bytes"
 	"embed"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 )
 

@@ -1,11 +1,11 @@
 package digest
 
 import (
-	"tandem/internal/format"
 	"strings"
 	"testing"
 	"time"
 
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 )
 

@@ -3,9 +3,9 @@ package kpi
 import (
 	"context"
 	"fmt"
-	"tandem/internal/format"
 	"time"
 
+	"tandem/internal/format"
 	"tandem/internal/settings"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-		"tandem/internal/kpi"
+	"tandem/internal/kpi"
 	"tandem/internal/refusal"
 	"tandem/internal/users"
 	"tandem/web/pages/kpis"
@@ -48,7 +48,9 @@ func (s *Server) periodChoice(q url.Values) (kpi.Period, error) {
 }
 
 // picker builds the period links for path, keeping the other parameters.
-func picker(path string, q url.Values, p kpi.Period) kpis.Picker { return kpis.PickerOf(path, q, p, time.Now()) }
+func picker(path string, q url.Values, p kpi.Period) kpis.Picker {
+	return kpis.PickerOf(path, q, p, time.Now())
+}
 
 // defaultLens is the lens an overview opens on: a team member's own
 // team, where their to-dos are; managers and admins look across teams.

@@ -2,10 +2,10 @@
 package kpis
 
 import (
-	"tandem/internal/format"
 	"fmt"
 	"strconv"
 
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 	"tandem/web/components"
 )
