@@ -230,9 +230,9 @@ func (s *Store) UnacknowledgedAlerts(ctx context.Context, viewer int64, today ti
 
 // Pinned is a critical alert on every page until acknowledged.
 type Pinned struct {
-	ID       int64
-	Headline string
-	Product  string
+	ID       int64  `db:"id"`
+	Headline string `db:"headline"`
+	Product  string `db:"product"`
 }
 
 // maxPinned bounds the pinned alerts a page carries.
@@ -248,7 +248,7 @@ func (s *Store) PinnedAlerts(ctx context.Context, userID int64, today time.Time)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Pinned])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Pinned])
 }
 
 // AcknowledgeAlert records that the user read the alert. Anyone signed in
@@ -275,23 +275,23 @@ func (s *Store) AcknowledgeAlert(ctx context.Context, userID, id int64, at time.
 
 // AlertReach is how many active people acknowledged an alert, per team.
 type AlertReach struct {
-	Team    users.Team
-	People  int
-	Acked   int
-	Missing []string // names of who has not, for managers
+	Team    users.Team `db:"team"`
+	People  int        `db:"people"`
+	Acked   int        `db:"acked"`
+	Missing []string   `db:"missing"` // names of who has not, for managers
 }
 
 // AlertReachByTeam returns, for every team, how many active people have
 // acknowledged the alert and who has not.
 func (s *Store) AlertReachByTeam(ctx context.Context, id int64) ([]AlertReach, error) {
-	rows, err := s.pool.Query(ctx, `SELECT u.team, count(*), count(k.user_id),
-			coalesce(array_agg(u.name ORDER BY lower(u.name), u.id) FILTER (WHERE k.user_id IS NULL), '{}')
+	rows, err := s.pool.Query(ctx, `SELECT u.team, count(*) AS people, count(k.user_id) AS acked,
+			coalesce(array_agg(u.name ORDER BY lower(u.name), u.id) FILTER (WHERE k.user_id IS NULL), '{}') AS missing
 		FROM users u LEFT JOIN alert_acks k ON k.alert_id = $1 AND k.user_id = u.id
 		WHERE u.active GROUP BY u.team`, id)
 	if err != nil {
 		return nil, err
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AlertReach])
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[AlertReach])
 	if err != nil {
 		return nil, err
 	}

@@ -28,39 +28,91 @@ type Store struct {
 func NewStore(pool *pgxpool.Pool, loc *time.Location) *Store { return &Store{pool: pool, loc: loc} }
 
 const campaignColumns = `c.id, c.name, c.channel, c.audience, c.offer, c.talking_points, c.launch_on, c.end_on,
-	c.expected_leads, round(c.budget * 100)::bigint, c.owner_id, o.name, c.status = 'announced', c.announced_at,
-	coalesce(extract(epoch FROM c.notice_lead), 0)::float8, coalesce(c.notice_days, 0), c.late_notice,
-	c.late_reason, c.revision, c.created_at, c.updated_at, c.version`
+	c.expected_leads, round(c.budget * 100)::bigint AS budget_cents, c.owner_id, o.name AS owner_name,
+	c.status = 'announced' AS announced, c.announced_at,
+	coalesce(extract(epoch FROM c.notice_lead), 0)::float8 AS notice_lead_seconds,
+	coalesce(c.notice_days, 0) AS notice_days, c.late_notice, c.late_reason, c.revision, c.created_at, c.updated_at, c.version`
 
 const campaignFrom = ` FROM campaigns c JOIN users o ON o.id = c.owner_id`
 
-// scanCampaign reads campaignColumns, then any extra columns into extra.
-func scanCampaign(row pgx.Row, extra ...any) (Campaign, error) {
-	var c Campaign
-	var announcedAt *time.Time
-	var leadSeconds float64
-	dest := []any{&c.ID, &c.Name, &c.Channel, &c.Audience, &c.Offer, &c.TalkingPoints, &c.LaunchOn, &c.EndOn,
-		&c.ExpectedLeads, &c.BudgetCents, &c.OwnerID, &c.OwnerName, &c.Announced, &announcedAt,
-		&leadSeconds, &c.NoticeDays, &c.LateNotice, &c.LateReason, &c.Revision, &c.CreatedAt, &c.UpdatedAt, &c.Version}
-	err := row.Scan(append(dest, extra...)...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Campaign{}, db.ErrNotFound
+// campaignRow is campaignColumns scanned by name; campaign() makes the
+// domain value of it.
+type campaignRow struct {
+	ID                int64      `db:"id"`
+	Name              string     `db:"name"`
+	Channel           Channel    `db:"channel"`
+	Audience          string     `db:"audience"`
+	Offer             string     `db:"offer"`
+	TalkingPoints     string     `db:"talking_points"`
+	LaunchOn          time.Time  `db:"launch_on"`
+	EndOn             time.Time  `db:"end_on"`
+	ExpectedLeads     int        `db:"expected_leads"`
+	BudgetCents       int64      `db:"budget_cents"`
+	OwnerID           int64      `db:"owner_id"`
+	OwnerName         string     `db:"owner_name"`
+	Announced         bool       `db:"announced"`
+	AnnouncedAt       *time.Time `db:"announced_at"`
+	NoticeLeadSeconds float64    `db:"notice_lead_seconds"`
+	NoticeDays        int        `db:"notice_days"`
+	LateNotice        bool       `db:"late_notice"`
+	LateReason        string     `db:"late_reason"`
+	Revision          int        `db:"revision"`
+	CreatedAt         time.Time  `db:"created_at"`
+	UpdatedAt         time.Time  `db:"updated_at"`
+	Version           int        `db:"version"`
+}
+
+func (r campaignRow) campaign() Campaign {
+	c := Campaign{
+		ID: r.ID,
+		Details: Details{Name: r.Name, Channel: r.Channel, Audience: r.Audience, Offer: r.Offer,
+			TalkingPoints: r.TalkingPoints, LaunchOn: r.LaunchOn, EndOn: r.EndOn, ExpectedLeads: r.ExpectedLeads,
+			BudgetCents: r.BudgetCents, OwnerID: r.OwnerID},
+		OwnerName: r.OwnerName, Announced: r.Announced,
+		NoticeLead: time.Duration(r.NoticeLeadSeconds * float64(time.Second)), NoticeDays: r.NoticeDays,
+		LateNotice: r.LateNotice, LateReason: r.LateReason, Revision: r.Revision,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 	}
-	if announcedAt != nil {
-		c.AnnouncedAt = *announcedAt
+	if r.AnnouncedAt != nil {
+		c.AnnouncedAt = *r.AnnouncedAt
 	}
-	c.NoticeLead = time.Duration(leadSeconds * float64(time.Second))
-	return c, err
+	return c
+}
+
+// listedRow is a campaign with readinessColumns and the viewer's
+// acknowledged revision, as the lists select them.
+type listedRow struct {
+	campaignRow
+	Eligible   int `db:"eligible"`
+	Ready      int `db:"ready"`
+	MyRevision int `db:"my_revision"`
+}
+
+func (r listedRow) row() Row {
+	return Row{Campaign: r.campaign(), Readiness: Readiness{Eligible: r.Eligible, Ready: r.Ready}, MyRevision: r.MyRevision}
+}
+
+// oneCampaign runs a query of campaignColumns for one campaign.
+func oneCampaign(ctx context.Context, q db.DBTX, sql string, args ...any) (Campaign, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return Campaign{}, err
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[campaignRow])
+	if err != nil {
+		return Campaign{}, notFound(err)
+	}
+	return r.campaign(), nil
 }
 
 // Get returns the campaign with id.
 func (s *Store) Get(ctx context.Context, id int64) (Campaign, error) {
-	return scanCampaign(s.pool.QueryRow(ctx, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1`, id))
+	return oneCampaign(ctx, s.pool, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1`, id)
 }
 
 // lock reads the campaign for update and checks the caller's version.
 func lock(ctx context.Context, tx pgx.Tx, id int64, version int) (Campaign, error) {
-	c, err := scanCampaign(tx.QueryRow(ctx, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id))
+	c, err := oneCampaign(ctx, tx, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id)
 	if err != nil {
 		return Campaign{}, err
 	}
@@ -275,21 +327,21 @@ func (s *Store) Announce(ctx context.Context, by, id int64, version int, reason 
 
 // Revision is one announced version of the talking points.
 type Revision struct {
-	Revision      int
-	TalkingPoints string
-	EditedBy      string
-	At            time.Time
+	Revision      int       `db:"revision"`
+	TalkingPoints string    `db:"talking_points"`
+	EditedBy      string    `db:"edited_by"`
+	At            time.Time `db:"created_at"`
 }
 
 // Revisions lists the campaign's talking-point revisions, newest first.
 func (s *Store) Revisions(ctx context.Context, id int64) ([]Revision, error) {
-	rows, err := s.pool.Query(ctx, `SELECT r.revision, r.talking_points, coalesce(u.name, ''), r.created_at
+	rows, err := s.pool.Query(ctx, `SELECT r.revision, r.talking_points, coalesce(u.name, '') AS edited_by, r.created_at
 		FROM campaign_revisions r LEFT JOIN users u ON u.id = r.edited_by
 		WHERE r.campaign_id = $1 ORDER BY r.revision DESC`, id)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Revision])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Revision])
 }
 
 // View narrows the campaign list.
@@ -370,8 +422,8 @@ const ListPageSize = 25
 // on and those of them who were ready (see Readiness), as of the instant
 // in parameter asOf; $2 is the business timezone.
 func readinessColumns(asOf string) string {
-	return `(SELECT count(*) FROM campaign_audience(c.id, ` + asOf + `, $2)),
-		(SELECT count(*) FILTER (WHERE ready) FROM campaign_audience(c.id, ` + asOf + `, $2))`
+	return `(SELECT count(*) FROM campaign_audience(c.id, ` + asOf + `, $2)) AS eligible,
+		(SELECT count(*) FILTER (WHERE ready) FROM campaign_audience(c.id, ` + asOf + `, $2)) AS ready`
 }
 
 // List returns one page of campaigns in view, latest launch first, seen by
@@ -379,8 +431,8 @@ func readinessColumns(asOf string) string {
 func (s *Store) List(ctx context.Context, viewer int64, view View, now time.Time, page int) ([]Row, int, error) {
 	page = max(page, 1)
 	today := Day(now, s.loc)
-	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns("$7")+`, coalesce(me.revision, 0),
-			count(*) OVER ()`+campaignFrom+`
+	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns("$7")+`, coalesce(me.revision, 0) AS my_revision,
+			count(*) OVER () AS total`+campaignFrom+`
 		LEFT JOIN acknowledgements me ON me.campaign_id = c.id AND me.user_id = $1
 		WHERE CASE $4::text
 			WHEN 'draft' THEN c.status = 'draft'
@@ -394,35 +446,39 @@ func (s *Store) List(ctx context.Context, viewer int64, view View, now time.Time
 	if err != nil {
 		return nil, 0, err
 	}
+	type pagedRow struct {
+		listedRow
+		Total int `db:"total"`
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[pagedRow])
+	if err != nil {
+		return nil, 0, err
+	}
 	total := 0
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
-		var row Row
-		var err error
-		row.Campaign, err = scanCampaign(r, &row.Readiness.Eligible, &row.Readiness.Ready, &row.MyRevision, &total)
-		return row, err
-	})
-	return list, total, err
-}
-
-func scanRow(r pgx.CollectableRow) (Row, error) {
-	var row Row
-	var err error
-	row.Campaign, err = scanCampaign(r, &row.Readiness.Eligible, &row.Readiness.Ready, &row.MyRevision)
-	return row, err
+	list := make([]Row, len(got))
+	for i, r := range got {
+		list[i], total = r.row(), r.Total
+	}
+	return list, total, nil
 }
 
 // Pending returns the announced notices that have not ended and that the
 // user has not acknowledged in their current revision, launching first,
 // as of now.
 func (s *Store) Pending(ctx context.Context, userID int64, now time.Time) ([]Row, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns("$4")+`, coalesce(me.revision, 0)`+campaignFrom+`
+	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns("$4")+`, coalesce(me.revision, 0) AS my_revision`+campaignFrom+`
 		LEFT JOIN acknowledgements me ON me.campaign_id = c.id AND me.user_id = $1
 		WHERE c.status = 'announced' AND c.end_on >= $3 AND (me.user_id IS NULL OR me.revision < c.revision)
 		ORDER BY c.launch_on, c.id`, userID, s.loc.String(), Day(now, s.loc), now)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, scanRow)
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[listedRow])
+	list := make([]Row, len(got))
+	for i, r := range got {
+		list[i] = r.row()
+	}
+	return list, err
 }
 
 // PendingCount counts what Pending lists, for the banner on every page.
@@ -443,7 +499,12 @@ func (s *Store) Between(ctx context.Context, first, last time.Time) ([]Campaign,
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Campaign, error) { return scanCampaign(r) })
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[campaignRow])
+	list := make([]Campaign, len(got))
+	for i, r := range got {
+		list[i] = r.campaign()
+	}
+	return list, err
 }
 
 func link(id int64) string { return "/campaigns/" + itoa64(id) }

@@ -195,7 +195,8 @@ func (s *Service) revenue(ctx context.Context, eng *kpi.Engine, at, end time.Tim
 // merged away are left out, as in the KPIs.
 func (s *Service) actedOn(ctx context.Context, from, to time.Time) ([]Acted, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT f.id, f.customer, f.product, t.name, coalesce(u.name, ''), f.response, f.status_at
+		SELECT f.id, f.customer, f.product, t.name AS theme, coalesce(u.name, '') AS reporter, f.response,
+		       f.status_at AS acted_at
 		FROM feedback_items f
 		JOIN feedback_themes t ON t.id = f.theme_id
 		LEFT JOIN users u ON u.id = f.reporter_id
@@ -204,7 +205,7 @@ func (s *Service) actedOn(ctx context.Context, from, to time.Time) ([]Acted, err
 	if err != nil {
 		return nil, err
 	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Acted])
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[Acted])
 	for i := range items {
 		items[i].Response = clip(items[i].Response, maxResponse)
 	}

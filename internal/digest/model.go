@@ -136,13 +136,13 @@ type Launch struct {
 
 // Acted is a feedback item marketing acted on in the week.
 type Acted struct {
-	ID       int64     `json:"id"`
-	Customer string    `json:"customer"`
-	Product  string    `json:"product"`
-	Theme    string    `json:"theme"`
-	Reporter string    `json:"reporter"`
-	Response string    `json:"response"`
-	ActedAt  time.Time `json:"acted_at"`
+	ID       int64     `json:"id" db:"id"`
+	Customer string    `json:"customer" db:"customer"`
+	Product  string    `json:"product" db:"product"`
+	Theme    string    `json:"theme" db:"theme"`
+	Reporter string    `json:"reporter" db:"reporter"`
+	Response string    `json:"response" db:"response"`
+	ActedAt  time.Time `json:"acted_at" db:"acted_at"`
 }
 
 // Sign is a trouble sign open when the digest was composed.

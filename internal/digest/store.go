@@ -188,16 +188,16 @@ func (s *Service) SaveNote(ctx context.Context, week string, by int64, version i
 
 // Summary is one archived digest in the index.
 type Summary struct {
-	Week        string
-	Title       string
-	ComposedAt  time.Time
-	ComposedVia string
-	ComposedBy  string
-	WinCount    int
-	WonValue    float64
-	Sent        int
-	Waiting     int // queued or being retried
-	Failed      int
+	Week        string    `db:"week"`
+	Title       string    `db:"title"`
+	ComposedAt  time.Time `db:"composed_at"`
+	ComposedVia string    `db:"composed_via"`
+	ComposedBy  string    `db:"composed_by"`
+	WinCount    int       `db:"win_count"`
+	WonValue    float64   `db:"won_value"`
+	Sent        int       `db:"sent"`
+	Waiting     int       `db:"waiting"` // queued or being retried
+	Failed      int       `db:"failed"`
 }
 
 // PageSize is how many archived digests the index lists per page.
@@ -211,11 +211,11 @@ func (s *Service) List(ctx context.Context, page int) ([]Summary, int, error) {
 		return nil, 0, err
 	}
 	rows, err := s.pool.Query(ctx, `
-		SELECT d.week, d.body->>'title', d.composed_at, d.composed_via, coalesce(u.name, ''),
-		       coalesce((d.body->>'win_count')::int, 0), coalesce((d.body->>'won_value')::float8, 0),
-		       count(x.id) FILTER (WHERE x.status = 'sent')::int,
-		       count(x.id) FILTER (WHERE x.status IN ('pending', 'sending'))::int,
-		       count(x.id) FILTER (WHERE x.status = 'failed')::int
+		SELECT d.week, d.body->>'title' AS title, d.composed_at, d.composed_via, coalesce(u.name, '') AS composed_by,
+		       coalesce((d.body->>'win_count')::int, 0) AS win_count, coalesce((d.body->>'won_value')::float8, 0) AS won_value,
+		       count(x.id) FILTER (WHERE x.status = 'sent')::int AS sent,
+		       count(x.id) FILTER (WHERE x.status IN ('pending', 'sending'))::int AS waiting,
+		       count(x.id) FILTER (WHERE x.status = 'failed')::int AS failed
 		FROM digests d
 		LEFT JOIN users u ON u.id = d.composed_by
 		LEFT JOIN digest_sends x ON x.week = d.week
@@ -225,7 +225,7 @@ func (s *Service) List(ctx context.Context, page int) ([]Summary, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Summary])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Summary])
 	return list, total, err
 }
 
