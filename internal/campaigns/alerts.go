@@ -129,24 +129,52 @@ type Alert struct {
 func (a Alert) Active(today time.Time) bool { return a.UntilOn.IsZero() || !today.After(a.UntilOn) }
 
 const alertColumns = `a.id, a.headline, a.product, a.severity, a.what_happened, a.guidance, a.until_on,
-	a.posted_by, u.name, u.team, a.posted_at, k.acknowledged_at`
+	a.posted_by, u.name AS posted_by_name, u.team AS posted_by_team, a.posted_at, k.acknowledged_at`
 
 // alertFrom joins the viewer's acknowledgement ($1).
 const alertFrom = ` FROM product_alerts a JOIN users u ON u.id = a.posted_by
 	LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.user_id = $1`
 
-func scanAlert(row pgx.Row) (Alert, error) {
-	var a Alert
-	var until, acked *time.Time
-	err := row.Scan(&a.ID, &a.Headline, &a.Product, &a.Severity, &a.WhatHappened, &a.Guidance, &until,
-		&a.PostedBy, &a.PostedByName, &a.PostedByTeam, &a.PostedAt, &acked)
-	if until != nil {
-		a.UntilOn = *until
+// alertRow is alertColumns scanned by name.
+type alertRow struct {
+	ID             int64      `db:"id"`
+	Headline       string     `db:"headline"`
+	Product        string     `db:"product"`
+	Severity       Severity   `db:"severity"`
+	WhatHappened   string     `db:"what_happened"`
+	Guidance       string     `db:"guidance"`
+	UntilOn        *time.Time `db:"until_on"`
+	PostedBy       int64      `db:"posted_by"`
+	PostedByName   string     `db:"posted_by_name"`
+	PostedByTeam   users.Team `db:"posted_by_team"`
+	PostedAt       time.Time  `db:"posted_at"`
+	AcknowledgedAt *time.Time `db:"acknowledged_at"`
+}
+
+func (r alertRow) alert() Alert {
+	a := Alert{ID: r.ID, AlertDetails: AlertDetails{Headline: r.Headline, Product: r.Product, Severity: r.Severity,
+		WhatHappened: r.WhatHappened, Guidance: r.Guidance},
+		PostedBy: r.PostedBy, PostedByName: r.PostedByName, PostedByTeam: r.PostedByTeam, PostedAt: r.PostedAt}
+	if r.UntilOn != nil {
+		a.UntilOn = *r.UntilOn
 	}
-	if acked != nil {
-		a.AckedAt = *acked
+	if r.AcknowledgedAt != nil {
+		a.AckedAt = *r.AcknowledgedAt
 	}
-	return a, notFound(err)
+	return a
+}
+
+// collectAlerts reads rows of alertColumns.
+func collectAlerts(rows pgx.Rows) ([]Alert, error) {
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[alertRow])
+	if err != nil {
+		return nil, err
+	}
+	list := make([]Alert, len(got))
+	for i, r := range got {
+		list[i] = r.alert()
+	}
+	return list, nil
 }
 
 // CreateAlert posts an alert at time at, acknowledged by its author, and
@@ -191,7 +219,12 @@ func (s *Store) CreateAlert(ctx context.Context, by users.User, f AlertForm, at 
 
 // GetAlert returns the alert with id as viewer sees it.
 func (s *Store) GetAlert(ctx context.Context, id, viewer int64) (Alert, error) {
-	return scanAlert(s.pool.QueryRow(ctx, `SELECT `+alertColumns+alertFrom+` WHERE a.id = $2`, viewer, id))
+	rows, err := s.pool.Query(ctx, `SELECT `+alertColumns+alertFrom+` WHERE a.id = $2`, viewer, id)
+	if err != nil {
+		return Alert{}, err
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[alertRow])
+	return r.alert(), notFound(err)
 }
 
 // AlertPageSize is how many alerts a page of the list shows.
@@ -205,7 +238,7 @@ func (s *Store) Alerts(ctx context.Context, viewer, before int64) ([]Alert, bool
 	if err != nil {
 		return nil, false, err
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Alert, error) { return scanAlert(r) })
+	list, err := collectAlerts(rows)
 	if err != nil {
 		return nil, false, err
 	}
@@ -225,7 +258,7 @@ func (s *Store) UnacknowledgedAlerts(ctx context.Context, viewer int64, today ti
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Alert, error) { return scanAlert(r) })
+	return collectAlerts(rows)
 }
 
 // Pinned is a critical alert on every page until acknowledged.

@@ -59,24 +59,36 @@ type Archived struct {
 // Entry returns what is stored for week (label like 2026-W47); a week
 // without a row is an empty Entry, not an error.
 func (s *Service) Entry(ctx context.Context, week string) (Entry, error) {
-	e := Entry{Week: week}
-	var body []byte
-	var composedAt *time.Time
-	var via, by *string
-	err := s.pool.QueryRow(ctx, `
-		SELECT d.note, coalesce(n.name, ''), d.note_at, d.version, d.body, d.composed_at, d.composed_via, c.name, d.enqueued_at
+	type entryRow struct {
+		Note        string     `db:"note"`
+		NoteBy      string     `db:"note_by"`
+		NoteAt      *time.Time `db:"note_at"`
+		Version     int        `db:"version"`
+		Body        []byte     `db:"body"`
+		ComposedAt  *time.Time `db:"composed_at"`
+		ComposedVia *string    `db:"composed_via"`
+		ComposedBy  *string    `db:"composed_by"`
+		Queued      *time.Time `db:"enqueued_at"`
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT d.note, coalesce(n.name, '') AS note_by, d.note_at, d.version, d.body, d.composed_at, d.composed_via,
+		       c.name AS composed_by, d.enqueued_at
 		FROM digests d LEFT JOIN users n ON n.id = d.note_by LEFT JOIN users c ON c.id = d.composed_by
-		WHERE d.week = $1`, week).
-		Scan(&e.Note, &e.NoteBy, &e.NoteAt, &e.Version, &body, &composedAt, &via, &by, &e.Queued)
+		WHERE d.week = $1`, week)
+	if err != nil {
+		return Entry{}, err
+	}
+	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[entryRow])
 	if errors.Is(err, pgx.ErrNoRows) {
-		return e, nil
+		return Entry{Week: week}, nil
 	}
 	if err != nil {
 		return Entry{}, err
 	}
-	if body != nil {
-		a := &Archived{ComposedAt: *composedAt, ComposedVia: deref(via), ComposedBy: deref(by)}
-		if err := json.Unmarshal(body, &a.Digest); err != nil {
+	e := Entry{Week: week, Note: row.Note, NoteBy: row.NoteBy, NoteAt: row.NoteAt, Version: row.Version, Queued: row.Queued}
+	if row.Body != nil {
+		a := &Archived{ComposedAt: *row.ComposedAt, ComposedVia: deref(row.ComposedVia), ComposedBy: deref(row.ComposedBy)}
+		if err := json.Unmarshal(row.Body, &a.Digest); err != nil {
 			return Entry{}, fmt.Errorf("digest %s: stored body: %w", week, err)
 		}
 		e.Archived = a
