@@ -12,16 +12,23 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/term"
 
+	"tandem/internal/campaigns"
 	"tandem/internal/config"
 	"tandem/internal/db"
 	"tandem/internal/digest"
+	"tandem/internal/feedback"
+	"tandem/internal/kpi"
 	"tandem/internal/leads"
+	"tandem/internal/notifications"
 	"tandem/internal/seed"
 	"tandem/internal/server"
+	"tandem/internal/settings"
 	"tandem/internal/users"
 )
 
@@ -58,28 +65,48 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer pool.Close()
 
-	srv := server.New(cfg, log, pool)
+	domain := newDomain(cfg, log, pool)
+	srv := server.New(cfg, log, pool, domain)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("ADDR: %w", err)
 	}
-	go srv.RunMaintenance(ctx, time.Hour)
-	// The digest scheduler; stopped and waited for below, so an in-flight
-	// mail is recorded before the pool closes.
+	// Background work runs under its own context, stopped and waited for
+	// after the last request, so an in-flight mail or snapshot is recorded
+	// before the pool closes.
 	background, stopBackground := context.WithCancel(ctx)
-	digestsDone := make(chan struct{})
-	go func() { defer close(digestsDone); digest.FromConfig(pool, cfg, log).Run(background, time.Minute) }()
-	// The lead SLA alerts (75 % elapsed, breached): the same lifetime.
-	slaDone := make(chan struct{})
-	go func() { defer close(slaDone); leads.NewSLAWatch(pool, log).Run(background, time.Minute) }()
+	var running sync.WaitGroup
+	goRun := func(f func()) { running.Add(1); go func() { defer running.Done(); f() }() }
+	goRun(func() { srv.RunMaintenance(background, time.Hour) })
+	goRun(func() { domain.Digests.Run(background, time.Minute) })
+	// The lead SLA alerts (75 % elapsed, breached).
+	goRun(func() { leads.NewSLAWatch(pool, log).Run(background, time.Minute) })
+	// Stale KPI snapshots are recomputed in the background of the request
+	// that finds them.
+	domain.KPI.RunRefreshesUnder(background)
 	fmt.Fprintf(stdout, "Tandem is running at %s (listening on %s). Press Ctrl-C to stop.\n", cfg.BaseURL, ln.Addr())
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
 	err = server.Serve(ctx, srv.HTTPServer(), ln, cfg.ShutdownTimeout)
 	stopBackground()
-	<-digestsDone
-	<-slaDone
+	running.Wait()
+	domain.KPI.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// newDomain builds every store once, and the one digest service the pages
+// and the scheduler share.
+func newDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) server.Domain {
+	return server.Domain{
+		Users:         users.NewStore(pool),
+		Settings:      settings.NewStore(pool),
+		Leads:         leads.NewStore(pool),
+		Campaigns:     campaigns.NewStore(pool, cfg.Location),
+		Feedback:      feedback.NewStore(pool, cfg.Location),
+		KPI:           kpi.NewEngine(pool, cfg.Location),
+		Digests:       digest.FromConfig(pool, cfg, log),
+		Notifications: notifications.NewStore(pool),
+	}
 }
 
 func cmdMigrate(args []string, getenv func(string) string, stdout io.Writer) error {

@@ -21,12 +21,20 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"tandem/internal/campaigns"
 	"tandem/internal/config"
 	"tandem/internal/db"
+	"tandem/internal/digest"
+	"tandem/internal/feedback"
+	"tandem/internal/kpi"
+	"tandem/internal/leads"
+	"tandem/internal/notifications"
 	"tandem/internal/seed"
 	"tandem/internal/server"
 	"tandem/internal/servertest"
+	"tandem/internal/settings"
 	"tandem/internal/testdb/demo"
+	"tandem/internal/users"
 )
 
 const (
@@ -108,7 +116,17 @@ func startWith(t *testing.T, extraEnv map[string]string) *harness {
 	// The guard fails the journey when the server answers 5xx or logs an
 	// error, even where the page the browser ends on looks fine.
 	guard := servertest.New(t)
-	srv := server.New(cfg, guard.Logger(&serverLog), pool)
+	log := guard.Logger(&serverLog)
+	srv := server.New(cfg, log, pool, server.Domain{
+		Users:         users.NewStore(pool),
+		Settings:      settings.NewStore(pool),
+		Leads:         leads.NewStore(pool),
+		Campaigns:     campaigns.NewStore(pool, cfg.Location),
+		Feedback:      feedback.NewStore(pool, cfg.Location),
+		KPI:           kpi.NewEngine(pool, cfg.Location),
+		Digests:       digest.FromConfig(pool, cfg, log),
+		Notifications: notifications.NewStore(pool),
+	})
 	hs := srv.HTTPServer()
 	hs.Handler = guard.Handler(hs.Handler)
 	serveCtx, stopServing := context.WithCancel(context.Background())

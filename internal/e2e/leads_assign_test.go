@@ -23,8 +23,8 @@ func (h *harness) newLead(fields map[string]string) string {
 // sales manager).
 func (h *harness) handOff(rep, note string) {
 	h.t.Helper()
-	h.ClickAndWait(`form[action$="/move"] input[value="mql"] ~ button`)
-	form := `form:has(input[value="handed_off"])`
+	h.ClickAndWait(`form[action$="/qualify"] button`)
+	form := `form[action$="/hand-off"]`
 	if rep != "" {
 		h.step("choose the rep", chromedp.SetValue(chromedp.CSS(form+` select[name="owner"]`), h.optionValue(form+` select[name="owner"]`, rep)))
 	}

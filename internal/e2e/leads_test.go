@@ -43,11 +43,11 @@ func TestHandoffAndRejectionJourney(t *testing.T) {
 		t.Fatalf("after creating, the page is %q", got)
 	}
 	leadPath := h.Path()
-	h.ClickAndWait(`form[action$="/move"] input[value="mql"] ~ button`)
-	h.step("choose the rep", chromedp.SetValue(chromedp.CSS(`form:has(input[value="handed_off"]) select[name="owner"]`),
-		h.optionValue(`form:has(input[value="handed_off"]) select[name="owner"]`, "Riley Chen")))
-	h.fill("handoff note", map[string]string{`form:has(input[value="handed_off"]) textarea[name="note"]`: "Asked for a quote for 40 showrooms."})
-	h.ClickAndWait(`form:has(input[value="handed_off"]) button[type="submit"]`)
+	h.ClickAndWait(`form[action$="/qualify"] button`)
+	h.step("choose the rep", chromedp.SetValue(chromedp.CSS(`form[action$="/hand-off"] select[name="owner"]`),
+		h.optionValue(`form[action$="/hand-off"] select[name="owner"]`, "Riley Chen")))
+	h.fill("handoff note", map[string]string{`form[action$="/hand-off"] textarea[name="note"]`: "Asked for a quote for 40 showrooms."})
+	h.ClickAndWait(`form[action$="/hand-off"] button[type="submit"]`)
 	if got := h.Text(".page-head .tag"); got != "Handed off" {
 		t.Fatalf("stage after handoff: %q", got)
 	}
@@ -60,12 +60,12 @@ func TestHandoffAndRejectionJourney(t *testing.T) {
 	}
 	h.Screenshot("leads-queue.png")
 	h.ClickAndWait(`main table a[href="` + leadPath + `"]`)
-	reject := `form:has(input[value="rejected"])`
+	reject := `form[action$="/reject"]`
 	// Each card's label focuses its own card's control: QA found the Reject
 	// card's "Lead quality" focusing the Accept card's select.
 	h.step("click the Reject card's quality label", chromedp.Click(chromedp.CSS(reject+` .field:has(select[name="rating"]) label`)))
 	if got := get(h, "the focused control", chromedp.Evaluate[string](
-		`document.activeElement.closest('form').querySelector('input[name="to"]').value + ' ' + document.activeElement.name`)); got != "rejected rating" {
+		`document.activeElement.closest('form').getAttribute('action').split('/').pop() + ' ' + document.activeElement.name`)); got != "reject rating" {
 		t.Errorf("the Reject card's quality label focused %q, want the Reject card's rating", got)
 	}
 	h.step("fill the rejection", chromedp.SetValue(chromedp.CSS(reject+` select[name="reason"]`), "bad_timing"),

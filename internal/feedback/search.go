@@ -26,9 +26,7 @@ const (
 var Sorts = []Sort{SortNewest, SortHeard, SortWaiting, SortRelevance}
 
 // Valid reports whether s is a known order.
-func (s Sort) Valid() bool {
-	return s == SortNewest || s == SortHeard || s == SortWaiting || s == SortRelevance
-}
+func (s Sort) Valid() bool { return slices.Contains(Sorts, s) }
 
 // Label is the order as offered.
 func (s Sort) Label() string {
@@ -183,15 +181,15 @@ const BoardSize = 12
 func (s *Store) Board(ctx context.Context, f Filter) ([]BoardColumn, error) {
 	f.Status, f.Page = "", 1
 	cond, args, _ := f.where(s.now())
-	rows, err := s.pool.Query(ctx, `SELECT f.status, count(*)::int FROM feedback_items f WHERE `+cond+` GROUP BY f.status`, args...)
+	rows, err := s.pool.Query(ctx, `SELECT f.status, count(*)::int AS n FROM feedback_items f WHERE `+cond+` GROUP BY f.status`, args...)
 	if err != nil {
 		return nil, err
 	}
 	type count struct {
-		Status Status
-		N      int
+		Status Status `db:"status"`
+		N      int    `db:"n"`
 	}
-	counts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[count])
+	counts, err := pgx.CollectRows(rows, pgx.RowToStructByName[count])
 	if err != nil {
 		return nil, err
 	}

@@ -20,8 +20,10 @@ type ThemeTrend struct {
 
 // LinkSplit is how the feedback on one link of the chain felt.
 type LinkSplit struct {
-	Link                        ChainLink
-	Negative, Neutral, Positive int
+	Link     ChainLink `db:"chain_link"`
+	Negative int       `db:"negative"`
+	Neutral  int       `db:"neutral"`
+	Positive int       `db:"positive"`
 }
 
 // Total is the link's item count.
@@ -56,20 +58,20 @@ func (s *Store) Trends(ctx context.Context) (Trends, error) {
 	tr := Trends{Months: starts[:TrendMonths]}
 
 	type cell struct {
-		ThemeID int64
-		Theme   string
-		Month   time.Time
-		N       int
+		ThemeID int64     `db:"theme_id"`
+		Theme   string    `db:"theme"`
+		Month   time.Time `db:"month"`
+		N       int       `db:"n"`
 	}
 	rows, err := s.pool.Query(ctx, `
-		SELECT f.theme_id, t.name, date_trunc('month', f.created_at, $3) AS month, count(*)::int
+		SELECT f.theme_id, t.name AS theme, date_trunc('month', f.created_at, $3) AS month, count(*)::int AS n
 		FROM feedback_items f JOIN feedback_themes t ON t.id = f.theme_id
 		WHERE f.merged_into IS NULL AND f.created_at >= $1 AND f.created_at < $2
 		GROUP BY 1, 2, 3 ORDER BY lower(t.name), 1, 3`, from, to, s.loc.String())
 	if err != nil {
 		return tr, err
 	}
-	cells, err := pgx.CollectRows(rows, pgx.RowToStructByPos[cell])
+	cells, err := pgx.CollectRows(rows, pgx.RowToStructByName[cell])
 	if err != nil {
 		return tr, err
 	}
@@ -92,15 +94,16 @@ func (s *Store) Trends(ctx context.Context) (Trends, error) {
 	}
 
 	rows, err = s.pool.Query(ctx, `
-		SELECT chain_link, count(*) FILTER (WHERE sentiment = 'negative')::int,
-		       count(*) FILTER (WHERE sentiment = 'neutral')::int, count(*) FILTER (WHERE sentiment = 'positive')::int
+		SELECT chain_link, count(*) FILTER (WHERE sentiment = 'negative')::int AS negative,
+		       count(*) FILTER (WHERE sentiment = 'neutral')::int AS neutral,
+		       count(*) FILTER (WHERE sentiment = 'positive')::int AS positive
 		FROM feedback_items
 		WHERE merged_into IS NULL AND created_at >= $1 AND created_at < $2
 		GROUP BY chain_link`, from, to)
 	if err != nil {
 		return tr, err
 	}
-	splits, err := pgx.CollectRows(rows, pgx.RowToStructByPos[LinkSplit])
+	splits, err := pgx.CollectRows(rows, pgx.RowToStructByName[LinkSplit])
 	if err != nil {
 		return tr, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,16 +46,54 @@ func (e *Engine) CachedDashboard(ctx context.Context, kind Kind, at time.Time, l
 		return e.computeOnce(ctx, p, log)
 	}
 	if e.now().Sub(s.ComputedAt) > SnapshotTTL {
-		go func() {
-			// Detached from the request: it may finish after the response.
-			bg, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			if err := e.refreshLocked(bg, p, log); err != nil && log != nil {
+		e.inBackground(func(bg context.Context) {
+			if err := e.refreshLocked(bg, p, log); err != nil && log != nil && bg.Err() == nil {
 				log.Warn("kpi snapshot refresh", "period", p.Label(), "err", err)
 			}
-		}()
+		})
 	}
 	return s, nil
+}
+
+// refreshes runs the stale-snapshot recomputations, detached from the
+// request that noticed them (they may finish after its response) but not
+// from the process: they run under the context given to RunRefreshesUnder,
+// so a shutdown cancels them, and Wait lets it see them end before the
+// pool closes.
+type refreshes struct {
+	mu       sync.Mutex
+	base     context.Context
+	inFlight sync.WaitGroup
+}
+
+// RunRefreshesUnder makes ctx the parent of every background refresh;
+// until it is called they run under context.Background.
+func (r *refreshes) RunRefreshesUnder(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.base = ctx
+}
+
+// Wait returns when no background refresh is running.
+func (r *refreshes) Wait() { r.inFlight.Wait() }
+
+func (r *refreshes) inBackground(f func(context.Context)) {
+	r.mu.Lock()
+	base := r.base
+	r.mu.Unlock()
+	if base == nil {
+		base = context.Background()
+	}
+	if base.Err() != nil {
+		return // shutting down: the next instance to serve recomputes it
+	}
+	r.inFlight.Add(1)
+	go func() {
+		defer r.inFlight.Done()
+		ctx, cancel := context.WithTimeout(base, 2*time.Minute)
+		defer cancel()
+		f(ctx)
+	}()
 }
 
 // stored reads the period's snapshot, if any.

@@ -63,3 +63,46 @@ func TestSnapshotsServeStaleAndRefreshOnce(t *testing.T) {
 	s, _ := f.e.CachedDashboard(ctx, Week, later, nil)
 	near(t, "target after change", s.KPIs[0].Current().Target, 0.6)
 }
+
+func TestBackgroundRefreshRunsUnderTheServersContext(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	first, err := f.e.CachedDashboard(ctx, Week, f.e.now(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exec(`UPDATE leads SET won_at = $1, stage = 'won' WHERE company = 'L2'`, at(18, 11, 0))
+	later := f.e.now().Add(SnapshotTTL + time.Second)
+	f.e.now = func() time.Time { return later }
+	storedAt := func() time.Time {
+		s, found, err := f.e.stored(ctx, PeriodOf(Week, later, f.e.loc))
+		if err != nil || !found {
+			t.Fatalf("stored: %v %v", found, err)
+		}
+		return s.ComputedAt
+	}
+
+	// Once the server is shutting down, a stale read starts no refresh.
+	server, stop := context.WithCancel(ctx)
+	f.e.RunRefreshesUnder(server)
+	stop()
+	if _, err := f.e.CachedDashboard(ctx, Week, later, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.e.Wait()
+	if got := storedAt(); !got.Equal(first.ComputedAt) {
+		t.Fatalf("a refresh ran after shutdown: snapshot computed at %v, was %v", got, first.ComputedAt)
+	}
+
+	// While it serves, Wait returns only after the refresh has stored the
+	// new numbers: what a shutdown relies on before closing the pool.
+	f.e.RunRefreshesUnder(ctx)
+	if _, err := f.e.CachedDashboard(ctx, Week, later, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.e.Wait()
+	if got := storedAt(); !got.After(first.ComputedAt) {
+		t.Fatalf("Wait returned before the refresh stored its snapshot (computed at %v)", got)
+	}
+}

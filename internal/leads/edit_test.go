@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"tandem/internal/leads"
+	"tandem/internal/refusal"
 	"tandem/internal/users"
 )
 
@@ -38,8 +39,8 @@ func TestEditALead(t *testing.T) {
 	fair := f.campaign(t, "Trade fair", "2026-05-01")
 	in := leads.NewLead{Company: "Typo Inc", ContactName: "Tia", Email: " Tia@Typo.Example ", SourceCampaignID: fair}
 
-	var rule *leads.RuleError
-	if _, err := f.store.Update(ctx, f.rep, l.ID, l.Version, in); !errors.As(err, &rule) || !rule.Forbidden {
+	var rule *refusal.Error
+	if _, err := f.store.Update(ctx, f.rep, l.ID, l.Version, in); !errors.As(err, &rule) || rule.Kind != refusal.Forbidden {
 		t.Errorf("a rep who does not own the lead editing it: %v", err)
 	}
 	var fe leads.FieldErrors

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"tandem/internal/refusal"
 )
 
 // SLA filter values.
@@ -174,7 +176,8 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 }
 
 // ErrBadCursor means a page link was tampered with or is from another sort.
-var ErrBadCursor = fmt.Errorf("bad page cursor")
+// Its message is for the user.
+var ErrBadCursor = refusal.Invalidf("That page link is broken; start again from the first page.")
 
 func encodeCursor(l Lead, sort string) string {
 	var key string
@@ -273,20 +276,20 @@ func (s *Store) Queue(ctx context.Context, userID int64, includeUnassigned bool,
 // ReasonCount is how often one rejection reason was given, with the mean
 // quality rating that came with it.
 type ReasonCount struct {
-	Reason     Reason
-	Count      int
-	MeanRating float64
+	Reason     Reason  `db:"reason"`
+	Count      int     `db:"count"`
+	MeanRating float64 `db:"mean_rating"`
 }
 
 // RejectionSummary counts rejections per reason since the given time.
 func (s *Store) RejectionSummary(ctx context.Context, since time.Time) ([]ReasonCount, error) {
-	rows, err := s.pool.Query(ctx, `SELECT rejection_reason, count(*), coalesce(avg(quality_rating), 0)::float8
+	rows, err := s.pool.Query(ctx, `SELECT rejection_reason AS reason, count(*) AS count, coalesce(avg(quality_rating), 0)::float8 AS mean_rating
 		FROM leads WHERE rejected_at >= $1 AND rejection_reason IS NOT NULL
 		GROUP BY rejection_reason ORDER BY count(*) DESC, rejection_reason`, since)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[ReasonCount])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[ReasonCount])
 }
 
 // Export streams every lead matching f (ignoring paging) to fn, one at a
@@ -300,7 +303,7 @@ func (s *Store) Export(ctx context.Context, f Filter, fn func(Lead) error) error
 	}
 	defer rows.Close()
 	for rows.Next() {
-		l, err := scanLead(rows)
+		l, err := pgx.RowToStructByName[Lead](rows)
 		if err != nil {
 			return err
 		}

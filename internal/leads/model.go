@@ -9,148 +9,47 @@ import (
 	"strings"
 	"time"
 
+	"tandem/internal/refusal"
 	"tandem/internal/users"
 	"tandem/internal/validate"
 )
 
-// Stage is where a lead is in its life.
-type Stage string
-
-const (
-	New         Stage = "new"
-	MQL         Stage = "mql"
-	HandedOff   Stage = "handed_off"
-	Accepted    Stage = "accepted"
-	Rejected    Stage = "rejected"
-	Recycled    Stage = "recycled"
-	Opportunity Stage = "opportunity"
-	Won         Stage = "won"
-	Lost        Stage = "lost"
-)
-
-// Stages lists every stage in lifecycle order.
-var Stages = []Stage{New, MQL, HandedOff, Accepted, Rejected, Recycled, Opportunity, Won, Lost}
-
-// Valid reports whether s is a known stage.
-func (s Stage) Valid() bool {
-	for _, st := range Stages {
-		if st == s {
-			return true
-		}
-	}
-	return false
-}
-
-// Label is the stage's display name.
-func (s Stage) Label() string {
-	switch s {
-	case New:
-		return "New"
-	case MQL:
-		return "MQL"
-	case HandedOff:
-		return "Handed off"
-	case Accepted:
-		return "Accepted"
-	case Rejected:
-		return "Rejected"
-	case Recycled:
-		return "Recycled"
-	case Opportunity:
-		return "Opportunity"
-	case Won:
-		return "Won"
-	case Lost:
-		return "Lost"
-	}
-	return string(s)
-}
-
-// InSentence is the stage's label as it reads inside a sentence ("a lead
-// that is handed off"): lower case, but an acronym stays as people write it.
-func (s Stage) InSentence() string {
-	if s == MQL {
-		return "MQL"
-	}
-	return strings.ToLower(s.Label())
-}
-
-// Reason is why sales rejected a lead.
-type Reason string
-
-// Rejection reasons, as PRODUCT.md lists them.
-var Reasons = []Reason{"not_icp", "no_budget", "duplicate", "bad_contact", "bad_timing", "competitor_or_student", "other"}
-
-// Label is the reason's display text.
-func (r Reason) Label() string {
-	switch r {
-	case "not_icp":
-		return "Not our customer profile"
-	case "no_budget":
-		return "No budget or authority"
-	case "duplicate":
-		return "Duplicate"
-	case "bad_contact":
-		return "Bad contact data"
-	case "bad_timing":
-		return "Bad timing"
-	case "competitor_or_student":
-		return "Competitor or student"
-	case "other":
-		return "Other"
-	}
-	return string(r)
-}
-
-// Valid reports whether r is a known reason.
-func (r Reason) Valid() bool {
-	for _, x := range Reasons {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
-
-// TouchKinds are the ways a rep follows up.
-var TouchKinds = []string{"call", "email", "meeting", "note"}
-
 // Lead is one prospect.
 type Lead struct {
-	ID               int64
-	Company          string
-	ContactName      string
-	Email            string
-	Phone            string
-	Title            string
-	Country          string
-	SourceCampaignID *int64
-	SourceCampaign   string // the campaign's name
-	Fit              string
-	Score            int
-	OwnerID          *int64
-	OwnerName        string
-	Stage            Stage
-	DealValue        *float64
-	HandoffNote      string
-	HandedOffBy      *int64
-	HandedOffByName  string
-	QualityRating    *int
-	RejectionReason  *Reason
-	RejectionNote    string
-	LostReason       string
-	CreatedAt        time.Time
-	MQLAt            *time.Time
-	HandedOffAt      *time.Time
-	FirstTouchAt     *time.Time
-	AcceptedAt       *time.Time
-	RejectedAt       *time.Time
-	RecycledAt       *time.Time
-	OpportunityAt    *time.Time
-	WonAt            *time.Time
-	LostAt           *time.Time
-	UpdatedAt        time.Time
-	Version          int
+	ID               int64      `db:"id"`
+	Company          string     `db:"company"`
+	ContactName      string     `db:"contact_name"`
+	Email            string     `db:"email"`
+	Phone            string     `db:"phone"`
+	Title            string     `db:"title"`
+	Country          string     `db:"country"`
+	SourceCampaignID *int64     `db:"source_campaign_id"`
+	SourceCampaign   string     `db:"source_campaign"` // the campaign's name
+	Fit              string     `db:"fit"`
+	Score            int        `db:"score"`
+	OwnerID          *int64     `db:"owner_id"`
+	OwnerName        string     `db:"owner_name"`
+	Stage            Stage      `db:"stage"`
+	DealValue        *float64   `db:"deal_value"`
+	HandoffNote      string     `db:"handoff_note"`
+	HandedOffBy      *int64     `db:"handed_off_by"`
+	HandedOffByName  string     `db:"handed_off_by_name"`
+	QualityRating    *int       `db:"quality_rating"`
+	RejectionReason  *Reason    `db:"rejection_reason"`
+	RejectionNote    string     `db:"rejection_note"`
+	LostReason       string     `db:"lost_reason"`
+	CreatedAt        time.Time  `db:"created_at"`
+	MQLAt            *time.Time `db:"mql_at"`
+	HandedOffAt      *time.Time `db:"handed_off_at"`
+	FirstTouchAt     *time.Time `db:"first_touch_at"`
+	AcceptedAt       *time.Time `db:"accepted_at"`
+	RejectedAt       *time.Time `db:"rejected_at"`
+	RecycledAt       *time.Time `db:"recycled_at"`
+	OpportunityAt    *time.Time `db:"opportunity_at"`
+	WonAt            *time.Time `db:"won_at"`
+	LostAt           *time.Time `db:"lost_at"`
+	UpdatedAt        time.Time  `db:"updated_at"`
+	Version          int        `db:"version"`
 }
 
 // SLA is the state of a lead's follow-up clock.
@@ -185,128 +84,6 @@ func (l Lead) SLAState(slaHours int, now time.Time) SLA {
 	}
 	return s
 }
-
-// Move is a requested stage change with what it needs.
-type Move struct {
-	To      Stage
-	Rating  int     // accept, reject: 1–5
-	Reason  Reason  // reject
-	Note    string  // handoff note, rejection note ("other" needs one), any comment
-	Value   float64 // won: deal value
-	OwnerID int64   // handoff: the rep (0 leaves it for a sales manager)
-	Lost    string  // lost: the reason in words
-}
-
-// RuleError explains why a move was refused; its message is for the user.
-type RuleError struct {
-	Field   string // the form field to attach it to, if any
-	Message string
-	// Forbidden is set when the user may not make this move at all (as
-	// opposed to a move that is wrong or incomplete).
-	Forbidden bool
-}
-
-func (e *RuleError) Error() string { return e.Message }
-
-func refuse(format string, args ...any) *RuleError {
-	return &RuleError{Message: fmt.Sprintf(format, args...)}
-}
-
-func forbid(format string, args ...any) *RuleError {
-	return &RuleError{Message: fmt.Sprintf(format, args...), Forbidden: true}
-}
-
-func missing(field, msg string) *RuleError { return &RuleError{Field: field, Message: msg} }
-
-// next lists the legal moves from each stage.
-var next = map[Stage][]Stage{
-	New:         {MQL},
-	MQL:         {HandedOff},
-	HandedOff:   {Accepted, Rejected},
-	Accepted:    {Opportunity, Lost}, // lost: an accepted lead that went cold
-	Rejected:    {Recycled},
-	Recycled:    {MQL},
-	Opportunity: {Won, Lost},
-}
-
-// Next returns the stages the lead may move to.
-func (l Lead) Next() []Stage { return next[l.Stage] }
-
-func isMarketing(u users.User) bool { return u.Team == users.Marketing || u.IsAdmin() }
-
-// worksLead is the assigned rep or someone who may act for them.
-func (l Lead) worksLead(u users.User) bool {
-	return u.IsSalesManager() || u.Team == users.Sales && l.OwnerID != nil && *l.OwnerID == u.ID
-}
-
-// Check decides whether by may make move m on the lead: the move must be
-// legal from the current stage, by must be allowed to make it, and it must
-// carry what it needs. It returns nil, a *RuleError when the move may not be
-// made at all, or FieldErrors naming every field the move still lacks, so
-// that one answer shows all of them.
-func (l Lead) Check(m Move, by users.User) error {
-	legal := false
-	for _, s := range next[l.Stage] {
-		legal = legal || s == m.To
-	}
-	if !legal {
-		if len(next[l.Stage]) == 0 {
-			return refuse("This lead is %s; it cannot move any further.", l.Stage.InSentence())
-		}
-		return refuse("A lead that is %s cannot become %s.", l.Stage.InSentence(), m.To.InSentence())
-	}
-
-	switch m.To {
-	case MQL, HandedOff, Recycled:
-		if !isMarketing(by) {
-			return forbid("Only marketing qualifies, hands off and recycles leads.")
-		}
-	case Accepted, Rejected, Opportunity, Won, Lost:
-		if !l.worksLead(by) {
-			if l.OwnerID == nil {
-				return forbid("This lead waits for a sales manager to assign it to a rep.")
-			}
-			return forbid("Only the assigned rep or a sales manager can work this lead.")
-		}
-	}
-
-	errs := FieldErrors{}
-	switch m.To {
-	case HandedOff:
-		if strings.TrimSpace(m.Note) == "" {
-			errs["note"] = "Write a handoff note: why the lead qualifies and what the contact asked for."
-		}
-	case Accepted:
-		if m.Rating < 1 || m.Rating > 5 {
-			errs["rating"] = ratingMessage
-		}
-	case Rejected:
-		if !m.Reason.Valid() {
-			errs["reason"] = "Choose a rejection reason."
-		}
-		if m.Rating < 1 || m.Rating > 5 {
-			errs["rating"] = ratingMessage
-		}
-		if m.Reason == "other" && strings.TrimSpace(m.Note) == "" {
-			errs["note"] = "Say why, when the reason is \"Other\"."
-		}
-	case Won:
-		// Written so that NaN fails it too: every comparison with NaN is false.
-		if !(m.Value >= MinDealValue && m.Value <= MaxDealValue) {
-			errs["value"] = dealValueMessage
-		}
-	case Lost:
-		if strings.TrimSpace(m.Lost) == "" {
-			errs["lost"] = "Say why the deal was lost."
-		}
-	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
-}
-
-const ratingMessage = "Rate the lead's quality from 1 to 5."
 
 // MinDealValue and MaxDealValue bound a won deal's value: more than 0 in
 // whole cents, and what numeric(14, 2) holds.
@@ -353,10 +130,10 @@ func (l Lead) CanTouch(by users.User) error {
 	switch l.Stage {
 	case HandedOff, Accepted, Opportunity:
 	default:
-		return refuse("Touches are logged on handed-off, accepted and opportunity leads; this one is %s.", l.Stage.InSentence())
+		return refusal.Invalidf(fmt.Sprintf("Touches are logged on handed-off, accepted and opportunity leads; this one is %s.", l.Stage.InSentence()))
 	}
 	if !l.worksLead(by) {
-		return forbid("Only the assigned rep or a sales manager logs touches on this lead.")
+		return refusal.Forbid("Only the assigned rep or a sales manager logs touches on this lead.")
 	}
 	return nil
 }
@@ -364,13 +141,13 @@ func (l Lead) CanTouch(by users.User) error {
 // CanAssign reports whether by may (re)assign the lead to a rep.
 func (l Lead) CanAssign(by users.User) error {
 	if !by.IsSalesManager() {
-		return forbid("Only a sales manager assigns leads to reps.")
+		return refusal.Forbid("Only a sales manager assigns leads to reps.")
 	}
 	switch l.Stage {
 	case HandedOff, Accepted, Opportunity:
 		return nil
 	}
-	return refuse("Only handed-off, accepted and opportunity leads have a rep; this one is %s.", l.Stage.InSentence())
+	return refusal.Invalidf(fmt.Sprintf("Only handed-off, accepted and opportunity leads have a rep; this one is %s.", l.Stage.InSentence()))
 }
 
 // FieldErrors is the shared field-to-message map of refused input.
@@ -433,7 +210,7 @@ func (l Lead) CanEdit(by users.User) error {
 	if isMarketing(by) || l.worksLead(by) {
 		return nil
 	}
-	return forbid("Only marketing, the lead's rep and sales managers edit a lead.")
+	return refusal.Forbid("Only marketing, the lead's rep and sales managers edit a lead.")
 }
 
 // Normalize trims every field and lower-cases the email.
@@ -483,17 +260,4 @@ func (n NewLead) Validate() FieldErrors {
 		return nil
 	}
 	return errs
-}
-
-// MovesFor lists the next stages u may move the lead to (what the move
-// still needs is asked for by its form).
-func (l Lead) MovesFor(u users.User) []Stage {
-	var out []Stage
-	for _, to := range next[l.Stage] {
-		complete := Move{To: to, Rating: 3, Reason: "not_icp", Note: "x", Value: 1, Lost: "x"}
-		if err := l.Check(complete, u); err == nil {
-			out = append(out, to)
-		}
-	}
-	return out
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"tandem/internal/refusal"
 	"tandem/internal/users"
 )
 
@@ -60,10 +61,10 @@ func TestEveryTransitionForEveryRole(t *testing.T) {
 			group, legal := legalMoves[[2]Stage{from, to}]
 			for _, who := range personas {
 				err := l.Check(complete(to), who)
-				var rule *RuleError
+				var rule *refusal.Error
 				switch {
 				case !legal:
-					if !errors.As(err, &rule) || rule.Forbidden || rule.Message == "" {
+					if !errors.As(err, &rule) || rule.Kind == refusal.Forbidden || rule.Message == "" {
 						t.Errorf("%s → %s by %s/%s: %v, want an illegal-move refusal", from, to, who.Team, who.Role, err)
 					}
 				case allowed(group, who):
@@ -71,7 +72,7 @@ func TestEveryTransitionForEveryRole(t *testing.T) {
 						t.Errorf("%s → %s by %s/%s (id %d): %v, want allowed", from, to, who.Team, who.Role, who.ID, err)
 					}
 				default:
-					if !errors.As(err, &rule) || !rule.Forbidden {
+					if !errors.As(err, &rule) || rule.Kind != refusal.Forbidden {
 						t.Errorf("%s → %s by %s/%s (id %d): %v, want forbidden", from, to, who.Team, who.Role, who.ID, err)
 					}
 				}
@@ -132,8 +133,8 @@ func TestMovesNeedWhatTheyNeed(t *testing.T) {
 func TestUnassignedLeadWaitsForASalesManager(t *testing.T) {
 	t.Parallel()
 	l := Lead{Stage: HandedOff}
-	var rule *RuleError
-	if err := l.Check(complete(Accepted), owner); !errors.As(err, &rule) || !rule.Forbidden {
+	var rule *refusal.Error
+	if err := l.Check(complete(Accepted), owner); !errors.As(err, &rule) || rule.Kind != refusal.Forbidden {
 		t.Errorf("rep accepting an unassigned lead: %v", err)
 	}
 	if err := l.Check(complete(Accepted), salesManager); err != nil {
@@ -321,16 +322,16 @@ func TestRefusalsNameStagesAsPeopleReadThem(t *testing.T) {
 		err  error
 		want string
 	}{
-		{Lead{Stage: MQL}, Lead{Stage: MQL}.Check(Move{To: Won}, admin), "A lead that is MQL cannot become won."},
-		{Lead{Stage: HandedOff}, Lead{Stage: HandedOff}.Check(Move{To: Recycled}, admin), "A lead that is handed off cannot become recycled."},
-		{Lead{Stage: Won}, Lead{Stage: Won}.Check(Move{To: Lost}, admin), "This lead is won; it cannot move any further."},
+		{Lead{Stage: MQL}, Lead{Stage: MQL}.MayMove(Won, admin), "A lead that is MQL cannot become won."},
+		{Lead{Stage: HandedOff}, Lead{Stage: HandedOff}.MayMove(Recycled, admin), "A lead that is handed off cannot become recycled."},
+		{Lead{Stage: Won}, Lead{Stage: Won}.MayMove(Lost, admin), "This lead is won; it cannot move any further."},
 		{Lead{Stage: MQL}, Lead{Stage: MQL}.CanTouch(admin), "Touches are logged on handed-off, accepted and opportunity leads; this one is MQL."},
 		{Lead{Stage: MQL}, Lead{Stage: MQL}.CanAssign(admin), "Only handed-off, accepted and opportunity leads have a rep; this one is MQL."},
 	}
 	for _, tc := range cases {
 		got := ""
-		if tc.err != nil {
-			got = tc.err.Error()
+		if r, _, ok := refusal.As(tc.err); ok {
+			got = r.Message // the user's text, without the kind
 		}
 		if got != tc.want {
 			t.Errorf("lead %s: %q, want %q", tc.lead.Stage, got, tc.want)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"tandem/internal/leads"
+	"tandem/internal/refusal"
 	"tandem/internal/users"
 )
 
@@ -68,8 +69,8 @@ func TestAssignALeadLeftForAManager(t *testing.T) {
 	if l.OwnerID != nil {
 		t.Fatalf("left for a manager, yet owned by %d", *l.OwnerID)
 	}
-	var rule *leads.RuleError
-	if err := f.store.Assign(ctx, f.rep, l.ID, l.Version, f.rep.ID); !errors.As(err, &rule) || !rule.Forbidden {
+	var rule *refusal.Error
+	if err := f.store.Assign(ctx, f.rep, l.ID, l.Version, f.rep.ID); !errors.As(err, &rule) || rule.Kind != refusal.Forbidden {
 		t.Errorf("a rep assigning: %v", err)
 	}
 	if err := f.store.Assign(ctx, f.salesM, l.ID, l.Version, f.marketer.ID); !errors.As(err, &rule) || rule.Field != "owner" {
@@ -184,8 +185,8 @@ func TestAcceptedLeadCanBeLost(t *testing.T) {
 	if _, err := f.store.Apply(ctx, f.rep, l.ID, l.Version, leads.Move{To: leads.Lost, Lost: " "}); !errors.As(err, &fe) || fe["lost"] == "" {
 		t.Errorf("lost without a reason: %v", err)
 	}
-	var rule *leads.RuleError
-	if _, err := f.store.Apply(ctx, f.rep2, l.ID, l.Version, leads.Move{To: leads.Lost, Lost: "went cold"}); !errors.As(err, &rule) || !rule.Forbidden {
+	var rule *refusal.Error
+	if _, err := f.store.Apply(ctx, f.rep2, l.ID, l.Version, leads.Move{To: leads.Lost, Lost: "went cold"}); !errors.As(err, &rule) || rule.Kind != refusal.Forbidden {
 		t.Errorf("another rep closing it: %v", err)
 	}
 	l, err = f.store.Apply(ctx, f.rep, l.ID, l.Version, leads.Move{To: leads.Lost, Lost: "went cold"})

@@ -73,11 +73,11 @@ func (w *SLAWatch) ScanSLA(ctx context.Context, now time.Time) (int, error) {
 }
 
 type slaAlert struct {
-	LeadID      int64
-	HandedOffAt time.Time
-	Kind        string
-	Company     string
-	OwnerID     *int64
+	LeadID      int64     `db:"lead_id"`
+	HandedOffAt time.Time `db:"handed_off_at"`
+	Kind        string    `db:"kind"`
+	Company     string    `db:"company"`
+	OwnerID     *int64    `db:"owner_id"`
 }
 
 func (w *SLAWatch) scanBatch(ctx context.Context, now time.Time) (int, error) {
@@ -129,7 +129,7 @@ func (w *SLAWatch) scanBatch(ctx context.Context, now time.Time) (int, error) {
 		if err != nil {
 			return err
 		}
-		alerts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[slaAlert])
+		alerts, err := pgx.CollectRows(rows, pgx.RowToStructByName[slaAlert])
 		if err != nil {
 			return err
 		}

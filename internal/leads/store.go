@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/notifications"
+	"tandem/internal/refusal"
 	"tandem/internal/users"
 )
 
@@ -23,44 +25,41 @@ type Store struct {
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
+// leadColumns are the columns of a Lead, each named as its field's db tag.
 const leadColumns = `l.id, l.company, l.contact_name, l.email, l.phone, l.title, l.country, l.source_campaign_id,
-	l.fit, l.score, l.owner_id, coalesce(o.name, ''), l.stage, l.deal_value::float8, l.handoff_note, l.handed_off_by,
-	coalesce(h.name, ''), l.quality_rating, l.rejection_reason, l.rejection_note, l.lost_reason, l.created_at,
-	l.mql_at, l.handed_off_at, l.first_touch_at, l.accepted_at, l.rejected_at, l.recycled_at, l.opportunity_at,
-	l.won_at, l.lost_at, l.updated_at, l.version, coalesce(c.name, '')`
+	l.fit, l.score, l.owner_id, coalesce(o.name, '') AS owner_name, l.stage, l.deal_value::float8 AS deal_value,
+	l.handoff_note, l.handed_off_by, coalesce(h.name, '') AS handed_off_by_name, l.quality_rating, l.rejection_reason,
+	l.rejection_note, l.lost_reason, l.created_at, l.mql_at, l.handed_off_at, l.first_touch_at, l.accepted_at,
+	l.rejected_at, l.recycled_at, l.opportunity_at, l.won_at, l.lost_at, l.updated_at, l.version,
+	coalesce(c.name, '') AS source_campaign`
 
 const leadFrom = `FROM leads l LEFT JOIN users o ON o.id = l.owner_id LEFT JOIN users h ON h.id = l.handed_off_by
 	LEFT JOIN campaigns c ON c.id = l.source_campaign_id`
 
-func scanLead(row pgx.Row) (Lead, error) {
-	var l Lead
-	var rating *int16
-	err := row.Scan(&l.ID, &l.Company, &l.ContactName, &l.Email, &l.Phone, &l.Title, &l.Country, &l.SourceCampaignID,
-		&l.Fit, &l.Score, &l.OwnerID, &l.OwnerName, &l.Stage, &l.DealValue, &l.HandoffNote, &l.HandedOffBy,
-		&l.HandedOffByName, &rating, &l.RejectionReason, &l.RejectionNote, &l.LostReason, &l.CreatedAt,
-		&l.MQLAt, &l.HandedOffAt, &l.FirstTouchAt, &l.AcceptedAt, &l.RejectedAt, &l.RecycledAt, &l.OpportunityAt,
-		&l.WonAt, &l.LostAt, &l.UpdatedAt, &l.Version, &l.SourceCampaign)
+// getLead reads the one lead query returns, by column name.
+func getLead(ctx context.Context, q db.DBTX, sql string, args ...any) (Lead, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return Lead{}, err
+	}
+	l, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Lead])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Lead{}, db.ErrNotFound
-	}
-	if rating != nil {
-		r := int(*rating)
-		l.QualityRating = &r
 	}
 	return l, err
 }
 
 func collectLeads(rows pgx.Rows) ([]Lead, error) {
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Lead, error) { return scanLead(r) })
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Lead])
 }
 
 // Get returns the lead with id.
 func (s *Store) Get(ctx context.Context, id int64) (Lead, error) {
-	return scanLead(s.pool.QueryRow(ctx, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1`, id))
+	return getLead(ctx, s.pool, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1`, id)
 }
 
 func lockLead(ctx context.Context, tx pgx.Tx, id int64) (Lead, error) {
-	return scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1 FOR UPDATE OF l`, id))
+	return getLead(ctx, tx, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1 FOR UPDATE OF l`, id)
 }
 
 // lockVersion locks the lead for a change made from a form loaded at
@@ -198,123 +197,10 @@ func (s *Store) Update(ctx context.Context, by users.User, id int64, version int
 	return s.Get(ctx, id)
 }
 
-// ConflictError is a stale edit: the lead changed after the form was loaded.
-type ConflictError struct {
-	Current     Lead
-	SeenVersion int
-}
-
-func (e *ConflictError) Error() string { return "lead changed since it was loaded" }
-
-// Unwrap makes errors.Is(err, db.ErrConflict) true.
-func (e *ConflictError) Unwrap() error { return db.ErrConflict }
-
-// Apply makes a stage move, checked against the rules and the version the
-// caller saw, and writes the timeline event in the same transaction. Two
-// concurrent moves on one lead serialize on the row lock: the second sees
-// a newer version and gets a *ConflictError.
-func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int, m Move) (Lead, error) {
-	m.Note = strings.TrimSpace(m.Note)
-	m.Lost = strings.TrimSpace(m.Lost)
-	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		l, err := lockVersion(ctx, tx, id, version)
-		if err != nil {
-			return err
-		}
-		// Every missing or wrong field of the form is reported at once:
-		// the move's own needs and the chosen rep.
-		errs := FieldErrors{}
-		if err := l.Check(m, by); err != nil && !errors.As(err, &errs) {
-			return err
-		}
-		if m.To == HandedOff && m.OwnerID != 0 {
-			if _, ok, err := repName(ctx, tx, m.OwnerID); err != nil {
-				return err
-			} else if !ok {
-				errs["owner"] = notARep
-			}
-		}
-		if len(errs) > 0 {
-			return errs
-		}
-		set, args, note := moveSQL(l, m, by)
-		args = append([]any{id, m.To}, args...)
-		if _, err := tx.Exec(ctx, `UPDATE leads SET stage = $2, `+set+`, updated_at = now(), version = version + 1
-			WHERE id = $1`, args...); err != nil {
-			return err
-		}
-		if _, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, from_stage, to_stage, note, version)
-			VALUES ($1, $2, 'stage', $3, $4, $5, $6)`, id, by.ID, l.Stage, m.To, note, l.Version+1); err != nil {
-			return err
-		}
-		return notifyMove(ctx, tx, l, m, by)
-	})
-	if err != nil {
-		return Lead{}, err
-	}
-	return s.Get(ctx, id)
-}
-
-// moveSQL returns the SET clause (parameters from $3), its arguments and
-// the timeline note for a checked move.
-func moveSQL(l Lead, m Move, by users.User) (string, []any, string) {
-	switch m.To {
-	case MQL:
-		return `mql_at = now()`, nil, m.Note
-	case HandedOff:
-		var owner *int64
-		if m.OwnerID != 0 {
-			owner = &m.OwnerID
-		}
-		// A re-handoff after recycling starts a fresh clock and verdict.
-		return `handed_off_at = now(), handoff_note = $3, handed_off_by = $4, owner_id = $5, first_touch_at = NULL,
-			accepted_at = NULL, rejected_at = NULL, quality_rating = NULL, rejection_reason = NULL, rejection_note = ''`,
-			[]any{m.Note, by.ID, owner}, m.Note
-	case Accepted:
-		return `accepted_at = now(), quality_rating = $3, owner_id = coalesce(owner_id, $4)`,
-			[]any{m.Rating, by.ID}, joinNote(fmt.Sprintf("quality %d/5", m.Rating), m.Note)
-	case Rejected:
-		return `rejected_at = now(), quality_rating = $3, rejection_reason = $4, rejection_note = $5`,
-			[]any{m.Rating, m.Reason, m.Note}, joinNote(fmt.Sprintf("%s, quality %d/5", m.Reason.Label(), m.Rating), m.Note)
-	case Recycled:
-		return `recycled_at = now()`, nil, m.Note
-	case Opportunity:
-		return `opportunity_at = now()`, nil, m.Note
-	case Won:
-		return `won_at = now(), deal_value = $3`, []any{m.Value}, joinNote(fmt.Sprintf("value %.2f", m.Value), m.Note)
-	case Lost:
-		return `lost_at = now(), lost_reason = $3`, []any{m.Lost}, m.Lost
-	}
-	panic("leads: unchecked move to " + string(m.To))
-}
-
-func joinNote(a, b string) string {
-	if b == "" {
-		return a
-	}
-	return a + " — " + b
-}
-
-const notARep = "Choose an active sales rep."
-
-// repName returns the name of the active sales user id; ok is false when
-// id is no such user.
-func repName(ctx context.Context, q db.DBTX, id int64) (name string, ok bool, err error) {
-	err = q.QueryRow(ctx, `SELECT name FROM users WHERE id = $1 AND team = 'sales' AND active`, id).Scan(&name)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, nil
-	}
-	return name, err == nil, err
-}
-
 // Touch logs a follow-up; the first one stops the SLA clock.
 func (s *Store) Touch(ctx context.Context, by users.User, id int64, kind, note string) error {
-	valid := false
-	for _, k := range TouchKinds {
-		valid = valid || k == kind
-	}
-	if !valid {
-		return missing("kind", "Choose how you followed up: call, email, meeting or note.")
+	if !slices.Contains(TouchKinds, kind) {
+		return refusal.InvalidField("kind", "Choose how you followed up: call, email, meeting or note.")
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		l, err := lockLead(ctx, tx, id)
@@ -349,7 +235,7 @@ func (s *Store) Assign(ctx context.Context, by users.User, id int64, version int
 			return err
 		}
 		if !ok {
-			return missing("owner", notARep)
+			return refusal.InvalidField("owner", NotARep)
 		}
 		// The row is locked and its version checked above; the version in
 		// the WHERE clause keeps the rule next to the write.
@@ -371,9 +257,9 @@ func (s *Store) Comment(ctx context.Context, by users.User, id int64, text strin
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
-		return missing("comment", "Write a comment first.")
+		return refusal.InvalidField("comment", "Write a comment first.")
 	case len([]rune(text)) > 4000:
-		return missing("comment", "Keep comments under 4000 characters.")
+		return refusal.InvalidField("comment", "Keep comments under 4000 characters.")
 	}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, note, version)
 		SELECT id, $2, 'comment', $3, version FROM leads WHERE id = $1`, id, by.ID, text)
@@ -383,40 +269,10 @@ func (s *Store) Comment(ctx context.Context, by users.User, id int64, text strin
 	return err
 }
 
-// Event is one line of a lead's timeline.
-type Event struct {
-	ID        int64
-	At        time.Time
-	ActorName string
-	ActorTeam string
-	Kind      string
-	From      *Stage
-	To        *Stage
-	TouchKind *string
-	Note      string
-	Version   int
-}
-
-// Timeline returns the lead's events, oldest first. With sinceVersion > 0
-// only the changes that produced a later version are returned: "what
-// changed since you loaded the page".
-func (s *Store) Timeline(ctx context.Context, id int64, sinceVersion int) ([]Event, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT e.id, e.at, coalesce(u.name, 'import'), coalesce(u.team, ''), e.kind, e.from_stage, e.to_stage,
-		       e.touch_kind, e.note, e.version
-		FROM lead_events e LEFT JOIN users u ON u.id = e.actor_id
-		WHERE e.lead_id = $1 AND ($2 = 0 OR e.version > $2)
-		ORDER BY e.at, e.id`, id, sinceVersion)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
-}
-
 // Rep is a sales user who can own leads.
 type Rep struct {
-	ID   int64
-	Name string
+	ID   int64  `db:"id"`
+	Name string `db:"name"`
 }
 
 // Reps lists active sales users, for owner pickers.
@@ -425,14 +281,14 @@ func (s *Store) Reps(ctx context.Context) ([]Rep, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Rep])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Rep])
 }
 
 // CampaignChoice is a campaign a lead may name as its source.
 type CampaignChoice struct {
-	ID       int64
-	Name     string
-	LaunchOn time.Time // a calendar day
+	ID       int64     `db:"id"`
+	Name     string    `db:"name"`
+	LaunchOn time.Time `db:"launch_on"` // a calendar day
 }
 
 // maxCampaignChoices bounds the source-campaign picker; leads come from
@@ -451,5 +307,5 @@ func (s *Store) CampaignChoices(ctx context.Context, current int64) ([]CampaignC
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[CampaignChoice])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[CampaignChoice])
 }

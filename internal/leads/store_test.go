@@ -13,6 +13,7 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/leads"
+	"tandem/internal/refusal"
 	"tandem/internal/testdb"
 	"tandem/internal/users"
 )
@@ -173,11 +174,11 @@ func TestTouchStopsTheClockOnce(t *testing.T) {
 	if first.FirstTouchAt == nil || !first.FirstTouchAt.Equal(*second.FirstTouchAt) {
 		t.Errorf("first touch moved: %v → %v", first.FirstTouchAt, second.FirstTouchAt)
 	}
-	var rule *leads.RuleError
+	var rule *refusal.Error
 	if err := f.store.Touch(ctx, f.rep, l.ID, "fax", ""); !errors.As(err, &rule) {
 		t.Errorf("unknown touch kind: %v", err)
 	}
-	if err := f.store.Touch(ctx, f.rep2, l.ID, "call", ""); !errors.As(err, &rule) || !rule.Forbidden {
+	if err := f.store.Touch(ctx, f.rep2, l.ID, "call", ""); !errors.As(err, &rule) || rule.Kind != refusal.Forbidden {
 		t.Errorf("other rep's touch: %v", err)
 	}
 }

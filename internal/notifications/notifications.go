@@ -16,12 +16,12 @@ import (
 
 // Notification is one message to one user.
 type Notification struct {
-	ID        int64
-	Kind      string // e.g. new_notice, new_alert, reacknowledge, question_answered, feedback_response
-	Title     string
-	Link      string // same-site path the notification opens
-	CreatedAt time.Time
-	ReadAt    *time.Time
+	ID        int64      `db:"id"`
+	Kind      string     `db:"kind"` // e.g. new_notice, new_alert, reacknowledge, question_answered, feedback_response
+	Title     string     `db:"title"`
+	Link      string     `db:"link"` // same-site path the notification opens
+	CreatedAt time.Time  `db:"created_at"`
+	ReadAt    *time.Time `db:"read_at"`
 }
 
 // Send notifies each user once, inside the caller's transaction so the
@@ -71,7 +71,7 @@ func (s *Store) List(ctx context.Context, userID, before int64) ([]Notification,
 	if err != nil {
 		return nil, false, err
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Notification])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Notification])
 	if err != nil {
 		return nil, false, err
 	}

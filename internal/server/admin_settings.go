@@ -67,20 +67,28 @@ func (s *Server) settingsValues(r *http.Request) (map[string]string, error) {
 	return values, nil
 }
 
-func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request) error {
-	version := r.PostFormValue("version")
+// postedSettings reads the settings form. A field the form did not send is
+// left as it is (a page from before a setting existed must not blank it);
+// one sent empty is refused by the domain.
+func postedSettings(r *http.Request) (version string, values map[string]string, err error) {
+	version = r.PostFormValue("version")
 	if version == "" {
-		return errMissingVersion
+		return "", nil, errMissingVersion
 	}
-	// A field the form did not send is left as it is (a page from before a
-	// setting existed must not blank it); one sent empty is refused.
-	values := map[string]string{}
+	values = map[string]string{}
 	for _, k := range append(settingKeys, weightKeys()...) {
 		if _, sent := r.PostForm[k]; sent {
 			values[k] = r.PostForm.Get(k)
 		}
 	}
-	var err error
+	return version, values, nil
+}
+
+func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request) error {
+	version, values, err := postedSettings(r)
+	if err != nil {
+		return err
+	}
 	if keys := weightKeys(); allZero(values, keys) {
 		err = settings.FieldErrors{keys[0]: "Give at least one KPI a weight above 0: with every weight at 0 the index has nothing to combine."}
 	} else {

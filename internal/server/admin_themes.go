@@ -1,12 +1,12 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 
 	"tandem/internal/feedback"
+	"tandem/internal/refusal"
 	"tandem/web/pages/admin"
 )
 
@@ -35,10 +35,9 @@ func (s *Server) adminThemes(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) adminCreateTheme(w http.ResponseWriter, r *http.Request) error {
 	in := feedback.ThemeInput{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"), Active: true}
 	t, err := s.feedback.CreateTheme(r.Context(), in)
-	var fe feedback.FieldErrors
-	if errors.As(err, &fe) {
-		return s.renderThemes(w, r, http.StatusUnprocessableEntity,
-			admin.Themes{Name: in.Name, Description: in.Description, Errors: fe}, admin.ThemeRow{})
+	if k := refusal.KindOf(err); k != refusal.Unknown {
+		return s.renderThemes(w, r, refusalStatus(k),
+			admin.Themes{Name: in.Name, Description: in.Description, Errors: refusal.FieldMessages(err)}, admin.ThemeRow{})
 	}
 	if err != nil {
 		return err
@@ -59,10 +58,9 @@ func (s *Server) adminUpdateTheme(w http.ResponseWriter, r *http.Request) error 
 	in := feedback.ThemeInput{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"),
 		Active: r.PostFormValue("active") == "true"}
 	t, err := s.feedback.UpdateTheme(r.Context(), id, version, in)
-	var fe feedback.FieldErrors
-	if errors.As(err, &fe) {
-		return s.renderThemes(w, r, http.StatusUnprocessableEntity, admin.Themes{},
-			admin.ThemeRow{ID: id, Name: in.Name, Description: in.Description, Active: in.Active, Errors: fe})
+	if k := refusal.KindOf(err); k != refusal.Unknown {
+		return s.renderThemes(w, r, refusalStatus(k), admin.Themes{},
+			admin.ThemeRow{ID: id, Name: in.Name, Description: in.Description, Active: in.Active, Errors: refusal.FieldMessages(err)})
 	}
 	if err != nil {
 		return err

@@ -1,16 +1,13 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 
-	"tandem/internal/kpi"
-	"tandem/internal/settings"
+	"tandem/internal/refusal"
 	"tandem/internal/users"
 	"tandem/web/components"
 	"tandem/web/pages/admin"
@@ -89,15 +86,10 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 		Timezone: s.cfg.Location.String(),
 	}
 	u, err := s.users.Create(r.Context(), actor(r), in, "")
-	var fe users.FieldErrors
-	switch {
-	case errors.Is(err, users.ErrEmailTaken):
-		fe = users.FieldErrors{"email": "A user with this email exists already."}
-	case errors.As(err, &fe):
-	case err != nil:
+	if err != nil && refusal.KindOf(err) != refusal.Invalid {
 		return err
 	}
-	if fe != nil {
+	if fe := refusal.FieldMessages(err); fe != nil {
 		v := admin.NewUser{Page: s.page(w, r, "Add a user", ""), Email: in.Email, Name: in.Name,
 			Team: string(in.Team), Role: string(in.Role), Errors: fe,
 			TeamOptions: teamOptions(""), RoleOptions: roleOptions("")}
@@ -144,26 +136,17 @@ func (s *Server) renderUserDetail(w http.ResponseWriter, r *http.Request, status
 	return s.render(w, r, status, admin.UserDetailPage(v))
 }
 
-// adminMutation reads the target user and the form's version, applies
-// change, and maps the domain's refusals to the detail page with a message.
-func (s *Server) adminMutation(w http.ResponseWriter, r *http.Request, change func(u users.User, version int) (string, error)) error {
+// adminMutation reads the target user, applies change, and shows the
+// domain's refusals of the input on the detail page.
+func (s *Server) adminMutation(w http.ResponseWriter, r *http.Request, change func(u users.User) (string, error)) error {
 	u, err := s.userFromPath(r)
 	if err != nil {
 		return err
 	}
-	version, ok := formInt(r, "version")
-	if !ok {
-		version = u.Version
-	}
-	msg, err := change(u, version)
-	var fe users.FieldErrors
-	switch {
-	case errors.Is(err, users.ErrLastAdmin):
-		return s.renderUserDetail(w, r, http.StatusUnprocessableEntity, u, "",
-			users.FieldErrors{"role": "This is the last active admin. Make someone else an admin first."})
-	case errors.As(err, &fe):
-		return s.renderUserDetail(w, r, http.StatusUnprocessableEntity, u, "", fe)
-	case err != nil:
+	msg, err := change(u)
+	if k := refusal.KindOf(err); k == refusal.Invalid {
+		return s.renderUserDetail(w, r, refusalStatus(k), u, "", refusal.FieldMessages(err))
+	} else if err != nil {
 		return err
 	}
 	s.flash(w, "success", msg)
@@ -171,17 +154,25 @@ func (s *Server) adminMutation(w http.ResponseWriter, r *http.Request, change fu
 }
 
 func (s *Server) adminChangeAccess(w http.ResponseWriter, r *http.Request) error {
-	return s.adminMutation(w, r, func(u users.User, version int) (string, error) {
-		_, err := s.users.ChangeAccess(r.Context(), actor(r), u.ID, version,
+	return s.adminMutation(w, r, func(u users.User) (string, error) {
+		version, err := postedVersion(r)
+		if err != nil {
+			return "", err
+		}
+		_, err = s.users.ChangeAccess(r.Context(), actor(r), u.ID, version,
 			users.Team(r.PostFormValue("team")), users.Role(r.PostFormValue("role")))
 		return "Team and role saved. " + u.Name + " was signed out if their access changed.", err
 	})
 }
 
 func (s *Server) adminSetActive(w http.ResponseWriter, r *http.Request) error {
-	return s.adminMutation(w, r, func(u users.User, version int) (string, error) {
+	return s.adminMutation(w, r, func(u users.User) (string, error) {
+		version, err := postedVersion(r)
+		if err != nil {
+			return "", err
+		}
 		active := r.PostFormValue("active") == "true"
-		_, err := s.users.SetActive(r.Context(), actor(r), u.ID, version, active)
+		_, err = s.users.SetActive(r.Context(), actor(r), u.ID, version, active)
 		if active {
 			return u.Name + " is active again.", err
 		}
@@ -190,7 +181,7 @@ func (s *Server) adminSetActive(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminEndSessions(w http.ResponseWriter, r *http.Request) error {
-	return s.adminMutation(w, r, func(u users.User, _ int) (string, error) {
+	return s.adminMutation(w, r, func(u users.User) (string, error) {
 		n, err := s.users.EndAllSessions(r.Context(), actor(r), u.ID)
 		return "Ended " + plural(int(n), "session") + " of " + u.Name + ".", err
 	})
@@ -209,51 +200,9 @@ func (s *Server) adminPasswordLink(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) error {
-	before := queryCursor(r.URL.Query(), "before")
-	events, more, err := s.users.Audit(r.Context(), before)
+	events, more, err := s.users.Audit(r.Context(), queryCursor(r.URL.Query(), "before"))
 	if err != nil {
 		return err
 	}
-	p := s.page(w, r, "Audit log", "")
-	v := admin.Audit{Page: p}
-	for _, e := range events {
-		actorName := e.ActorName
-		if actorName == "" {
-			actorName = "—"
-		}
-		target := e.TargetName
-		if target == "" {
-			target = e.TargetEmail
-		}
-		detail := e.Detail
-		if e.Action == "setting.changed" {
-			detail = settingChangeWords(detail)
-		}
-		v.Rows = append(v.Rows, admin.AuditRow{At: p.DateTime(e.At), AtISO: components.ISO(e.At), Actor: actorName,
-			Action: e.Action, Target: target, IP: e.IP, Detail: detail})
-	}
-	if more {
-		v.NextURL = "/admin/audit?before=" + strconv.FormatInt(events[len(events)-1].ID, 10)
-	}
-	return s.render(w, r, http.StatusOK, admin.AuditPage(v))
-}
-
-// settingLabels name the settings as the settings page does.
-var settingLabels = map[string]string{"sla_hours": "Follow-up SLA (hours)", "notice_days": "Notice lead time (days)",
-	"digest_weekday": "Digest weekday (1 = Monday)", "digest_time": "Digest time"}
-
-// settingChangeWords turns "weight_mql: 1 → 2" into "MQLs delivered
-// weight: 1 → 2", as the settings page names it.
-func settingChangeWords(detail string) string {
-	key, change, ok := strings.Cut(detail, ": ")
-	if !ok {
-		return detail
-	}
-	if label, ok := settingLabels[key]; ok {
-		return label + ": " + change
-	}
-	if def, ok := kpi.Lookup(kpi.Key(strings.TrimPrefix(key, settings.WeightPrefix))); ok && strings.HasPrefix(key, settings.WeightPrefix) {
-		return def.Name + " weight: " + change
-	}
-	return detail
+	return s.render(w, r, http.StatusOK, admin.AuditPage(admin.AuditOf(s.page(w, r, "Audit log", ""), events, more)))
 }

@@ -250,6 +250,37 @@ func TestStaleFormGets409(t *testing.T) {
 	}
 }
 
+// A form without its version could overwrite a change it never saw, so it
+// is refused like a stale one would be, never taken as "the current one".
+func TestAdminFormWithoutVersionIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	admin := e.client()
+	admin.login("admin@example.com")
+	id := strconv.FormatInt(e.userID("rep@example.com"), 10)
+	for _, tc := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/access", url.Values{"team": {"service"}, "role": {"manager"}}},
+		{"/active", url.Values{"active": {"false"}}},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			res := admin.post("/admin/users/"+id+tc.path, tc.form)
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			if !strings.Contains(res.Body, "missing its version") {
+				t.Errorf("no explanation:\n%s", res.Body)
+			}
+		})
+	}
+	var team, role string
+	var active bool
+	_ = e.pool.QueryRow(context.Background(), `SELECT team, role, active FROM users WHERE id = $1`, id).Scan(&team, &role, &active)
+	if team != "sales" || role != "member" || !active {
+		t.Errorf("a form without version was applied: %s %s active=%v", team, role, active)
+	}
+}
+
 func TestUserNamesAreEscaped(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)

@@ -273,7 +273,7 @@ func TestHealthzNeedsNoDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	srv := New(mustConfig(t, nil), slog.New(slog.NewTextHandler(io.Discard, nil)), pool)
+	srv := newServer(mustConfig(t, nil), slog.New(slog.NewTextHandler(io.Discard, nil)), pool)
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503} {
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))

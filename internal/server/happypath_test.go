@@ -158,12 +158,24 @@ var happyPaths = map[string]happyCase{
 			form:  url.Values{"map_company": {"0"}, "map_contact_name": {"1"}, "map_email": {"2"}},
 			state: `SELECT count(*) FROM leads`}
 	}},
-	"POST /leads/{id}/move": {as: "rep@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
-		id := e.count(`SELECT min(id) FROM leads WHERE stage = 'handed_off' AND owner_id = $1`, e.userID("rep@example.com"))
-		return happyPost{path: leadPath(id, "/move"), form: url.Values{"to": {"accepted"}, "rating": {"4"},
-			"version": {strconv.Itoa(e.count(`SELECT version FROM leads WHERE id = $1`, id))}},
-			state: `SELECT stage FROM leads WHERE id = $1`, args: []any{id}}
-	}},
+	"POST /leads/{id}/qualify": leadMoveHappyPath("qualify", "marketer@example.com", "new", nil),
+	"POST /leads/{id}/hand-off": leadMoveHappyPath("hand-off", "marketer@example.com", "mql", func(e *testEnv) url.Values {
+		return url.Values{"owner": {strconv.FormatInt(e.userID("rep@example.com"), 10)}, "note": {"Asked for a demo."}}
+	}),
+	"POST /leads/{id}/recycle": leadMoveHappyPath("recycle", "marketer@example.com", "rejected", nil),
+	"POST /leads/{id}/accept": leadMoveHappyPath("accept", "sales.manager@example.com", "handed_off", func(*testEnv) url.Values {
+		return url.Values{"rating": {"4"}, "note": {"Keen."}}
+	}),
+	"POST /leads/{id}/reject": leadMoveHappyPath("reject", "sales.manager@example.com", "handed_off", func(*testEnv) url.Values {
+		return url.Values{"reason": {"other"}, "rating": {"2"}, "note": {"A student project."}}
+	}),
+	"POST /leads/{id}/convert": leadMoveHappyPath("convert", "sales.manager@example.com", "accepted", nil),
+	"POST /leads/{id}/win": leadMoveHappyPath("win", "sales.manager@example.com", "opportunity", func(*testEnv) url.Values {
+		return url.Values{"value": {"12500.50"}}
+	}),
+	"POST /leads/{id}/lose": leadMoveHappyPath("lose", "sales.manager@example.com", "accepted", func(*testEnv) url.Values {
+		return url.Values{"lost": {"Went silent after the demo."}}
+	}),
 	"POST /leads/{id}/touch": {as: "rep@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		id := e.count(`SELECT min(id) FROM leads WHERE stage = 'handed_off' AND owner_id = $1`, e.userID("rep@example.com"))
 		return happyPost{path: leadPath(id, "/touch"), form: url.Values{"kind": {"call"}, "note": {"Left a voicemail."}},
@@ -457,4 +469,22 @@ func TestHappyPaths(t *testing.T) {
 			}
 		})
 	}
+}
+
+// leadMoveHappyPath posts the lead action's form (fields, plus the
+// version) for the first lead in stage from, as the given user.
+func leadMoveHappyPath(action, as, from string, fields func(e *testEnv) url.Values) happyCase {
+	return happyCase{as: as, prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		id := e.count(`SELECT min(id) FROM leads WHERE stage = $1`, from)
+		if id == 0 {
+			t.Fatalf("no %s lead in the seed", from)
+		}
+		form := url.Values{}
+		if fields != nil {
+			form = fields(e)
+		}
+		form.Set("version", strconv.Itoa(e.count(`SELECT version FROM leads WHERE id = $1`, id)))
+		return happyPost{path: leadPath(id, "/"+action), form: form,
+			state: `SELECT stage FROM leads WHERE id = $1`, args: []any{id}}
+	}}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -13,11 +14,19 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/campaigns"
 	"tandem/internal/config"
+	"tandem/internal/digest"
+	"tandem/internal/feedback"
+	"tandem/internal/kpi"
+	"tandem/internal/leads"
 	"tandem/internal/mailtest"
+	"tandem/internal/notifications"
 	"tandem/internal/seed"
 	"tandem/internal/servertest"
+	"tandem/internal/settings"
 	"tandem/internal/testdb/demo"
+	"tandem/internal/users"
 )
 
 // testEnv is a real server on a fresh database with the demo company.
@@ -41,10 +50,25 @@ func newTestEnvOn(t testing.TB, pool *pgxpool.Pool, env map[string]string) *test
 	t.Helper()
 	cfg := mustConfig(t, env)
 	guard := servertest.New(t)
-	srv := New(cfg, guard.Logger(io.Discard), pool)
+	srv := newServer(cfg, guard.Logger(io.Discard), pool)
 	hs := httptest.NewServer(guard.Handler(srv))
 	t.Cleanup(hs.Close)
 	return &testEnv{t: t, srv: srv, pool: pool, http: hs, guard: guard}
+}
+
+// newServer wires the server as cmd/tandem does: one store per domain and
+// one digest service.
+func newServer(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) *Server {
+	return New(cfg, log, pool, Domain{
+		Users:         users.NewStore(pool),
+		Settings:      settings.NewStore(pool),
+		Leads:         leads.NewStore(pool),
+		Campaigns:     campaigns.NewStore(pool, cfg.Location),
+		Feedback:      feedback.NewStore(pool, cfg.Location),
+		KPI:           kpi.NewEngine(pool, cfg.Location),
+		Digests:       digest.FromConfig(pool, cfg, log),
+		Notifications: notifications.NewStore(pool),
+	})
 }
 
 // expectServerErrors is for the tests that provoke 5xx answers or error

@@ -222,11 +222,11 @@ func TestRefusedLeadFormsMarkTheirOwnFields(t *testing.T) {
 		form    url.Values
 		invalid map[string]string
 	}{
-		{"reject: Other, no note, rating 9", handed, "/move", url.Values{"to": {"rejected"}, "reason": {"other"}, "rating": {"9"}, "note": {" "}},
+		{"reject: Other, no note, rating 9", handed, "/reject", url.Values{"reason": {"other"}, "rating": {"9"}, "note": {" "}},
 			map[string]string{"f-reject_rating": "Rate the lead's quality", "f-reject_note": "Say why"}},
-		{"reject: nothing chosen", handed, "/move", url.Values{"to": {"rejected"}},
+		{"reject: nothing chosen", handed, "/reject", url.Values{},
 			map[string]string{"f-reject_reason": "Choose a rejection reason.", "f-reject_rating": "Rate the lead's quality"}},
-		{"accept: no rating", handed, "/move", url.Values{"to": {"accepted"}, "note": {"keen"}},
+		{"accept: no rating", handed, "/accept", url.Values{"note": {"keen"}},
 			map[string]string{"f-accept_rating": "Rate the lead's quality"}},
 		{"touch: unknown kind", handed, "/touch", url.Values{"kind": {"fax"}, "note": {"sent a fax"}},
 			map[string]string{"f-touch_kind": "Choose how you followed up"}},
@@ -234,9 +234,9 @@ func TestRefusedLeadFormsMarkTheirOwnFields(t *testing.T) {
 			map[string]string{"f-assign_owner": "Choose a rep."}},
 		{"assign: not a rep", handed, "/assign", url.Values{"owner": {e.idOf("marketer@example.com")}},
 			map[string]string{"f-assign_owner": "Choose an active sales rep."}},
-		{"won: no value", opportunity, "/move", url.Values{"to": {"won"}, "value": {"lots"}},
+		{"won: no value", opportunity, "/win", url.Values{"value": {"lots"}},
 			map[string]string{"f-value": "Enter the won deal's value"}},
-		{"lost: no reason", accepted, "/move", url.Values{"to": {"lost"}, "lost": {" "}},
+		{"lost: no reason", accepted, "/lose", url.Values{"lost": {" "}},
 			map[string]string{"f-lost": "Say why the deal was lost."}},
 		{"comment: empty", accepted, "/comments", url.Values{"comment": {" "}},
 			map[string]string{"f-comment": "Write a comment first."}},
@@ -265,7 +265,7 @@ func TestRefusedLeadFormsMarkTheirOwnFields(t *testing.T) {
 	marketer.login("marketer@example.com")
 	mql := e.count(`SELECT min(id) FROM leads WHERE stage = 'mql'`)
 	marketer.get(leadPath(mql, ""))
-	res := marketer.post(leadPath(mql, "/move"), url.Values{"to": {"handed_off"}, "owner": {e.idOf("agent@example.com")},
+	res := marketer.post(leadPath(mql, "/hand-off"), url.Values{"owner": {e.idOf("agent@example.com")},
 		"note": {""}, "version": {version(mql)}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantFieldErrors(t, "handoff: no note, not a rep", wantAccessibleForms(t, "handoff", res.Body),

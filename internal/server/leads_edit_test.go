@@ -116,7 +116,7 @@ func TestMoveRefusalNamesTheStageAsRead(t *testing.T) {
 	admin.login("admin@example.com")
 	id := e.count(`SELECT min(id) FROM leads WHERE stage = 'mql'`)
 	admin.get(leadPath(id, ""))
-	res := admin.post(leadPath(id, "/move"), url.Values{"to": {"won"}, "value": {"100"},
+	res := admin.post(leadPath(id, "/win"), url.Values{"value": {"100"},
 		"version": {e.leadVersion(strconv.Itoa(id))}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "A lead that is MQL cannot become won.")

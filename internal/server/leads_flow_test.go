@@ -16,8 +16,8 @@ func handOffVia(t *testing.T, e *testEnv, marketer *client, id, owner string) {
 	t.Helper()
 	path := "/leads/" + id
 	marketer.get(path)
-	wantRedirect(t, marketer.post(path+"/move", url.Values{"to": {"mql"}, "version": {e.leadVersion(id)}}), path)
-	wantRedirect(t, marketer.post(path+"/move", url.Values{"to": {"handed_off"}, "owner": {owner}, "note": {"asked for a demo"},
+	wantRedirect(t, marketer.post(path+"/qualify", url.Values{"version": {e.leadVersion(id)}}), path)
+	wantRedirect(t, marketer.post(path+"/hand-off", url.Values{"owner": {owner}, "note": {"asked for a demo"},
 		"version": {e.leadVersion(id)}}), path)
 }
 
@@ -93,8 +93,8 @@ func opportunityVia(t *testing.T, e *testEnv, email string) (string, *client) {
 	rep.login("rep@example.com")
 	path := "/leads/" + id
 	rep.get(path)
-	wantRedirect(t, rep.post(path+"/move", url.Values{"to": {"accepted"}, "rating": {"4"}, "version": {e.leadVersion(id)}}), path)
-	wantRedirect(t, rep.post(path+"/move", url.Values{"to": {"opportunity"}, "version": {e.leadVersion(id)}}), path)
+	wantRedirect(t, rep.post(path+"/accept", url.Values{"rating": {"4"}, "version": {e.leadVersion(id)}}), path)
+	wantRedirect(t, rep.post(path+"/convert", url.Values{"version": {e.leadVersion(id)}}), path)
 	return id, rep
 }
 
@@ -107,7 +107,7 @@ func TestWonDealValueIsRefusedUnlessAPlainAmount(t *testing.T) {
 	id, rep := opportunityVia(t, e, "won@deal.example")
 	path := "/leads/" + id
 	for _, raw := range []string{"NaN", "nan", "Inf", "-Infinity", "1e20", "1e3", "-5", "0", "0.001", "1000000000000", "", "lots"} {
-		res := rep.post(path+"/move", url.Values{"to": {"won"}, "value": {raw}, "version": {e.leadVersion(id)}})
+		res := rep.post(path+"/win", url.Values{"value": {raw}, "version": {e.leadVersion(id)}})
 		if res.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("value %q: status %d, want 422", raw, res.StatusCode)
 			continue
@@ -120,14 +120,14 @@ func TestWonDealValueIsRefusedUnlessAPlainAmount(t *testing.T) {
 	// A decimal comma and sub-cent values were read as 12.50 and 1.24.
 	for raw, msg := range map[string]string{"12.500,50": "Use a point for decimals", "1,2,3": "Use a point for decimals",
 		"1.239": "at most two decimals"} {
-		res := rep.post(path+"/move", url.Values{"to": {"won"}, "value": {raw}, "version": {e.leadVersion(id)}})
+		res := rep.post(path+"/win", url.Values{"value": {raw}, "version": {e.leadVersion(id)}})
 		wantStatus(t, res, http.StatusUnprocessableEntity)
 		wantBody(t, res, msg)
 	}
 	if n := e.count(`SELECT count(*) FROM leads WHERE id = $1 AND stage = 'opportunity' AND deal_value IS NULL`, id); n != 1 {
 		t.Fatal("a refused value changed the lead")
 	}
-	wantRedirect(t, rep.post(path+"/move", url.Values{"to": {"won"}, "value": {"12,500.50"}, "version": {e.leadVersion(id)}}), path)
+	wantRedirect(t, rep.post(path+"/win", url.Values{"value": {"12,500.50"}, "version": {e.leadVersion(id)}}), path)
 	if cents := e.count(`SELECT (deal_value * 100)::int FROM leads WHERE id = $1 AND stage = 'won'`, id); cents != 1250050 {
 		t.Errorf("deal value in cents %d", cents)
 	}
@@ -145,15 +145,15 @@ func TestAcceptedLeadToLostOverHTTP(t *testing.T) {
 	rep.login("rep@example.com")
 	path := "/leads/" + id
 	rep.get(path)
-	wantRedirect(t, rep.post(path+"/move", url.Values{"to": {"accepted"}, "rating": {"3"}, "version": {e.leadVersion(id)}}), path)
+	wantRedirect(t, rep.post(path+"/accept", url.Values{"rating": {"3"}, "version": {e.leadVersion(id)}}), path)
 	page := rep.get(path)
-	if !strings.Contains(page.Body, `<input type="hidden" name="to" value="lost">`) {
+	if !strings.Contains(page.Body, `action="/leads/`+id+`/lose"`) {
 		t.Fatalf("no lost form on an accepted lead:\n%s", page.Body)
 	}
-	res := rep.post(path+"/move", url.Values{"to": {"lost"}, "lost": {" "}, "version": {e.leadVersion(id)}})
+	res := rep.post(path+"/lose", url.Values{"lost": {" "}, "version": {e.leadVersion(id)}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantBody(t, res, "Say why the deal was lost.")
-	wantRedirect(t, rep.post(path+"/move", url.Values{"to": {"lost"}, "lost": {"went silent after the demo"}, "version": {e.leadVersion(id)}}), path)
+	wantRedirect(t, rep.post(path+"/lose", url.Values{"lost": {"went silent after the demo"}, "version": {e.leadVersion(id)}}), path)
 	if n := e.count(`SELECT count(*) FROM leads WHERE id = $1 AND stage = 'lost' AND lost_at IS NOT NULL AND lost_reason = 'went silent after the demo'`, id); n != 1 {
 		t.Error("the lead was not closed as lost with its reason and time")
 	}
@@ -325,7 +325,7 @@ func TestHandoffAndVerdictNotifyOverHTTP(t *testing.T) {
 	rep.login("rep@example.com")
 	wantBody(t, rep.get("/notifications"), "Mia Novak handed Told Co to you")
 	rep.get(path)
-	wantRedirect(t, rep.post(path+"/move", url.Values{"to": {"rejected"}, "reason": {"no_budget"}, "rating": {"2"}, "version": {e.leadVersion(id)}}), path)
+	wantRedirect(t, rep.post(path+"/reject", url.Values{"reason": {"no_budget"}, "rating": {"2"}, "version": {e.leadVersion(id)}}), path)
 	wantBody(t, marketer.get("/notifications"), "Riley Chen rejected Told Co: No budget or authority, quality 2/5")
 	if n := e.count(`SELECT count(*) FROM notifications WHERE link = $1`, path); n != 2 {
 		t.Errorf("%d notifications about the lead, want 2 (handoff, rejection)", n)

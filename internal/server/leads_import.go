@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"tandem/internal/leads"
-	"tandem/web/components"
 	leadpages "tandem/web/pages/leads"
 )
 
@@ -62,27 +61,8 @@ func (s *Server) leadImportUpload(w http.ResponseWriter, r *http.Request) error 
 	return s.renderPreview(w, r, http.StatusOK, id, filepath.Base(header.Filename), p, leads.GuessMapping(p.Header), nil)
 }
 
-// columnLabelChars bounds a column name in the mapping choices, which
-// repeat for every field; the sample table shows the names whole.
-const columnLabelChars = 40
-
 func (s *Server) renderPreview(w http.ResponseWriter, r *http.Request, status int, id int64, name string, p leads.Preview, m leads.Mapping, errs map[string]string) error {
-	v := leadpages.Preview{Page: s.page(w, r, "Import leads", "leads"), UploadID: id, Filename: name,
-		Header: p.Header, Rows: p.Rows, Mapping: map[string]string{}, Errors: errs,
-		Columns: []components.Option{{Value: "-1", Label: "— not in the file —"}}}
-	v.Sample = p.Sample[:min(previewRows, len(p.Sample))]
-	for i, h := range p.Header {
-		label := h
-		if label == "" {
-			label = "column " + strconv.Itoa(i+1)
-		} else if r := []rune(label); len(r) > columnLabelChars {
-			label = string(r[:columnLabelChars-1]) + "…"
-		}
-		v.Columns = append(v.Columns, components.Option{Value: strconv.Itoa(i), Label: label})
-	}
-	for f, i := range m {
-		v.Mapping[f] = strconv.Itoa(i)
-	}
+	v := leadpages.PreviewOf(s.page(w, r, "Import leads", "leads"), id, name, p, m, errs, previewRows)
 	return s.render(w, r, status, leadpages.PreviewPage(v))
 }
 
@@ -111,14 +91,7 @@ func (s *Server) leadImportCommit(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	m := leads.Mapping{}
-	for _, f := range leads.ImportFields {
-		i, err := strconv.Atoi(r.PostFormValue("map_" + f))
-		if err != nil {
-			i = -1
-		}
-		m[f] = i
-	}
+	m := postedMapping(r)
 	if errs := m.Check(len(t.Header)); errs != nil {
 		p := leads.Preview{Header: t.Header, Sample: t.Rows[:min(previewRows, len(t.Rows))], Rows: len(t.Rows)}
 		return s.renderPreview(w, r, http.StatusUnprocessableEntity, id, up.Filename, p, m, errs)
@@ -139,6 +112,20 @@ func (s *Server) leadImportCommit(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return s.renderImportResult(w, r, up, v.Bad)
+}
+
+// postedMapping is the column chosen for each lead field (-1: not in the
+// file, also for a choice that is not a number).
+func postedMapping(r *http.Request) leads.Mapping {
+	m := leads.Mapping{}
+	for _, f := range leads.ImportFields {
+		i, err := strconv.Atoi(r.PostFormValue("map_" + f))
+		if err != nil {
+			i = -1
+		}
+		m[f] = i
+	}
+	return m
 }
 
 func (s *Server) renderImportResult(w http.ResponseWriter, r *http.Request, up leads.Upload, bad []leads.BadRow) error {

@@ -36,23 +36,23 @@ func TestHandoffRejectJourneyOverHTTP(t *testing.T) {
 	id := newLeadVia(t, marketer, url.Values{"company": {"Fresh Co"}, "contact_name": {"Fay"}, "email": {"fay@fresh.example"}})
 	path := "/leads/" + id
 
-	res := marketer.post(path+"/move", url.Values{"to": {"mql"}, "version": {e.leadVersion(id)}})
+	res := marketer.post(path+"/qualify", url.Values{"version": {e.leadVersion(id)}})
 	wantRedirect(t, res, path)
 	// A handoff without a note is refused, and the chosen rep is kept.
 	repID := strconv.FormatInt(e.userID("rep@example.com"), 10)
-	res = marketer.post(path+"/move", url.Values{"to": {"handed_off"}, "owner": {repID}, "note": {" "}, "version": {e.leadVersion(id)}})
+	res = marketer.post(path+"/hand-off", url.Values{"owner": {repID}, "note": {" "}, "version": {e.leadVersion(id)}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	if !strings.Contains(res.Body, "Write a handoff note") || !strings.Contains(res.Body, `value="`+repID+`" selected`) {
 		t.Errorf("refused handoff page:\n%s", res.Body)
 	}
-	res = marketer.post(path+"/move", url.Values{"to": {"handed_off"}, "owner": {repID}, "note": {"asked for pricing"}, "version": {e.leadVersion(id)}})
+	res = marketer.post(path+"/hand-off", url.Values{"owner": {repID}, "note": {"asked for pricing"}, "version": {e.leadVersion(id)}})
 	wantRedirect(t, res, path)
 
 	// Another rep may not act on it (data level), the service team may not at all (policy).
 	other := e.client()
 	other.login("jordan.blake@example.com")
 	other.get(path)
-	res = other.post(path+"/move", url.Values{"to": {"rejected"}, "reason": {"no_budget"}, "rating": {"2"}, "version": {e.leadVersion(id)}})
+	res = other.post(path+"/reject", url.Values{"reason": {"no_budget"}, "rating": {"2"}, "version": {e.leadVersion(id)}})
 	wantStatus(t, res, http.StatusForbidden)
 	if !strings.Contains(res.Body, "Only the assigned rep or a sales manager") {
 		t.Errorf("data-level refusal:\n%s", res.Body)
@@ -60,7 +60,7 @@ func TestHandoffRejectJourneyOverHTTP(t *testing.T) {
 	agent := e.client()
 	agent.login("agent@example.com")
 	agent.get(path)
-	res = agent.post(path+"/move", url.Values{"to": {"accepted"}, "rating": {"5"}, "version": {e.leadVersion(id)}})
+	res = agent.post(path+"/accept", url.Values{"rating": {"5"}, "version": {e.leadVersion(id)}})
 	if classify(res) != "forbidden" {
 		t.Errorf("service agent moving a lead: %d", res.StatusCode)
 	}
@@ -72,15 +72,15 @@ func TestHandoffRejectJourneyOverHTTP(t *testing.T) {
 	}
 	stale := e.leadVersion(id)
 	rep.get(path)
-	res = rep.post(path+"/move", url.Values{"to": {"rejected"}, "reason": {"other"}, "rating": {"2"}, "note": {""}, "version": {stale}})
+	res = rep.post(path+"/reject", url.Values{"reason": {"other"}, "rating": {"2"}, "note": {""}, "version": {stale}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
-	res = rep.post(path+"/move", url.Values{"to": {"rejected"}, "reason": {"bad_timing"}, "rating": {"2"}, "note": {"next year"}, "version": {stale}})
+	res = rep.post(path+"/reject", url.Values{"reason": {"bad_timing"}, "rating": {"2"}, "note": {"next year"}, "version": {stale}})
 	wantRedirect(t, res, path)
 
 	// The manager's form was loaded before the rejection: 409 with what changed.
 	manager := e.client()
 	manager.login("sales.manager@example.com")
-	res = manager.post(path+"/move", url.Values{"to": {"accepted"}, "rating": {"4"}, "version": {stale}})
+	res = manager.post(path+"/accept", url.Values{"rating": {"4"}, "version": {stale}})
 	wantStatus(t, res, http.StatusConflict)
 	if !strings.Contains(res.Body, "changed while you were looking") || !strings.Contains(res.Body, "Handed off → Rejected") ||
 		!strings.Contains(res.Body, "Riley Chen") || !strings.Contains(res.Body, "</span>, owned by Riley Chen.") {
@@ -103,8 +103,8 @@ func TestHostileLeadTextIsEscapedEverywhere(t *testing.T) {
 		"phone": {x}, "title": {x}, "country": {x}})
 	path := "/leads/" + id
 	marketer.post(path+"/comments", url.Values{"comment": {x + `<img src=x onerror=alert(2)>`}})
-	marketer.post(path+"/move", url.Values{"to": {"mql"}, "version": {e.leadVersion(id)}})
-	marketer.post(path+"/move", url.Values{"to": {"handed_off"}, "note": {x}, "version": {e.leadVersion(id)}})
+	marketer.post(path+"/qualify", url.Values{"version": {e.leadVersion(id)}})
+	marketer.post(path+"/hand-off", url.Values{"note": {x}, "version": {e.leadVersion(id)}})
 	for _, p := range []string{path, "/leads", "/leads?q=script", "/leads/queue"} {
 		c := marketer
 		if p == "/leads/queue" {

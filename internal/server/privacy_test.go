@@ -114,7 +114,7 @@ func TestSetPasswordTokenNeverLogged(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
 	guard := servertest.New(t)
-	srv := New(mustConfig(t, nil), guard.Logger(&logs), demo.New(t))
+	srv := newServer(mustConfig(t, nil), guard.Logger(&logs), demo.New(t))
 	hs := httptest.NewServer(guard.Handler(srv))
 	t.Cleanup(hs.Close)
 	e := &testEnv{t: t, srv: srv, pool: srv.pool, http: hs, guard: guard}

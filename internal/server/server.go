@@ -42,20 +42,35 @@ type Server struct {
 	router   *chi.Mux
 }
 
-// New wires the handlers to their dependencies and builds the router.
-func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) *Server {
+// Domain is what the handlers call: one store per domain and the one
+// digest service, built by the program (cmd/tandem) and shared with its
+// background work, so the scheduler and the pages use the same service.
+type Domain struct {
+	Users         *users.Store
+	Settings      *settings.Store
+	Leads         *leads.Store
+	Campaigns     *campaigns.Store
+	Feedback      *feedback.Store
+	KPI           *kpi.Engine
+	Digests       *digest.Service
+	Notifications *notifications.Store
+}
+
+// New builds the router over the given domain. The pool is only for the
+// readiness probe.
+func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Server {
 	s := &Server{
 		cfg:      cfg,
 		log:      log,
 		pool:     pool,
-		users:    users.NewStore(pool),
-		settings: settings.NewStore(pool),
-		leads:    leads.NewStore(pool),
-		campaign: campaigns.NewStore(pool, cfg.Location),
-		feedback: feedback.NewStore(pool, cfg.Location),
-		kpi:      kpi.NewEngine(pool, cfg.Location),
-		digests:  digest.FromConfig(pool, cfg, log),
-		notes:    notifications.NewStore(pool),
+		users:    d.Users,
+		settings: d.Settings,
+		leads:    d.Leads,
+		campaign: d.Campaigns,
+		feedback: d.Feedback,
+		kpi:      d.KPI,
+		digests:  d.Digests,
+		notes:    d.Notifications,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()

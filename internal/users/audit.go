@@ -12,14 +12,14 @@ import (
 
 // AuditEvent is one line of the security audit log.
 type AuditEvent struct {
-	ID          int64
-	At          time.Time
-	ActorName   string // empty for the command line or an anonymous visitor
-	Action      string
-	TargetName  string
-	TargetEmail string
-	IP          string
-	Detail      string
+	ID          int64     `db:"id"`
+	At          time.Time `db:"at"`
+	ActorName   string    `db:"actor_name"` // empty for the command line or an anonymous visitor
+	Action      string    `db:"action"`
+	TargetName  string    `db:"target_name"`
+	TargetEmail string    `db:"email"`
+	IP          string    `db:"ip"`
+	Detail      string    `db:"detail"`
 }
 
 // Record writes an audit event about something other than a user account
@@ -51,7 +51,7 @@ const AuditPageSize = 50
 // id before (0 for the first page), and whether there are more.
 func (s *Store) Audit(ctx context.Context, before int64) ([]AuditEvent, bool, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT e.id, e.at, coalesce(a.name, ''), e.action, coalesce(t.name, ''), e.email, e.ip, e.detail
+		SELECT e.id, e.at, coalesce(a.name, '') AS actor_name, e.action, coalesce(t.name, '') AS target_name, e.email, e.ip, e.detail
 		FROM audit_events e
 		LEFT JOIN users a ON a.id = e.actor_id
 		LEFT JOIN users t ON t.id = e.target_id
@@ -61,7 +61,7 @@ func (s *Store) Audit(ctx context.Context, before int64) ([]AuditEvent, bool, er
 	if err != nil {
 		return nil, false, err
 	}
-	events, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AuditEvent])
+	events, err := pgx.CollectRows(rows, pgx.RowToStructByName[AuditEvent])
 	if err != nil {
 		return nil, false, err
 	}

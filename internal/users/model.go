@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"tandem/internal/refusal"
 	"tandem/internal/validate"
 )
 
@@ -57,15 +58,15 @@ func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
 // User is an account.
 type User struct {
-	ID        int64
-	Email     string
-	Name      string
-	Team      Team
-	Role      Role
-	Timezone  string
-	Active    bool
-	CreatedAt time.Time
-	Version   int
+	ID        int64     `db:"id"`
+	Email     string    `db:"email"`
+	Name      string    `db:"name"`
+	Team      Team      `db:"team"`
+	Role      Role      `db:"role"`
+	Timezone  string    `db:"timezone"`
+	Active    bool      `db:"active"`
+	CreatedAt time.Time `db:"created_at"`
+	Version   int       `db:"version"`
 }
 
 // IsManager is true for managers and admins: admins manage too.
@@ -93,12 +94,16 @@ func (u User) Location() *time.Location {
 // FieldErrors is the shared field-to-message map of refused input.
 type FieldErrors = validate.FieldErrors
 
-// Sentinel errors callers branch on.
+// Refusals callers may branch on.
 var (
-	ErrEmailTaken     = errors.New("a user with this email exists already")
-	ErrLastAdmin      = errors.New("the last active admin cannot be removed")
-	ErrBadCredentials = errors.New("email or password is not right")
+	ErrEmailTaken = refusal.InvalidField("email", "A user with this email exists already.")
+	ErrLastAdmin  = refusal.InvalidField("role", "This is the last active admin. Make someone else an admin first.")
 )
+
+// ErrBadCredentials is a failed sign-in. It is not a refusal of input but
+// of identity (401): one message for an unknown email, a wrong password and
+// a deactivated account, so the page tells an attacker nothing.
+var ErrBadCredentials = errors.New("email or password is not right")
 
 // NewUser is the input for creating an account.
 type NewUser struct {

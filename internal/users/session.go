@@ -61,22 +61,28 @@ func (s *Store) LookupSession(ctx context.Context, token string, p SessionPolicy
 		return Session{}, db.ErrNotFound
 	}
 	h := hashToken(token)
-	var sess Session
-	var u User
-	err := s.pool.QueryRow(ctx, `
-		SELECT s.csrf_token, s.created_at, s.last_seen_at, `+prefixed("u.", userColumns)+`
+	type sessionRow struct {
+		CSRFToken        string    `db:"csrf_token"`
+		SessionCreatedAt time.Time `db:"session_created_at"`
+		LastSeen         time.Time `db:"last_seen_at"`
+		User
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, `+prefixed("u.", userColumns)+`
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = $1 AND s.expires_at > now()
-		  AND s.last_seen_at > now() - $2::interval AND u.active`, h, p.Idle).
-		Scan(&sess.CSRFToken, &sess.CreatedAt, &sess.LastSeen,
-			&u.ID, &u.Email, &u.Name, &u.Team, &u.Role, &u.Timezone, &u.Active, &u.CreatedAt, &u.Version)
+		  AND s.last_seen_at > now() - $2::interval AND u.active`, h, p.Idle)
+	if err != nil {
+		return Session{}, err
+	}
+	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[sessionRow])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Session{}, db.ErrNotFound
 	}
 	if err != nil {
 		return Session{}, err
 	}
-	sess.Token, sess.User = token, u
+	sess := Session{Token: token, CSRFToken: row.CSRFToken, User: row.User, CreatedAt: row.SessionCreatedAt, LastSeen: row.LastSeen}
 	if time.Since(sess.LastSeen) > touchEvery {
 		if _, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1`, h); err != nil {
 			return Session{}, err

@@ -2,6 +2,7 @@ package users
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/format"
 	"tandem/internal/notifications"
 )
 
@@ -64,13 +66,19 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip string) (User, e
 		}
 	}
 
-	var u User
-	var hash *string
-	row := s.pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email)
-	err = row.Scan(&u.ID, &u.Email, &u.Name, &u.Team, &u.Role, &u.Timezone, &u.Active, &u.CreatedAt, &u.Version, &hash)
-	if err != nil && err != pgx.ErrNoRows {
+	type accountRow struct {
+		User
+		Hash *string `db:"password_hash"` // nil until a password is set
+	}
+	var account accountRow
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email)
+	if err == nil {
+		account, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[accountRow])
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return User{}, err
 	}
+	u, hash := account.User, account.Hash
 	target := dummyHash()
 	if err == nil && hash != nil {
 		target = *hash
@@ -182,7 +190,7 @@ func (s *Store) logFailure(ctx context.Context, email, ip string, u User, accoun
 			return err
 		}
 		detail := fmt.Sprintf("%d failed sign-ins within %d minutes from %d %s; the account stays open, each attempt is slowed",
-			failures, int(throttleWindow.Minutes()), addresses, pluralWord(addresses, "address", "addresses"))
+			failures, int(throttleWindow.Minutes()), addresses, format.Plural(addresses, "address", "addresses"))
 		if err := record(ctx, tx, Actor{IP: ip}, "session.sign_in_burst", u.ID, u.Email, detail); err != nil {
 			return err
 		}
@@ -190,13 +198,6 @@ func (s *Store) logFailure(ctx context.Context, email, ip string, u User, accoun
 			fmt.Sprintf("%d failed sign-ins to your account within %d minutes. If they were not yours, your account is still open to you; consider changing your password.",
 				failures, int(throttleWindow.Minutes())), "/account")
 	})
-}
-
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // FailureCount returns the failures recorded for email within the window.

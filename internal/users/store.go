@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/refusal"
 )
 
 // Store reads and writes accounts, sessions, sign-in failures and the audit
@@ -27,9 +28,13 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 const userColumns = `id, email, name, team, role, timezone, active, created_at, version`
 
-func scanUser(row pgx.Row) (User, error) {
-	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Team, &u.Role, &u.Timezone, &u.Active, &u.CreatedAt, &u.Version)
+// queryUser runs a query of one row of userColumns, read by name.
+func queryUser(ctx context.Context, q db.DBTX, sql string, args ...any) (User, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[User])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, db.ErrNotFound
 	}
@@ -63,10 +68,10 @@ func (s *Store) Create(ctx context.Context, by Actor, in NewUser, password strin
 	var u User
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		u, err = scanUser(tx.QueryRow(ctx, `
+		u, err = queryUser(ctx, tx, `
 			INSERT INTO users (email, name, team, role, timezone, password_hash)
 			VALUES ($1, $2, $3, $4, $5, $6)
-			RETURNING `+userColumns, in.Email, in.Name, in.Team, in.Role, in.Timezone, hash))
+			RETURNING `+userColumns, in.Email, in.Name, in.Team, in.Role, in.Timezone, hash)
 		if db.IsUniqueViolation(err, "users_email_key") {
 			return ErrEmailTaken
 		}
@@ -80,7 +85,7 @@ func (s *Store) Create(ctx context.Context, by Actor, in NewUser, password strin
 
 // Get returns the user with id.
 func (s *Store) Get(ctx context.Context, id int64) (User, error) {
-	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	return queryUser(ctx, s.pool, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
 }
 
 // Filter narrows the user list; zero values mean "any".
@@ -112,7 +117,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]User, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[User])
 	return list, total, err
 }
 
@@ -140,9 +145,9 @@ func (s *Store) ChangeAccess(ctx context.Context, by Actor, id int64, version in
 				return err
 			}
 		}
-		u, err = scanUser(tx.QueryRow(ctx, `
+		u, err = queryUser(ctx, tx, `
 			UPDATE users SET team = $2, role = $3, updated_at = now(), version = version + 1
-			WHERE id = $1 RETURNING `+userColumns, id, team, role))
+			WHERE id = $1 RETURNING `+userColumns, id, team, role)
 		if err != nil {
 			return err
 		}
@@ -176,9 +181,9 @@ func (s *Store) SetActive(ctx context.Context, by Actor, id int64, version int, 
 				return err
 			}
 		}
-		u, err = scanUser(tx.QueryRow(ctx, `
+		u, err = queryUser(ctx, tx, `
 			UPDATE users SET active = $2, updated_at = now(), version = version + 1
-			WHERE id = $1 RETURNING `+userColumns, id, active))
+			WHERE id = $1 RETURNING `+userColumns, id, active)
 		if err != nil {
 			return err
 		}
@@ -196,7 +201,7 @@ func (s *Store) SetActive(ctx context.Context, by Actor, id int64, version int, 
 
 // lockUser reads the user for update and checks the version the caller saw.
 func lockUser(ctx context.Context, tx pgx.Tx, id int64, version int) (User, error) {
-	u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id))
+	u, err := queryUser(ctx, tx, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id)
 	if err != nil {
 		return User{}, err
 	}
@@ -237,9 +242,9 @@ func (s *Store) UpdateProfile(ctx context.Context, id int64, version int, name, 
 	if len(errs) > 0 {
 		return User{}, errs
 	}
-	u, err := scanUser(s.pool.QueryRow(ctx, `
+	u, err := queryUser(ctx, s.pool, `
 		UPDATE users SET name = $3, timezone = $4, updated_at = now(), version = version + 1
-		WHERE id = $1 AND version = $2 RETURNING `+userColumns, id, version, name, timezone))
+		WHERE id = $1 AND version = $2 RETURNING `+userColumns, id, version, name, timezone)
 	if errors.Is(err, db.ErrNotFound) {
 		return User{}, db.ErrConflict
 	}
@@ -309,13 +314,13 @@ func (s *Store) IssuePasswordLink(ctx context.Context, by Actor, id int64) (stri
 }
 
 // ErrLinkInvalid means a set-password link is unknown, used or expired.
-var ErrLinkInvalid = errors.New("this link is no longer valid")
+var ErrLinkInvalid = refusal.Missing("This link is no longer valid: it was used already, or it expired. Ask an admin for a new one.")
 
 // PasswordLinkUser returns the user a valid set-password token belongs to.
 func (s *Store) PasswordLinkUser(ctx context.Context, token string) (User, error) {
-	u, err := scanUser(s.pool.QueryRow(ctx, `
+	u, err := queryUser(ctx, s.pool, `
 		SELECT `+prefixed("u.", userColumns)+` FROM password_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > now() AND u.active`, hashToken(token)))
+		WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > now() AND u.active`, hashToken(token))
 	if errors.Is(err, db.ErrNotFound) {
 		return User{}, ErrLinkInvalid
 	}

@@ -102,6 +102,4 @@ func stars(n int) string {
 	return strconv.Itoa(n) + " of 5"
 }
 
-func plural(n int, word string) string { return components.Count(n, word) }
-
 func choiceID(name, value string) string { return "f-" + name + "-" + value }

@@ -3,11 +3,12 @@
 package leads
 
 import (
-	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/a-h/templ"
 
+	"tandem/internal/format"
 	"tandem/internal/leads"
 	"tandem/web/components"
 )
@@ -38,27 +39,12 @@ func stageClass(s leads.Stage) string {
 	return "tag"
 }
 
+// money shows a deal value with its cents, "—" when there is none.
 func money(v *float64) string {
 	if v == nil {
 		return "—"
 	}
-	return formatMoney(*v)
-}
-
-func formatMoney(v float64) string {
-	whole := strconv.FormatInt(int64(v), 10)
-	out := ""
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			out += ","
-		}
-		out += string(c)
-	}
-	cents := int64(v*100+0.5) % 100
-	if cents == 0 {
-		return out
-	}
-	return fmt.Sprintf("%s.%02d", out, cents)
+	return format.MoneyCents(int64(math.Round(*v * 100)))
 }
 
 func rating(r *int) string {
@@ -136,13 +122,6 @@ func eventText(e leads.Event) string {
 		return "commented"
 	}
 	return e.Kind
-}
-
-func percent(n, total int) string {
-	if total == 0 {
-		return "—"
-	}
-	return strconv.Itoa((n*100+total/2)/total) + " %"
 }
 
 func oneDecimal(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }

@@ -1,0 +1,161 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"tandem/internal/leads"
+	"tandem/internal/refusal"
+	leadpages "tandem/web/pages/leads"
+)
+
+// renderLead shows the lead page; posted names the refused action whose
+// form comes back with form's values and errs' messages (key "": the whole
+// action was refused).
+func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, id int64, posted string, form, errs map[string]string) error {
+	me := currentUser(r)
+	l, err := s.leads.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	in := leadpages.DetailInput{ShowQueue: leadSales.allow(me), Posted: posted, Form: form, Errors: errs}
+	if in.Events, err = s.leads.Timeline(r.Context(), id, 0); err != nil {
+		return err
+	}
+	if in.SLAHours, err = s.slaHours(r); err != nil {
+		return err
+	}
+	if in.Reps, err = s.leads.Reps(r.Context()); err != nil {
+		return err
+	}
+	v := leadpages.DetailOf(s.page(w, r, l.Company, "leads"), *me, l, in, time.Now())
+	return s.render(w, r, status, leadpages.DetailPage(v))
+}
+
+func (s *Server) leadDetail(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.leadFromPath(r)
+	if err != nil {
+		return err
+	}
+	return s.renderLead(w, r, http.StatusOK, id, "", nil, nil)
+}
+
+// leadRefused turns the domain's answer to an action into the right page:
+// a stale form gets the 409 page with what changed; a refusal the lead
+// page with the action's form filled in again, the message next to its
+// field (or at the top) and the refusal's status.
+func (s *Server) leadRefused(w http.ResponseWriter, r *http.Request, id int64, err error, action string, form map[string]string) error {
+	var conflict *leads.ConflictError
+	if errors.As(err, &conflict) {
+		changes, terr := s.leads.Timeline(r.Context(), id, conflict.SeenVersion)
+		if terr != nil {
+			return terr
+		}
+		v := leadpages.Conflict{Page: s.page(w, r, "Changed by someone else", "leads"), Lead: conflict.Current, Changes: changes}
+		return s.render(w, r, http.StatusConflict, leadpages.ConflictPage(v))
+	}
+	if k := refusal.KindOf(err); k != refusal.Unknown {
+		return s.renderLead(w, r, refusalStatus(k), id, action, form, refusal.FieldMessages(err))
+	}
+	return err
+}
+
+// postedForm is the named fields of the posted form.
+func postedForm(r *http.Request, fields ...string) map[string]string {
+	form := make(map[string]string, len(fields))
+	for _, k := range fields {
+		form[k] = r.PostFormValue(k)
+	}
+	return form
+}
+
+// leadMove is the handler of one stage move, the action of one form on the
+// lead page: it reads the form's fields, has the domain apply the move at
+// the version the form was loaded with, and shows the lead again.
+func (s *Server) leadMove(action string, to leads.Stage, fields ...string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := s.leadFromPath(r)
+		if err != nil {
+			return err
+		}
+		version, err := postedVersion(r)
+		if err != nil {
+			return err
+		}
+		form := postedForm(r, fields...)
+		if _, err := s.leads.Apply(r.Context(), *currentUser(r), id, version, readMove(to, form)); err != nil {
+			return s.leadRefused(w, r, id, err, action, form)
+		}
+		s.flash(w, "success", "Lead moved to "+to.Label()+".")
+		return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
+	}
+}
+
+// readMove is the move to stage to that form asks for. What cannot be
+// read goes into the move's Unread, for the domain to report once it has
+// said whether the move is allowed at all.
+func readMove(to leads.Stage, form map[string]string) leads.Move {
+	m := leads.Move{To: to, Note: form["note"], Reason: leads.Reason(form["reason"]), Lost: form["lost"], Unread: leads.FieldErrors{}}
+	m.Rating, _ = strconv.Atoi(form["rating"]) // not a number: 0, which the move's check refuses
+	if raw, sent := form["value"]; sent {
+		var msg string
+		if m.Value, msg = leads.ParseDealValue(raw); msg != "" {
+			m.Unread["value"] = msg
+		}
+	}
+	if raw := form["owner"]; raw != "" {
+		var ok bool
+		if m.OwnerID, ok = pathID(raw); !ok {
+			m.Unread["owner"] = leads.NotARep
+		}
+	}
+	return m
+}
+
+func (s *Server) leadTouch(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.leadFromPath(r)
+	if err != nil {
+		return err
+	}
+	form := postedForm(r, "kind", "note")
+	if err := s.leads.Touch(r.Context(), *currentUser(r), id, form["kind"], form["note"]); err != nil {
+		return s.leadRefused(w, r, id, err, leadpages.ActTouch, form)
+	}
+	s.flash(w, "success", "Touch logged.")
+	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) leadAssign(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.leadFromPath(r)
+	if err != nil {
+		return err
+	}
+	version, err := postedVersion(r)
+	if err != nil {
+		return err
+	}
+	form := postedForm(r, "owner")
+	owner, ok := pathID(form["owner"])
+	if !ok {
+		return s.renderLead(w, r, http.StatusUnprocessableEntity, id, leadpages.ActAssign, form, map[string]string{"owner": leads.NoRepChosen})
+	}
+	if err := s.leads.Assign(r.Context(), *currentUser(r), id, version, owner); err != nil {
+		return s.leadRefused(w, r, id, err, leadpages.ActAssign, form)
+	}
+	s.flash(w, "success", "Lead assigned.")
+	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) leadComment(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.leadFromPath(r)
+	if err != nil {
+		return err
+	}
+	form := postedForm(r, "comment")
+	if err := s.leads.Comment(r.Context(), *currentUser(r), id, form["comment"]); err != nil {
+		return s.leadRefused(w, r, id, err, leadpages.ActComment, form)
+	}
+	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10)+"#timeline-h")
+}

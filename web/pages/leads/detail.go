@@ -1,0 +1,120 @@
+package leads
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"tandem/internal/leads"
+	"tandem/internal/users"
+	"tandem/web/components"
+)
+
+// Detail is one lead with its timeline and the forms its viewer may use.
+type Detail struct {
+	components.Page
+	Lead      leads.Lead
+	SLA       leads.SLA
+	Events    []leads.Event
+	Moves     []leads.Stage
+	CanTouch  bool
+	CanAssign bool
+	CanEdit   bool
+	ShowQueue bool
+	Reps      []components.Option
+	// Posted is the action whose form was refused ("accept", "touch", …);
+	// Form holds what it sent, Errors why, each keyed by the form's field
+	// names. Only that form is filled in.
+	Posted string
+	Form   map[string]string
+	Errors map[string]string
+	// Refusal is the message of an action refused as a whole.
+	Refusal string
+}
+
+// Action forms of the lead page: each posts to /leads/{id}/{action}.
+const (
+	ActQualify = "qualify"
+	ActHandOff = "hand-off"
+	ActAccept  = "accept"
+	ActReject  = "reject"
+	ActConvert = "convert"
+	ActWin     = "win"
+	ActLose    = "lose"
+	ActRecycle = "recycle"
+	ActTouch   = "touch"
+	ActAssign  = "assign"
+	ActComment = "comment"
+)
+
+// DetailInput is what the lead page shows besides the lead: its timeline,
+// the reps to pick from, and a refused form to show again (Posted, Form,
+// Errors; key "" of Errors refuses the action as a whole).
+type DetailInput struct {
+	Events    []leads.Event
+	SLAHours  int
+	Reps      []leads.Rep
+	ShowQueue bool
+	Posted    string
+	Form      map[string]string
+	Errors    map[string]string
+}
+
+// DetailOf is the lead page as me sees it at now: the forms me may use, and
+// the refused one filled in again.
+func DetailOf(p components.Page, me users.User, l leads.Lead, in DetailInput, now time.Time) Detail {
+	v := Detail{
+		Page: p, Lead: l, SLA: l.SLAState(in.SLAHours, now), Events: in.Events,
+		Moves: l.MovesFor(me), CanTouch: l.CanTouch(me) == nil, CanAssign: l.CanAssign(me) == nil, CanEdit: l.CanEdit(me) == nil,
+		ShowQueue: in.ShowQueue, Reps: RepOptions(in.Reps, "Leave for a sales manager"),
+		Posted: in.Posted, Form: in.Form, Errors: maps.Clone(in.Errors),
+	}
+	if v.Form == nil {
+		v.Form = map[string]string{}
+	}
+	if msg, ok := v.Errors[""]; ok {
+		v.Refusal = msg
+		delete(v.Errors, "")
+	}
+	return v
+}
+
+// RepOptions are the choices of a rep picker, blank first.
+func RepOptions(reps []leads.Rep, blank string) []components.Option {
+	opts := []components.Option{{Value: "", Label: blank}}
+	for _, rep := range reps {
+		opts = append(opts, components.Option{Value: strconv.FormatInt(rep.ID, 10), Label: rep.Name})
+	}
+	return opts
+}
+
+func (v Detail) can(s leads.Stage) bool { return slices.Contains(v.Moves, s) }
+
+// field is the control name of the action's form, filled in when that
+// form was the one refused; id keeps element ids unique on the page.
+func (v Detail) field(action, name, id, label string) components.Field {
+	f := components.Field{Name: name, ID: id, Label: label}
+	if v.Posted == action {
+		f.Value, f.Error = v.Form[name], v.Errors[name]
+	}
+	return f
+}
+
+func required(f components.Field) components.Field {
+	f.Required = true
+	return f
+}
+
+func hinted(f components.Field, hint string) components.Field {
+	f.Hint = hint
+	return f
+}
+
+func dealValueField(v Detail) components.Field {
+	f := hinted(required(v.field(ActWin, "value", "", "Deal value")), "A plain amount, like 12500 or 12,500.50.")
+	f.Attrs = templ.Attributes{"inputmode": "decimal", "autocomplete": "off"}
+	return f
+}

@@ -1,0 +1,125 @@
+package leads
+
+import (
+	"net/url"
+	"time"
+
+	"tandem/internal/leads"
+	"tandem/web/components"
+)
+
+// Rows pairs each lead with its SLA state at now.
+func Rows(list []leads.Lead, slaHours int, now time.Time) []Row {
+	rows := make([]Row, len(list))
+	for i, l := range list {
+		rows[i] = Row{Lead: l, SLA: l.SLAState(slaHours, now)}
+	}
+	return rows
+}
+
+// ListInput is what the lead list shows: the filter as read from query q
+// (Form as typed, Errors why a filter was refused), one page of leads and
+// the counts per stage under the filter.
+type ListInput struct {
+	Query     url.Values
+	Filter    leads.Filter
+	Form      map[string]string
+	Errors    map[string]string
+	Page      leads.Page
+	Counts    leads.StageCounts
+	Reps      []leads.Rep
+	CanCreate bool
+	CanExport bool
+	ShowQueue bool
+}
+
+// ListOf is the lead list page at now.
+func ListOf(p components.Page, in ListInput, now time.Time) List {
+	owners := append(RepOptions(nil, "Anyone"), components.Option{Value: "me", Label: "Me"}, components.Option{Value: "none", Label: "Unassigned"})
+	owners = append(owners, RepOptions(in.Reps, "")[1:]...)
+	v := List{
+		Page: p, Rows: Rows(in.Page.Leads, in.Filter.SLAHours, now), Form: in.Form, FilterErrors: in.Errors,
+		OwnerOptions: owners, CanCreate: in.CanCreate, ShowQueue: in.ShowQueue, Capped: in.Counts.Capped,
+		StageOptions: []components.Option{{Value: "", Label: "Any stage"}},
+		SLAOptions: []components.Option{{Value: "", Label: "Any"}, {Value: leads.SLABreached, Label: "Breached (no first touch)"},
+			{Value: leads.SLAOpen, Label: "Awaiting first touch"}, {Value: leads.SLAMet, Label: "Touched within SLA"},
+			{Value: leads.SLAMissed, Label: "Touched after SLA"}},
+		SortOptions: []components.Option{{Value: "", Label: "Newest first"}, {Value: leads.SortHandedOff, Label: "Latest handoff"},
+			{Value: leads.SortCompany, Label: "Company A–Z"}},
+	}
+	q, f, counts := in.Query, in.Filter, in.Counts
+	tabQuery := cloneQuery(q, "stage", "after")
+	all := 0
+	for _, st := range leads.Stages {
+		v.StageOptions = append(v.StageOptions, components.Option{Value: string(st), Label: st.Label()})
+		all += counts.ByStage[st]
+	}
+	v.Tabs = append(v.Tabs, StageTab{Label: "All", Count: all, URL: "/leads?" + tabQuery.Encode(), Current: f.Stage == ""})
+	for _, st := range leads.Stages {
+		tq := cloneQuery(tabQuery)
+		tq.Set("stage", string(st))
+		v.Tabs = append(v.Tabs, StageTab{Stage: string(st), Label: st.Label(), Count: counts.ByStage[st],
+			URL: "/leads?" + tq.Encode(), Current: f.Stage == st})
+	}
+	v.Total = all
+	if f.Stage != "" {
+		v.Total = counts.ByStage[f.Stage]
+	}
+	v.NextURL = nextURL("/leads", q, in.Page.Next)
+	if f.After != "" {
+		v.FirstURL = "/leads?" + cloneQuery(q, "after").Encode()
+	}
+	if in.CanExport {
+		v.ExportURL = "/leads/export.csv?" + cloneQuery(q, "after").Encode()
+	}
+	return v
+}
+
+// nextURL links the page after cursor next at path with query q; "" when
+// there is none.
+func nextURL(path string, q url.Values, next string) string {
+	if next == "" {
+		return ""
+	}
+	nq := cloneQuery(q)
+	nq.Set("after", next)
+	return path + "?" + nq.Encode()
+}
+
+// cloneQuery copies q without the named keys (server has the same for its
+// own pages; the lead merges them).
+func cloneQuery(q url.Values, drop ...string) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	for _, k := range drop {
+		out.Del(k)
+	}
+	return out
+}
+
+// QueueOf is a rep's queue at now; manager when it includes the leads
+// waiting for a rep.
+func QueueOf(p components.Page, list []leads.Lead, slaHours int, manager bool, now time.Time) Queue {
+	v := Queue{Page: p, Rows: Rows(list, slaHours, now), Manager: manager}
+	for _, row := range v.Rows {
+		if row.SLA.Open && row.SLA.Breached {
+			v.Breached++
+		}
+	}
+	return v
+}
+
+// RejectedOf is the rejected-leads page: the summary by reason over the
+// last days (one of windows), and one page of the leads behind it,
+// narrowed to reason if not empty.
+func RejectedOf(p components.Page, summary []leads.ReasonCount, page leads.Page, q url.Values, reason leads.Reason,
+	days int, windows []int, showQueue bool) Rejected {
+	v := Rejected{Page: p, Summary: summary, Reason: string(reason), Rows: Rows(page.Leads, 0, time.Time{}), Days: days,
+		Windows: windows, ShowQueue: showQueue, NextURL: nextURL("/leads/rejected", q, page.Next)}
+	for _, c := range summary {
+		v.Total += c.Count
+	}
+	return v
+}
