@@ -12,6 +12,7 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/digest"
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 	"tandem/web/pages/digests"
 )
@@ -174,7 +175,7 @@ func (s *Server) digestSend(w http.ResponseWriter, r *http.Request) error {
 		msg += fmt.Sprintf(" %d could not be sent yet; see below.", res.Retrying+res.Failed)
 	}
 	if left := queued - res.Sent - res.Retrying - res.Failed - res.Skipped; left > 0 {
-		msg += fmt.Sprintf(" %s more go out within minutes.", plural(left, "message"))
+		msg += fmt.Sprintf(" %s more go out within minutes.", format.Count(left, "message"))
 	}
 	s.flash(w, "success", msg)
 	return redirect(w, r, "/digests/"+week.Label())
@@ -215,7 +216,7 @@ func (s *Server) digestRetry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.flash(w, "success", plural(n, "failed send")+" queued again; they go out within a minute.")
+	s.flash(w, "success", format.Count(n, "failed send")+" queued again; they go out within a minute.")
 	return redirect(w, r, "/digests/"+week.Label())
 }
 
