@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,7 +28,7 @@ const (
 var Severities = []Severity{Info, Warning, Critical}
 
 // Valid reports whether v is a known severity.
-func (v Severity) Valid() bool { return v == Info || v == Warning || v == Critical }
+func (v Severity) Valid() bool { return slices.Contains(Severities, v) }
 
 // Label is the severity as shown.
 func (v Severity) Label() string {
@@ -128,24 +129,52 @@ type Alert struct {
 func (a Alert) Active(today time.Time) bool { return a.UntilOn.IsZero() || !today.After(a.UntilOn) }
 
 const alertColumns = `a.id, a.headline, a.product, a.severity, a.what_happened, a.guidance, a.until_on,
-	a.posted_by, u.name, u.team, a.posted_at, k.acknowledged_at`
+	a.posted_by, u.name AS posted_by_name, u.team AS posted_by_team, a.posted_at, k.acknowledged_at`
 
 // alertFrom joins the viewer's acknowledgement ($1).
 const alertFrom = ` FROM product_alerts a JOIN users u ON u.id = a.posted_by
 	LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.user_id = $1`
 
-func scanAlert(row pgx.Row) (Alert, error) {
-	var a Alert
-	var until, acked *time.Time
-	err := row.Scan(&a.ID, &a.Headline, &a.Product, &a.Severity, &a.WhatHappened, &a.Guidance, &until,
-		&a.PostedBy, &a.PostedByName, &a.PostedByTeam, &a.PostedAt, &acked)
-	if until != nil {
-		a.UntilOn = *until
+// alertRow is alertColumns scanned by name.
+type alertRow struct {
+	ID             int64      `db:"id"`
+	Headline       string     `db:"headline"`
+	Product        string     `db:"product"`
+	Severity       Severity   `db:"severity"`
+	WhatHappened   string     `db:"what_happened"`
+	Guidance       string     `db:"guidance"`
+	UntilOn        *time.Time `db:"until_on"`
+	PostedBy       int64      `db:"posted_by"`
+	PostedByName   string     `db:"posted_by_name"`
+	PostedByTeam   users.Team `db:"posted_by_team"`
+	PostedAt       time.Time  `db:"posted_at"`
+	AcknowledgedAt *time.Time `db:"acknowledged_at"`
+}
+
+func (r alertRow) alert() Alert {
+	a := Alert{ID: r.ID, AlertDetails: AlertDetails{Headline: r.Headline, Product: r.Product, Severity: r.Severity,
+		WhatHappened: r.WhatHappened, Guidance: r.Guidance},
+		PostedBy: r.PostedBy, PostedByName: r.PostedByName, PostedByTeam: r.PostedByTeam, PostedAt: r.PostedAt}
+	if r.UntilOn != nil {
+		a.UntilOn = *r.UntilOn
 	}
-	if acked != nil {
-		a.AckedAt = *acked
+	if r.AcknowledgedAt != nil {
+		a.AckedAt = *r.AcknowledgedAt
 	}
-	return a, notFound(err)
+	return a
+}
+
+// collectAlerts reads rows of alertColumns.
+func collectAlerts(rows pgx.Rows) ([]Alert, error) {
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[alertRow])
+	if err != nil {
+		return nil, err
+	}
+	list := make([]Alert, len(got))
+	for i, r := range got {
+		list[i] = r.alert()
+	}
+	return list, nil
 }
 
 // CreateAlert posts an alert at time at, acknowledged by its author, and
@@ -190,7 +219,12 @@ func (s *Store) CreateAlert(ctx context.Context, by users.User, f AlertForm, at 
 
 // GetAlert returns the alert with id as viewer sees it.
 func (s *Store) GetAlert(ctx context.Context, id, viewer int64) (Alert, error) {
-	return scanAlert(s.pool.QueryRow(ctx, `SELECT `+alertColumns+alertFrom+` WHERE a.id = $2`, viewer, id))
+	rows, err := s.pool.Query(ctx, `SELECT `+alertColumns+alertFrom+` WHERE a.id = $2`, viewer, id)
+	if err != nil {
+		return Alert{}, err
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[alertRow])
+	return r.alert(), notFound(err)
 }
 
 // AlertPageSize is how many alerts a page of the list shows.
@@ -204,7 +238,7 @@ func (s *Store) Alerts(ctx context.Context, viewer, before int64) ([]Alert, bool
 	if err != nil {
 		return nil, false, err
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Alert, error) { return scanAlert(r) })
+	list, err := collectAlerts(rows)
 	if err != nil {
 		return nil, false, err
 	}
@@ -224,14 +258,14 @@ func (s *Store) UnacknowledgedAlerts(ctx context.Context, viewer int64, today ti
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Alert, error) { return scanAlert(r) })
+	return collectAlerts(rows)
 }
 
 // Pinned is a critical alert on every page until acknowledged.
 type Pinned struct {
-	ID       int64
-	Headline string
-	Product  string
+	ID       int64  `db:"id"`
+	Headline string `db:"headline"`
+	Product  string `db:"product"`
 }
 
 // maxPinned bounds the pinned alerts a page carries.
@@ -247,7 +281,7 @@ func (s *Store) PinnedAlerts(ctx context.Context, userID int64, today time.Time)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Pinned])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Pinned])
 }
 
 // AcknowledgeAlert records that the user read the alert. Anyone signed in
@@ -274,23 +308,23 @@ func (s *Store) AcknowledgeAlert(ctx context.Context, userID, id int64, at time.
 
 // AlertReach is how many active people acknowledged an alert, per team.
 type AlertReach struct {
-	Team    users.Team
-	People  int
-	Acked   int
-	Missing []string // names of who has not, for managers
+	Team    users.Team `db:"team"`
+	People  int        `db:"people"`
+	Acked   int        `db:"acked"`
+	Missing []string   `db:"missing"` // names of who has not, for managers
 }
 
 // AlertReachByTeam returns, for every team, how many active people have
 // acknowledged the alert and who has not.
 func (s *Store) AlertReachByTeam(ctx context.Context, id int64) ([]AlertReach, error) {
-	rows, err := s.pool.Query(ctx, `SELECT u.team, count(*), count(k.user_id),
-			coalesce(array_agg(u.name ORDER BY lower(u.name), u.id) FILTER (WHERE k.user_id IS NULL), '{}')
+	rows, err := s.pool.Query(ctx, `SELECT u.team, count(*) AS people, count(k.user_id) AS acked,
+			coalesce(array_agg(u.name ORDER BY lower(u.name), u.id) FILTER (WHERE k.user_id IS NULL), '{}') AS missing
 		FROM users u LEFT JOIN alert_acks k ON k.alert_id = $1 AND k.user_id = u.id
 		WHERE u.active GROUP BY u.team`, id)
 	if err != nil {
 		return nil, err
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AlertReach])
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[AlertReach])
 	if err != nil {
 		return nil, err
 	}

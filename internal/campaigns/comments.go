@@ -17,14 +17,14 @@ import (
 // Comment is a question on a notice or a reply to one. Threads are one
 // level deep: replies have a parent, and a reply cannot be replied to.
 type Comment struct {
-	ID         int64
-	ParentID   int64 // 0 for a question
-	AuthorID   int64
-	AuthorName string
-	AuthorTeam users.Team // as it was when they wrote
-	Body       string
-	CreatedAt  time.Time
-	Replies    []Comment
+	ID         int64      `db:"id"`
+	ParentID   int64      `db:"parent_id"` // 0 for a question
+	AuthorID   int64      `db:"author_id"`
+	AuthorName string     `db:"author_name"`
+	AuthorTeam users.Team `db:"author_team"` // as it was when they wrote
+	Body       string     `db:"body"`
+	CreatedAt  time.Time  `db:"created_at"`
+	Replies    []Comment  `db:"-"`
 }
 
 const maxComment = 5000
@@ -43,17 +43,13 @@ func CheckComment(body string) string {
 // Comments returns the campaign's questions, oldest first, each with its
 // replies oldest first.
 func (s *Store) Comments(ctx context.Context, campaignID int64) ([]Comment, error) {
-	rows, err := s.pool.Query(ctx, `SELECT m.id, coalesce(m.parent_id, 0), m.author_id, u.name, m.author_team, m.body, m.created_at
+	rows, err := s.pool.Query(ctx, `SELECT m.id, coalesce(m.parent_id, 0) AS parent_id, m.author_id, u.name AS author_name, m.author_team, m.body, m.created_at
 		FROM campaign_comments m JOIN users u ON u.id = m.author_id
 		WHERE m.campaign_id = $1 ORDER BY m.id`, campaignID)
 	if err != nil {
 		return nil, err
 	}
-	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Comment, error) {
-		var c Comment
-		err := r.Scan(&c.ID, &c.ParentID, &c.AuthorID, &c.AuthorName, &c.AuthorTeam, &c.Body, &c.CreatedAt)
-		return c, err
-	})
+	all, err := pgx.CollectRows(rows, pgx.RowToStructByName[Comment])
 	if err != nil {
 		return nil, err
 	}

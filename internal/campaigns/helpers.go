@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/format"
 )
 
 func notFound(err error) error {
@@ -18,13 +19,6 @@ func notFound(err error) error {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
 
 // LeadText writes a notice lead time for people: "9 days 4 hours",
 // "5 hours", "less than an hour"; a negative lead (announced after launch)
@@ -39,11 +33,11 @@ func LeadText(d time.Duration) string {
 	case days == 0 && hours == 0:
 		return "less than an hour"
 	case days == 0:
-		return plural(hours, "hour")
+		return format.Count(hours, "hour")
 	case hours == 0:
-		return plural(days, "day")
+		return format.Count(days, "day")
 	}
-	return plural(days, "day") + " " + plural(hours, "hour")
+	return format.Count(days, "day") + " " + format.Count(hours, "hour")
 }
 
 // LeadPhrase is LeadText with its direction: "9 days before launch",

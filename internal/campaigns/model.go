@@ -5,13 +5,14 @@
 package campaigns
 
 import (
-	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"tandem/internal/refusal"
 	"tandem/internal/users"
 	"tandem/internal/validate"
 )
@@ -40,7 +41,7 @@ var channelLabels = map[Channel]string{
 }
 
 // Valid reports whether c is a known channel.
-func (c Channel) Valid() bool { _, ok := channelLabels[c]; return ok }
+func (c Channel) Valid() bool { return slices.Contains(Channels, c) }
 
 // Label is the channel's display name.
 func (c Channel) Label() string {
@@ -135,13 +136,19 @@ func (c Campaign) Running(day time.Time) bool {
 // FieldErrors is the shared field-to-message map of refused input.
 type FieldErrors = validate.FieldErrors
 
-// Sentinel errors callers branch on.
+// Refusals callers branch on, with the text the user reads.
 var (
-	ErrNotAnnounced     = errors.New("the campaign has not been announced")
-	ErrAlreadyAnnounced = errors.New("the campaign has been announced already")
-	ErrEnded            = errors.New("the campaign has ended")
-	ErrNotAudience      = errors.New("only sales and service acknowledge notices")
-	ErrBadParent        = errors.New("replies go to a question on the same campaign")
+	ErrNotAnnounced = refusal.Invalidf("This campaign is still a draft: there is no notice to acknowledge yet.")
+	// ErrAlreadyAnnounced is a race: someone announced while the page was open.
+	ErrAlreadyAnnounced = refusal.Conflicts("Someone announced this campaign while you were looking at it. " +
+		"Reload the page to see its notice.")
+	ErrEnded = refusal.Invalidf("This campaign has ended; there is nothing left to announce. " +
+		"Change its dates first if it runs again.")
+	// ErrNotAudience refuses an acknowledgement from outside sales and
+	// service (admins pass the route's check, being admins).
+	ErrNotAudience = refusal.Forbid("Campaign notices are acknowledged by the sales and service teams, " +
+		"and readiness is measured on them. There is nothing for you to acknowledge here.")
+	ErrBadParent = refusal.Invalidf("You can reply only to a question on this campaign.")
 )
 
 // Acknowledges reports whether u is in the audience of campaign notices:
@@ -299,30 +306,6 @@ func FormatMoneyPlain(cents int64) string {
 		return strconv.FormatInt(cents/100, 10)
 	}
 	return strconv.FormatInt(cents/100, 10) + "." + twoDigits(cents%100)
-}
-
-// FormatMoney writes cents for reading: "12,500" or "12,500.50".
-func FormatMoney(cents int64) string {
-	neg := cents < 0
-	if neg {
-		cents = -cents
-	}
-	whole := strconv.FormatInt(cents/100, 10)
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
-	if cents%100 != 0 {
-		out += "." + twoDigits(cents%100)
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
 }
 
 func twoDigits(n int64) string {

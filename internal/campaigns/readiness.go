@@ -91,9 +91,9 @@ type ReadinessReport struct {
 // instant, when that comes first).
 func (s *Store) ReadinessAt(ctx context.Context, id int64, at time.Time) (ReadinessReport, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT x.user_id, u.name, x.team, x.ready, c.revision, coalesce(x.acked_revision, 0),
+		SELECT x.user_id, u.name, x.team, x.ready, c.revision, coalesce(x.acked_revision, 0) AS acked_revision,
 			x.acknowledged_at, CASE WHEN x.acknowledged_at IS NULL THEN 'missing'
-				WHEN x.held_revision IS NULL THEN 'late' ELSE 'stale' END
+				WHEN x.held_revision IS NULL THEN 'late' ELSE 'stale' END AS why
 		FROM campaigns c
 		CROSS JOIN LATERAL campaign_audience(c.id, $2, $3) x
 		JOIN users u ON u.id = x.user_id
@@ -102,23 +102,31 @@ func (s *Store) ReadinessAt(ctx context.Context, id int64, at time.Time) (Readin
 	if err != nil {
 		return ReadinessReport{}, err
 	}
+	type memberRow struct {
+		UserID         int64          `db:"user_id"`
+		Name           string         `db:"name"`
+		Team           users.Team     `db:"team"`
+		Ready          bool           `db:"ready"`
+		Revision       int            `db:"revision"`
+		AckedRevision  int            `db:"acked_revision"`
+		AcknowledgedAt *time.Time     `db:"acknowledged_at"`
+		Why            NotReadyReason `db:"why"`
+	}
 	type member struct {
 		Person
 		ready bool
 	}
-	members, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (member, error) {
-		var m member
-		var current, mine int
-		var ackedAt *time.Time
-		err := r.Scan(&m.ID, &m.Name, &m.Team, &m.ready, &current, &mine, &ackedAt, &m.Why)
-		m.State = ackState(current > 0, current, mine)
-		if ackedAt != nil {
-			m.AckedAt = *ackedAt
-		}
-		return m, err
-	})
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[memberRow])
 	if err != nil {
 		return ReadinessReport{}, err
+	}
+	members := make([]member, len(got))
+	for i, r := range got {
+		members[i] = member{Person: Person{ID: r.UserID, Name: r.Name, Team: r.Team, Why: r.Why,
+			State: ackState(r.Revision > 0, r.Revision, r.AckedRevision)}, ready: r.Ready}
+		if r.AcknowledgedAt != nil {
+			members[i].AckedAt = *r.AcknowledgedAt
+		}
 	}
 	rep := ReadinessReport{Teams: make([]TeamReadiness, len(AudienceTeams))}
 	for i, team := range AudienceTeams {

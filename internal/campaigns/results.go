@@ -2,8 +2,11 @@ package campaigns
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strconv"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // The closed-loop numbers are defined so that each one is exactly the rows
@@ -84,39 +87,54 @@ func (r Results) URL(pairs ...string) string {
 	return "/leads?" + q.Encode()
 }
 
+// resultsRow is the closed-loop query's row, scanned by name.
+type resultsRow struct {
+	BudgetCents   int64 `db:"budget_cents"`
+	Sourced       int   `db:"sourced"`
+	HandedOff     int   `db:"handed_off"`
+	AcceptedBy    []int `db:"accepted_by"` // StagesAccepted order
+	Rejected      int   `db:"rejected"`
+	WonValueCents int64 `db:"won_value_cents"`
+	ByReason      []int `db:"by_reason"` // RejectionReasons order
+}
+
 // Results computes the closed-loop numbers in one query.
 func (s *Store) Results(ctx context.Context, id int64) (Results, error) {
-	r := Results{CampaignID: id}
-	counts := make([]int, len(RejectionReasons))
-	dest := []any{&r.BudgetCents, &r.Sourced, &r.HandedOff, &r.AcceptedBy[0], &r.AcceptedBy[1], &r.AcceptedBy[2],
-		&r.AcceptedBy[3], &r.Rejected, &r.WonValueCents}
-	for i := range counts {
-		dest = append(dest, &counts[i])
-	}
-	err := s.pool.QueryRow(ctx, `
-		SELECT round(c.budget * 100)::bigint,
-			count(l.id),
-			count(l.id) FILTER (WHERE l.handed_off_at IS NOT NULL),
-			count(l.id) FILTER (WHERE l.stage = 'accepted'),
-			count(l.id) FILTER (WHERE l.stage = 'opportunity'),
-			count(l.id) FILTER (WHERE l.stage = 'won'),
-			count(l.id) FILTER (WHERE l.stage = 'lost'),
-			count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL),
-			coalesce(round(sum(l.deal_value) FILTER (WHERE l.stage = 'won') * 100), 0)::bigint,
-			count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'not_icp'),
-			count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'no_budget'),
-			count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'duplicate'),
-			count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'bad_contact'),
-			count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'bad_timing'),
-			count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'competitor_or_student'),
-			count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'other'),
-			count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason IS NULL)
+	rows, err := s.pool.Query(ctx, `
+		SELECT round(c.budget * 100)::bigint AS budget_cents,
+			count(l.id) AS sourced,
+			count(l.id) FILTER (WHERE l.handed_off_at IS NOT NULL) AS handed_off,
+			ARRAY[count(l.id) FILTER (WHERE l.stage = 'accepted'),
+				count(l.id) FILTER (WHERE l.stage = 'opportunity'),
+				count(l.id) FILTER (WHERE l.stage = 'won'),
+				count(l.id) FILTER (WHERE l.stage = 'lost')] AS accepted_by,
+			count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL) AS rejected,
+			coalesce(round(sum(l.deal_value) FILTER (WHERE l.stage = 'won') * 100), 0)::bigint AS won_value_cents,
+			ARRAY[count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'not_icp'),
+				count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'no_budget'),
+				count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'duplicate'),
+				count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'bad_contact'),
+				count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'bad_timing'),
+				count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'competitor_or_student'),
+				count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason = 'other'),
+				count(l.id) FILTER (WHERE l.rejected_at IS NOT NULL AND l.rejection_reason IS NULL)] AS by_reason
 		FROM campaigns c LEFT JOIN leads l ON l.source_campaign_id = c.id
 		WHERE c.id = $1
-		GROUP BY c.id`, id).Scan(dest...)
+		GROUP BY c.id`, id)
+	if err != nil {
+		return Results{}, err
+	}
+	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[resultsRow])
 	if err != nil {
 		return Results{}, notFound(err)
 	}
+	if len(row.AcceptedBy) != len(StagesAccepted) || len(row.ByReason) != len(RejectionReasons) {
+		return Results{}, fmt.Errorf("campaign %d results: %d stages, %d reasons", id, len(row.AcceptedBy), len(row.ByReason))
+	}
+	r := Results{CampaignID: id, BudgetCents: row.BudgetCents, Sourced: row.Sourced, HandedOff: row.HandedOff,
+		Rejected: row.Rejected, WonValueCents: row.WonValueCents}
+	copy(r.AcceptedBy[:], row.AcceptedBy)
+	counts := row.ByReason
 	for _, n := range r.AcceptedBy {
 		r.Accepted += n
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tandem/internal/campaigns"
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 )
 
@@ -162,8 +163,8 @@ func TestMoney(t *testing.T) {
 		}
 	}
 	for cents, want := range map[int64]string{0: "0", 1250000: "12,500", 1250050: "12,500.50", 99: "0.99", 123456789: "1,234,567.89"} {
-		if got := campaigns.FormatMoney(cents); got != want {
-			t.Errorf("FormatMoney(%d) = %q, want %q", cents, got, want)
+		if got := format.MoneyCents(cents); got != want {
+			t.Errorf("format.MoneyCents(%d) = %q, want %q", cents, got, want)
 		}
 	}
 	if got := campaigns.FormatMoneyPlain(1250005); got != "12500.05" {

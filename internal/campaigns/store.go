@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/format"
 	"tandem/internal/notifications"
 	"tandem/internal/settings"
 	"tandem/internal/users"
@@ -26,39 +27,78 @@ type Store struct {
 func NewStore(pool *pgxpool.Pool, loc *time.Location) *Store { return &Store{pool: pool, loc: loc} }
 
 const campaignColumns = `c.id, c.name, c.channel, c.audience, c.offer, c.talking_points, c.launch_on, c.end_on,
-	c.expected_leads, round(c.budget * 100)::bigint, c.owner_id, o.name, c.status = 'announced', c.announced_at,
-	coalesce(extract(epoch FROM c.notice_lead), 0)::float8, coalesce(c.notice_days, 0), c.late_notice,
-	c.late_reason, c.revision, c.created_at, c.updated_at, c.version`
+	c.expected_leads, round(c.budget * 100)::bigint AS budget_cents, c.owner_id, o.name AS owner_name,
+	c.status = 'announced' AS announced, c.announced_at,
+	coalesce(extract(epoch FROM c.notice_lead), 0)::float8 AS notice_lead_seconds,
+	coalesce(c.notice_days, 0) AS notice_days, c.late_notice, c.late_reason, c.revision, c.created_at, c.updated_at, c.version`
 
 const campaignFrom = ` FROM campaigns c JOIN users o ON o.id = c.owner_id`
 
-// scanCampaign reads campaignColumns, then any extra columns into extra.
-func scanCampaign(row pgx.Row, extra ...any) (Campaign, error) {
-	var c Campaign
-	var announcedAt *time.Time
-	var leadSeconds float64
-	dest := []any{&c.ID, &c.Name, &c.Channel, &c.Audience, &c.Offer, &c.TalkingPoints, &c.LaunchOn, &c.EndOn,
-		&c.ExpectedLeads, &c.BudgetCents, &c.OwnerID, &c.OwnerName, &c.Announced, &announcedAt,
-		&leadSeconds, &c.NoticeDays, &c.LateNotice, &c.LateReason, &c.Revision, &c.CreatedAt, &c.UpdatedAt, &c.Version}
-	err := row.Scan(append(dest, extra...)...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Campaign{}, db.ErrNotFound
+// campaignRow is campaignColumns scanned by name; campaign() makes the
+// domain value of it.
+type campaignRow struct {
+	ID                int64      `db:"id"`
+	Name              string     `db:"name"`
+	Channel           Channel    `db:"channel"`
+	Audience          string     `db:"audience"`
+	Offer             string     `db:"offer"`
+	TalkingPoints     string     `db:"talking_points"`
+	LaunchOn          time.Time  `db:"launch_on"`
+	EndOn             time.Time  `db:"end_on"`
+	ExpectedLeads     int        `db:"expected_leads"`
+	BudgetCents       int64      `db:"budget_cents"`
+	OwnerID           int64      `db:"owner_id"`
+	OwnerName         string     `db:"owner_name"`
+	Announced         bool       `db:"announced"`
+	AnnouncedAt       *time.Time `db:"announced_at"`
+	NoticeLeadSeconds float64    `db:"notice_lead_seconds"`
+	NoticeDays        int        `db:"notice_days"`
+	LateNotice        bool       `db:"late_notice"`
+	LateReason        string     `db:"late_reason"`
+	Revision          int        `db:"revision"`
+	CreatedAt         time.Time  `db:"created_at"`
+	UpdatedAt         time.Time  `db:"updated_at"`
+	Version           int        `db:"version"`
+}
+
+func (r campaignRow) campaign() Campaign {
+	c := Campaign{
+		ID: r.ID,
+		Details: Details{Name: r.Name, Channel: r.Channel, Audience: r.Audience, Offer: r.Offer,
+			TalkingPoints: r.TalkingPoints, LaunchOn: r.LaunchOn, EndOn: r.EndOn, ExpectedLeads: r.ExpectedLeads,
+			BudgetCents: r.BudgetCents, OwnerID: r.OwnerID},
+		OwnerName: r.OwnerName, Announced: r.Announced,
+		NoticeLead: time.Duration(r.NoticeLeadSeconds * float64(time.Second)), NoticeDays: r.NoticeDays,
+		LateNotice: r.LateNotice, LateReason: r.LateReason, Revision: r.Revision,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 	}
-	if announcedAt != nil {
-		c.AnnouncedAt = *announcedAt
+	if r.AnnouncedAt != nil {
+		c.AnnouncedAt = *r.AnnouncedAt
 	}
-	c.NoticeLead = time.Duration(leadSeconds * float64(time.Second))
-	return c, err
+	return c
+}
+
+// oneCampaign runs a query of campaignColumns for one campaign.
+func oneCampaign(ctx context.Context, q db.DBTX, sql string, args ...any) (Campaign, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return Campaign{}, err
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[campaignRow])
+	if err != nil {
+		return Campaign{}, notFound(err)
+	}
+	return r.campaign(), nil
 }
 
 // Get returns the campaign with id.
 func (s *Store) Get(ctx context.Context, id int64) (Campaign, error) {
-	return scanCampaign(s.pool.QueryRow(ctx, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1`, id))
+	return oneCampaign(ctx, s.pool, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1`, id)
 }
 
 // lock reads the campaign for update and checks the caller's version.
 func lock(ctx context.Context, tx pgx.Tx, id int64, version int) (Campaign, error) {
-	c, err := scanCampaign(tx.QueryRow(ctx, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id))
+	c, err := oneCampaign(ctx, tx, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id)
 	if err != nil {
 		return Campaign{}, err
 	}
@@ -156,7 +196,7 @@ func (s *Store) Update(ctx context.Context, by, id int64, version int, f Form) (
 				reason = strings.TrimSpace(f.LateReason)
 				if msg := CheckReason(reason); msg != "" {
 					errs["late_reason"] = "With this launch date the notice is late (" + LeadPhrase(lead) + ", " +
-						plural(c.NoticeDays, "day") + " required). " + msg
+						format.Count(c.NoticeDays, "day") + " required). " + msg
 				}
 			}
 			if d.TalkingPoints != c.TalkingPoints {
@@ -235,7 +275,7 @@ func (s *Store) Announce(ctx context.Context, by, id int64, version int, reason 
 			reason = ""
 		} else if msg := CheckReason(reason); msg != "" {
 			errs["late_reason"] = "This is a late notice (" + LeadPhrase(lead) + ", " +
-				plural(set.NoticeDays, "day") + " required). " + msg
+				format.Count(set.NoticeDays, "day") + " required). " + msg
 		}
 		if len(errs) > 0 {
 			return errs
@@ -273,182 +313,21 @@ func (s *Store) Announce(ctx context.Context, by, id int64, version int, reason 
 
 // Revision is one announced version of the talking points.
 type Revision struct {
-	Revision      int
-	TalkingPoints string
-	EditedBy      string
-	At            time.Time
+	Revision      int       `db:"revision"`
+	TalkingPoints string    `db:"talking_points"`
+	EditedBy      string    `db:"edited_by"`
+	At            time.Time `db:"created_at"`
 }
 
 // Revisions lists the campaign's talking-point revisions, newest first.
 func (s *Store) Revisions(ctx context.Context, id int64) ([]Revision, error) {
-	rows, err := s.pool.Query(ctx, `SELECT r.revision, r.talking_points, coalesce(u.name, ''), r.created_at
+	rows, err := s.pool.Query(ctx, `SELECT r.revision, r.talking_points, coalesce(u.name, '') AS edited_by, r.created_at
 		FROM campaign_revisions r LEFT JOIN users u ON u.id = r.edited_by
 		WHERE r.campaign_id = $1 ORDER BY r.revision DESC`, id)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Revision])
-}
-
-// View narrows the campaign list.
-type View string
-
-const (
-	ViewAll      View = ""
-	ViewDraft    View = "draft"
-	ViewUpcoming View = "upcoming" // announced, not launched yet
-	ViewLive     View = "live"
-	ViewEnded    View = "ended"
-	ViewLate     View = "late"
-)
-
-// Views lists the list's views in display order.
-var Views = []View{ViewAll, ViewUpcoming, ViewLive, ViewEnded, ViewDraft, ViewLate}
-
-// Valid reports whether v is a known view.
-func (v View) Valid() bool {
-	for _, k := range Views {
-		if v == k {
-			return true
-		}
-	}
-	return false
-}
-
-// Label names the view.
-func (v View) Label() string {
-	switch v {
-	case ViewAll:
-		return "All"
-	case ViewDraft:
-		return "Drafts"
-	case ViewUpcoming:
-		return "Announced, not launched"
-	case ViewLive:
-		return "Live"
-	case ViewEnded:
-		return "Ended"
-	case ViewLate:
-		return "Late notices"
-	}
-	return string(v)
-}
-
-// Row is a campaign as listed: with its readiness and the viewer's
-// acknowledgement.
-type Row struct {
-	Campaign
-	Readiness Readiness
-	// MyRevision is the revision the viewer acknowledged, 0 for none.
-	MyRevision int
-}
-
-// AckState is the viewer's acknowledgement of a notice.
-func (r Row) AckState() AckState { return ackState(r.Announced, r.Revision, r.MyRevision) }
-
-// AckState describes one person's acknowledgement of a notice.
-type AckState string
-
-const (
-	AckNone    AckState = ""              // not a notice yet (draft)
-	AckMissing AckState = "missing"       // not acknowledged
-	AckStale   AckState = "reacknowledge" // acknowledged an earlier revision
-	AckCurrent AckState = "acknowledged"  // acknowledged the current revision
-)
-
-func ackState(announced bool, revision, mine int) AckState {
-	switch {
-	case !announced:
-		return AckNone
-	case mine == 0:
-		return AckMissing
-	case mine < revision:
-		return AckStale
-	}
-	return AckCurrent
-}
-
-// ListPageSize is how many campaigns a page of the list shows.
-const ListPageSize = 25
-
-// readinessColumns count, for campaign c, the people readiness is measured
-// on and those of them who were ready (see Readiness), as of the instant
-// in parameter asOf; $2 is the business timezone.
-func readinessColumns(asOf string) string {
-	return `(SELECT count(*) FROM campaign_audience(c.id, ` + asOf + `, $2)),
-		(SELECT count(*) FILTER (WHERE ready) FROM campaign_audience(c.id, ` + asOf + `, $2))`
-}
-
-// List returns one page of campaigns in view, latest launch first, seen by
-// viewer at now, and the number of matches.
-func (s *Store) List(ctx context.Context, viewer int64, view View, now time.Time, page int) ([]Row, int, error) {
-	page = max(page, 1)
-	today := Day(now, s.loc)
-	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns("$7")+`, coalesce(me.revision, 0),
-			count(*) OVER ()`+campaignFrom+`
-		LEFT JOIN acknowledgements me ON me.campaign_id = c.id AND me.user_id = $1
-		WHERE CASE $4::text
-			WHEN 'draft' THEN c.status = 'draft'
-			WHEN 'upcoming' THEN c.status = 'announced' AND c.launch_on > $3
-			WHEN 'live' THEN c.status = 'announced' AND c.launch_on <= $3 AND c.end_on >= $3
-			WHEN 'ended' THEN c.status = 'announced' AND c.end_on < $3
-			WHEN 'late' THEN c.late_notice
-			ELSE true END
-		ORDER BY c.launch_on DESC, c.id DESC LIMIT $5 OFFSET $6`,
-		viewer, s.loc.String(), today, string(view), ListPageSize, (page-1)*ListPageSize, now)
-	if err != nil {
-		return nil, 0, err
-	}
-	total := 0
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
-		var row Row
-		var err error
-		row.Campaign, err = scanCampaign(r, &row.Readiness.Eligible, &row.Readiness.Ready, &row.MyRevision, &total)
-		return row, err
-	})
-	return list, total, err
-}
-
-func scanRow(r pgx.CollectableRow) (Row, error) {
-	var row Row
-	var err error
-	row.Campaign, err = scanCampaign(r, &row.Readiness.Eligible, &row.Readiness.Ready, &row.MyRevision)
-	return row, err
-}
-
-// Pending returns the announced notices that have not ended and that the
-// user has not acknowledged in their current revision, launching first,
-// as of now.
-func (s *Store) Pending(ctx context.Context, userID int64, now time.Time) ([]Row, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+`, `+readinessColumns("$4")+`, coalesce(me.revision, 0)`+campaignFrom+`
-		LEFT JOIN acknowledgements me ON me.campaign_id = c.id AND me.user_id = $1
-		WHERE c.status = 'announced' AND c.end_on >= $3 AND (me.user_id IS NULL OR me.revision < c.revision)
-		ORDER BY c.launch_on, c.id`, userID, s.loc.String(), Day(now, s.loc), now)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, scanRow)
-}
-
-// PendingCount counts what Pending lists, for the banner on every page.
-func (s *Store) PendingCount(ctx context.Context, userID int64, today time.Time) (int, error) {
-	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM campaigns c
-		LEFT JOIN acknowledgements me ON me.campaign_id = c.id AND me.user_id = $1
-		WHERE c.status = 'announced' AND c.end_on >= $2 AND (me.user_id IS NULL OR me.revision < c.revision)`,
-		userID, today).Scan(&n)
-	return n, err
-}
-
-// Between returns the campaigns running on any day from first to last
-// (calendar days), by launch date.
-func (s *Store) Between(ctx context.Context, first, last time.Time) ([]Campaign, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+campaignColumns+campaignFrom+`
-		WHERE c.launch_on <= $2 AND c.end_on >= $1 ORDER BY c.launch_on, c.id`, first, last)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Campaign, error) { return scanCampaign(r) })
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Revision])
 }
 
 func link(id int64) string { return "/campaigns/" + itoa64(id) }

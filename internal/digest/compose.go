@@ -2,7 +2,6 @@ package digest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -11,12 +10,18 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/kpi"
+	"tandem/internal/refusal"
 )
 
-// Errors callers branch on.
+// noDigestHere is what a digest page for no week says: the same as any
+// address with nothing at it.
+const noDigestHere = "There is nothing at this address. It may have moved, or the link may be mistyped."
+
+// Refusals callers branch on: a label that is not an ISO week like
+// 2026-W47, and a week that has not started yet, have no digest.
 var (
-	ErrBadWeek    = errors.New("not an ISO week like 2026-W47")
-	ErrFutureWeek = errors.New("that week has not started yet")
+	ErrBadWeek    = refusal.Missing(noDigestHere)
+	ErrFutureWeek = refusal.Missing(noDigestHere)
 )
 
 const (
@@ -190,7 +195,8 @@ func (s *Service) revenue(ctx context.Context, eng *kpi.Engine, at, end time.Tim
 // merged away are left out, as in the KPIs.
 func (s *Service) actedOn(ctx context.Context, from, to time.Time) ([]Acted, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT f.id, f.customer, f.product, t.name, coalesce(u.name, ''), f.response, f.status_at
+		SELECT f.id, f.customer, f.product, t.name AS theme, coalesce(u.name, '') AS reporter, f.response,
+		       f.status_at AS acted_at
 		FROM feedback_items f
 		JOIN feedback_themes t ON t.id = f.theme_id
 		LEFT JOIN users u ON u.id = f.reporter_id
@@ -199,7 +205,7 @@ func (s *Service) actedOn(ctx context.Context, from, to time.Time) ([]Acted, err
 	if err != nil {
 		return nil, err
 	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Acted])
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[Acted])
 	for i := range items {
 		items[i].Response = clip(items[i].Response, maxResponse)
 	}

@@ -17,9 +17,9 @@ package digest
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 )
 
@@ -136,13 +136,13 @@ type Launch struct {
 
 // Acted is a feedback item marketing acted on in the week.
 type Acted struct {
-	ID       int64     `json:"id"`
-	Customer string    `json:"customer"`
-	Product  string    `json:"product"`
-	Theme    string    `json:"theme"`
-	Reporter string    `json:"reporter"`
-	Response string    `json:"response"`
-	ActedAt  time.Time `json:"acted_at"`
+	ID       int64     `json:"id" db:"id"`
+	Customer string    `json:"customer" db:"customer"`
+	Product  string    `json:"product" db:"product"`
+	Theme    string    `json:"theme" db:"theme"`
+	Reporter string    `json:"reporter" db:"reporter"`
+	Response string    `json:"response" db:"response"`
+	ActedAt  time.Time `json:"acted_at" db:"acted_at"`
 }
 
 // Sign is a trouble sign open when the digest was composed.
@@ -291,7 +291,7 @@ func (k KPI) DueByNow() string {
 	if k.Pace == nil {
 		return ""
 	}
-	return FormatValue(k.Unit, k.Pace) + " due by now, " + Percent(k.Elapsed) + " of the week gone"
+	return FormatValue(k.Unit, k.Pace) + " due by now, " + format.Percent(k.Elapsed) + " of the week gone"
 }
 
 // Direction is how a KPI moved since the previous week, as an arrow and in
@@ -332,47 +332,13 @@ func FormatValue(unit kpi.Unit, v *float64) string {
 	}
 	switch unit {
 	case kpi.Percent:
-		return Percent(*v)
+		return format.Percent(*v)
 	case kpi.Score:
 		return strconv.FormatFloat(kpi.Shown(kpi.Score, *v), 'f', 1, 64)
 	case kpi.Money:
-		return Money(*v)
+		return format.Money(*v)
 	}
 	return strconv.FormatFloat(kpi.Shown(unit, *v), 'f', 0, 64)
-}
-
-// Percent writes a ratio as a whole percentage, halves away from zero
-// (kpi.Shown): 0.333 → "33 %", 0.625 → "63 %".
-func Percent(v float64) string {
-	return strconv.FormatFloat(kpi.Shown(kpi.Percent, v)*100, 'f', 0, 64) + " %"
-}
-
-// Money writes an amount with thousands separators and no cents.
-func Money(v float64) string {
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	s := strconv.FormatInt(int64(kpi.Shown(kpi.Money, v)), 10)
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// Plural writes "1 deal" / "3 deals".
-func Plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
 }
 
 func ptr(f float64) *float64 { return &f }

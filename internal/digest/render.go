@@ -8,6 +8,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 )
 
@@ -27,8 +28,8 @@ type View struct {
 // its base URL), so each render installs its own.
 func funcs(v View) map[string]any {
 	return map[string]any{
-		"money":  Money,
-		"plural": Plural,
+		"money":  format.Money,
+		"plural": format.Count,
 		"deref":  func(f *float64) float64 { return *f },
 		"sub":    func(a, b int) int { return a - b },
 		"value":  func(u kpi.Unit, f *float64) string { return FormatValue(u, f) },

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 )
 
@@ -88,7 +89,7 @@ func TestDirectionAndFormat(t *testing.T) {
 		}
 	}
 	for v, want := range map[float64]string{0: "0", 999.5: "1,000", 1234567: "1,234,567", -1500: "-1,500"} {
-		if got := Money(v); got != want {
+		if got := format.Money(v); got != want {
 			t.Errorf("Money(%v) = %q, want %q", v, got, want)
 		}
 	}

@@ -308,27 +308,27 @@ func (s *Service) Counts(ctx context.Context, week string) (Counts, error) {
 
 // Problem is a send that failed at least once and is not delivered.
 type Problem struct {
-	UserID      int64
-	Name        string
-	Email       string
-	Status      string // pending (will retry), sending, failed (gave up)
-	Attempts    int
-	LastError   string
-	NextAttempt *time.Time // nil once given up
+	UserID      int64      `db:"user_id"`
+	Name        string     `db:"name"`
+	Email       string     `db:"email"`
+	Status      string     `db:"status"` // pending (will retry), sending, failed (gave up)
+	Attempts    int        `db:"attempts"`
+	LastError   string     `db:"last_error"`
+	NextAttempt *time.Time `db:"next_attempt"` // nil once given up
 }
 
 // Problems lists week's sends that are failing or have failed, for admins.
 func (s *Service) Problems(ctx context.Context, week string) ([]Problem, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT x.user_id, u.name, u.email, x.status, x.attempts, x.last_error,
-		       CASE WHEN x.status = 'pending' THEN x.next_attempt_at END
+		       CASE WHEN x.status = 'pending' THEN x.next_attempt_at END AS next_attempt
 		FROM digest_sends x JOIN users u ON u.id = x.user_id
 		WHERE x.week = $1 AND (x.status = 'failed' OR x.status IN ('pending', 'sending') AND x.last_error <> '')
 		ORDER BY x.status, u.name LIMIT 500`, week)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Problem])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Problem])
 }
 
 // Retry queues week's failed sends again, attempts reset, due now.

@@ -13,6 +13,7 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/kpi"
+	"tandem/internal/refusal"
 	"tandem/internal/validate"
 )
 
@@ -27,7 +28,8 @@ const (
 const MaxNote = 1000
 
 // ErrComposed refuses a change to a digest that is archived already.
-var ErrComposed = errors.New("the digest of this week is archived already")
+var ErrComposed = refusal.Conflicts("This week's digest is archived already, so its note can no longer change. " +
+	"Reload the page to see it.")
 
 // FieldErrors is the shared field-to-message map of refused input.
 type FieldErrors = validate.FieldErrors
@@ -57,24 +59,36 @@ type Archived struct {
 // Entry returns what is stored for week (label like 2026-W47); a week
 // without a row is an empty Entry, not an error.
 func (s *Service) Entry(ctx context.Context, week string) (Entry, error) {
-	e := Entry{Week: week}
-	var body []byte
-	var composedAt *time.Time
-	var via, by *string
-	err := s.pool.QueryRow(ctx, `
-		SELECT d.note, coalesce(n.name, ''), d.note_at, d.version, d.body, d.composed_at, d.composed_via, c.name, d.enqueued_at
+	type entryRow struct {
+		Note        string     `db:"note"`
+		NoteBy      string     `db:"note_by"`
+		NoteAt      *time.Time `db:"note_at"`
+		Version     int        `db:"version"`
+		Body        []byte     `db:"body"`
+		ComposedAt  *time.Time `db:"composed_at"`
+		ComposedVia *string    `db:"composed_via"`
+		ComposedBy  *string    `db:"composed_by"`
+		Queued      *time.Time `db:"enqueued_at"`
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT d.note, coalesce(n.name, '') AS note_by, d.note_at, d.version, d.body, d.composed_at, d.composed_via,
+		       c.name AS composed_by, d.enqueued_at
 		FROM digests d LEFT JOIN users n ON n.id = d.note_by LEFT JOIN users c ON c.id = d.composed_by
-		WHERE d.week = $1`, week).
-		Scan(&e.Note, &e.NoteBy, &e.NoteAt, &e.Version, &body, &composedAt, &via, &by, &e.Queued)
+		WHERE d.week = $1`, week)
+	if err != nil {
+		return Entry{}, err
+	}
+	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[entryRow])
 	if errors.Is(err, pgx.ErrNoRows) {
-		return e, nil
+		return Entry{Week: week}, nil
 	}
 	if err != nil {
 		return Entry{}, err
 	}
-	if body != nil {
-		a := &Archived{ComposedAt: *composedAt, ComposedVia: deref(via), ComposedBy: deref(by)}
-		if err := json.Unmarshal(body, &a.Digest); err != nil {
+	e := Entry{Week: week, Note: row.Note, NoteBy: row.NoteBy, NoteAt: row.NoteAt, Version: row.Version, Queued: row.Queued}
+	if row.Body != nil {
+		a := &Archived{ComposedAt: *row.ComposedAt, ComposedVia: deref(row.ComposedVia), ComposedBy: deref(row.ComposedBy)}
+		if err := json.Unmarshal(row.Body, &a.Digest); err != nil {
 			return Entry{}, fmt.Errorf("digest %s: stored body: %w", week, err)
 		}
 		e.Archived = a
@@ -186,16 +200,16 @@ func (s *Service) SaveNote(ctx context.Context, week string, by int64, version i
 
 // Summary is one archived digest in the index.
 type Summary struct {
-	Week        string
-	Title       string
-	ComposedAt  time.Time
-	ComposedVia string
-	ComposedBy  string
-	WinCount    int
-	WonValue    float64
-	Sent        int
-	Waiting     int // queued or being retried
-	Failed      int
+	Week        string    `db:"week"`
+	Title       string    `db:"title"`
+	ComposedAt  time.Time `db:"composed_at"`
+	ComposedVia string    `db:"composed_via"`
+	ComposedBy  string    `db:"composed_by"`
+	WinCount    int       `db:"win_count"`
+	WonValue    float64   `db:"won_value"`
+	Sent        int       `db:"sent"`
+	Waiting     int       `db:"waiting"` // queued or being retried
+	Failed      int       `db:"failed"`
 }
 
 // PageSize is how many archived digests the index lists per page.
@@ -209,11 +223,11 @@ func (s *Service) List(ctx context.Context, page int) ([]Summary, int, error) {
 		return nil, 0, err
 	}
 	rows, err := s.pool.Query(ctx, `
-		SELECT d.week, d.body->>'title', d.composed_at, d.composed_via, coalesce(u.name, ''),
-		       coalesce((d.body->>'win_count')::int, 0), coalesce((d.body->>'won_value')::float8, 0),
-		       count(x.id) FILTER (WHERE x.status = 'sent')::int,
-		       count(x.id) FILTER (WHERE x.status IN ('pending', 'sending'))::int,
-		       count(x.id) FILTER (WHERE x.status = 'failed')::int
+		SELECT d.week, d.body->>'title' AS title, d.composed_at, d.composed_via, coalesce(u.name, '') AS composed_by,
+		       coalesce((d.body->>'win_count')::int, 0) AS win_count, coalesce((d.body->>'won_value')::float8, 0) AS won_value,
+		       count(x.id) FILTER (WHERE x.status = 'sent')::int AS sent,
+		       count(x.id) FILTER (WHERE x.status IN ('pending', 'sending'))::int AS waiting,
+		       count(x.id) FILTER (WHERE x.status = 'failed')::int AS failed
 		FROM digests d
 		LEFT JOIN users u ON u.id = d.composed_by
 		LEFT JOIN digest_sends x ON x.week = d.week
@@ -223,7 +237,7 @@ func (s *Service) List(ctx context.Context, page int) ([]Summary, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Summary])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Summary])
 	return list, total, err
 }
 

@@ -5,12 +5,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"strconv"
+
+	"tandem/internal/refusal"
 )
 
 // ErrBadSignature refuses an unsubscribe link that was not made by us.
-var ErrBadSignature = errors.New("the unsubscribe link is not valid")
+var ErrBadSignature = refusal.Invalidf("This unsubscribe link is not valid: it may be cut short. " +
+	"Copy the whole link from the mail, or turn the digest off on your account page.")
 
 // Unsubscribe links carry the user's id and an HMAC-SHA256 of it under the
 // key stored once in digest_secret (made by the migration), so every app

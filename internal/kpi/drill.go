@@ -15,15 +15,15 @@ import (
 // Row is one record behind a KPI's number: it counts in the denominator,
 // and in the numerator when Counts is set.
 type Row struct {
-	ID     int64
-	Kind   string // lead, campaign, feedback
-	Title  string
-	Detail string
-	At     time.Time
-	Counts bool
+	ID     int64     `db:"id"`
+	Kind   string    `db:"kind"` // lead, campaign, feedback
+	Title  string    `db:"title"`
+	Detail string    `db:"detail"`
+	At     time.Time `db:"at"`
+	Counts bool      `db:"counts"`
 	// Weight is what the row adds to the numerator when it is not a plain
 	// count (a rating, a deal value); 1 otherwise.
-	Weight float64
+	Weight float64 `db:"weight"`
 }
 
 // Link is the row's page.
@@ -38,50 +38,56 @@ func (r Row) Link() string {
 }
 
 // drillQueries select the rows behind each KPI for one period ($1 start,
-// $2 end) with the same conditions as the KPI queries. Columns: id, kind,
-// title, detail, at, counts, weight. Extra parameters as in queries.
+// $2 end) with the same conditions as the KPI queries, named as Row's
+// fields: id, kind, title, detail, at, counts, weight. Extra parameters as in queries.
 var drillQueries = map[Key]string{
-	Conversion: `SELECT id, 'lead', company, stage, handed_off_at, won_at IS NOT NULL, 1::float8
+	Conversion: `SELECT id, 'lead' AS kind, company AS title, stage AS detail, handed_off_at AS at,
+		won_at IS NOT NULL AS counts, 1::float8 AS weight
 		FROM leads WHERE handed_off_at >= $1 AND handed_off_at < $2 ORDER BY handed_off_at, id`,
-	Acceptance: `SELECT id, 'lead', company, stage, coalesce(accepted_at, rejected_at),
-		coalesce(accepted_at >= $1 AND accepted_at < $2, false), 1::float8
+	Acceptance: `SELECT id, 'lead' AS kind, company AS title, stage AS detail, coalesce(accepted_at, rejected_at) AS at,
+		coalesce(accepted_at >= $1 AND accepted_at < $2, false) AS counts, 1::float8 AS weight
 		FROM leads WHERE (accepted_at >= $1 AND accepted_at < $2) OR (rejected_at >= $1 AND rejected_at < $2)
 		ORDER BY 5, id`,
-	Quality: `SELECT id, 'lead', company, 'rated ' || quality_rating || '/5', coalesce(accepted_at, rejected_at), true, quality_rating::float8
+	Quality: `SELECT id, 'lead' AS kind, company AS title, 'rated ' || quality_rating || '/5' AS detail,
+		coalesce(accepted_at, rejected_at) AS at, true AS counts, quality_rating::float8 AS weight
 		FROM leads WHERE quality_rating IS NOT NULL
 		  AND ((accepted_at >= $1 AND accepted_at < $2) OR (rejected_at >= $1 AND rejected_at < $2))
 		ORDER BY 5, id`,
-	SpeedToLead: `SELECT id, 'lead', company,
+	SpeedToLead: `SELECT id, 'lead' AS kind, company AS title,
 		CASE WHEN first_touch_at IS NOT NULL
 		       THEN round((extract(epoch FROM first_touch_at - handed_off_at) / 3600)::numeric, 1) || ' h to first touch'
 		     WHEN stage IN ('handed_off', 'accepted') THEN 'no first touch yet, past the deadline'
-		     ELSE 'no first touch by the deadline (now ' || replace(stage, '_', ' ') || ')' END,
-		handed_off_at, coalesce(first_touch_at <= handed_off_at + make_interval(hours => $3), false), 1::float8
+		     ELSE 'no first touch by the deadline (now ' || replace(stage, '_', ' ') || ')' END AS detail,
+		handed_off_at AS at, coalesce(first_touch_at <= handed_off_at + make_interval(hours => $3), false) AS counts,
+		1::float8 AS weight
 		FROM leads WHERE handed_off_at >= $1 AND handed_off_at < $2
 		  AND (first_touch_at <= handed_off_at + make_interval(hours => $3)
 		       OR (handed_off_at + make_interval(hours => $3) < $4
 		           AND (rejected_at IS NULL OR rejected_at > handed_off_at + make_interval(hours => $3))))
 		ORDER BY handed_off_at, id`,
-	Revenue: `SELECT id, 'lead', company, 'won ' || deal_value, won_at, true, deal_value::float8
+	Revenue: `SELECT id, 'lead' AS kind, company AS title, 'won ' || deal_value AS detail, won_at AS at, true AS counts,
+		deal_value::float8 AS weight
 		FROM leads WHERE won_at >= $1 AND won_at < $2 ORDER BY won_at, id`,
-	MQLDelivered: `SELECT id, 'lead', company, stage, mql_at, true, 1::float8
+	MQLDelivered: `SELECT id, 'lead' AS kind, company AS title, stage AS detail, mql_at AS at, true AS counts, 1::float8 AS weight
 		FROM leads WHERE mql_at >= $1 AND mql_at < $2 ORDER BY mql_at, id`,
-	NoticeLeadTime: `SELECT id, 'campaign', name, CASE WHEN status = 'draft' THEN 'never announced'
-		WHEN late_notice THEN 'late notice' ELSE 'announced in time' END,
-		launch_on::timestamp AT TIME ZONE $3, status = 'announced' AND NOT late_notice, 1::float8
+	NoticeLeadTime: `SELECT id, 'campaign' AS kind, name AS title, CASE WHEN status = 'draft' THEN 'never announced'
+		WHEN late_notice THEN 'late notice' ELSE 'announced in time' END AS detail,
+		launch_on::timestamp AT TIME ZONE $3 AS at, status = 'announced' AND NOT late_notice AS counts, 1::float8 AS weight
 		FROM campaigns WHERE launch_on >= ($1 AT TIME ZONE $3)::date AND launch_on < ($2 AT TIME ZONE $3)::date
 		  AND (status = 'announced' OR launch_on <= ($4::timestamptz AT TIME ZONE $3)::date)
 		ORDER BY launch_on, id`,
-	FeedbackAck: `SELECT id, 'feedback', customer, CASE WHEN acknowledged_at IS NULL THEN 'not acknowledged'
-		WHEN acknowledged_at <= ack_due_at THEN 'acknowledged in time' ELSE 'acknowledged late' END,
-		created_at, coalesce(acknowledged_at <= ack_due_at, false), 1::float8
+	FeedbackAck: `SELECT id, 'feedback' AS kind, customer AS title, CASE WHEN acknowledged_at IS NULL THEN 'not acknowledged'
+		WHEN acknowledged_at <= ack_due_at THEN 'acknowledged in time' ELSE 'acknowledged late' END AS detail,
+		created_at AS at, coalesce(acknowledged_at <= ack_due_at, false) AS counts, 1::float8 AS weight
 		FROM feedback_items WHERE created_at >= $1 AND created_at < $2 AND merged_into IS NULL
 		  AND (acknowledged_at IS NOT NULL OR ack_due_at < $3)
 		ORDER BY created_at, id`,
-	FeedbackActed: `SELECT id, 'feedback', customer, status, status_at, status = 'acted_on', 1::float8
+	FeedbackActed: `SELECT id, 'feedback' AS kind, customer AS title, status AS detail, status_at AS at,
+		status = 'acted_on' AS counts, 1::float8 AS weight
 		FROM feedback_items WHERE status IN ('acted_on', 'declined') AND status_at >= $1 AND status_at < $2
 		  AND merged_into IS NULL ORDER BY status_at, id`,
-	FeedbackUseful: `SELECT id, 'feedback', customer, 'rated ' || rating || '/5', rated_at, true, rating::float8
+	FeedbackUseful: `SELECT id, 'feedback' AS kind, customer AS title, 'rated ' || rating || '/5' AS detail, rated_at AS at,
+		true AS counts, rating::float8 AS weight
 		FROM feedback_items WHERE rated_at >= $1 AND rated_at < $2 ORDER BY rated_at, id`,
 }
 
@@ -117,7 +123,7 @@ func (e *Engine) Rows(ctx context.Context, key Key, p Period, limit int) ([]Row,
 	if err != nil {
 		return nil, err
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Row])
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Row])
 	for i := range list {
 		list[i].Detail = readable(list[i].Kind, list[i].Detail)
 	}

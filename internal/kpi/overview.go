@@ -11,13 +11,13 @@ import (
 
 // Launch is an upcoming campaign with its readiness so far.
 type Launch struct {
-	ID         int64
-	Name       string
-	LaunchOn   time.Time
-	Announced  bool
-	LateNotice bool
-	Acked      int
-	Eligible   int
+	ID         int64     `db:"id"`
+	Name       string    `db:"name"`
+	LaunchOn   time.Time `db:"launch_on"`
+	Announced  bool      `db:"announced"`
+	LateNotice bool      `db:"late_notice"`
+	Acked      int       `db:"acked"`
+	Eligible   int       `db:"eligible"`
 }
 
 // Launches lists campaigns launching from today through the next days
@@ -36,10 +36,10 @@ func (e *Engine) Launches(ctx context.Context, days int) ([]Launch, error) {
 // campaign_audience (migration 000011).
 func (e *Engine) launches(ctx context.Context, from, to, asOf time.Time, limit int) ([]Launch, error) {
 	rows, err := e.pool.Query(ctx, `
-		SELECT c.id, c.name, c.launch_on::timestamp, coalesce(c.announced_at < $3, false),
-		       c.late_notice AND coalesce(c.announced_at < $3, false),
-		       (SELECT count(*) FILTER (WHERE a.ready) FROM campaign_audience(c.id, $3, $4) a)::int,
-		       (SELECT count(*) FROM campaign_audience(c.id, $3, $4) a)::int
+		SELECT c.id, c.name, c.launch_on::timestamp AS launch_on, coalesce(c.announced_at < $3, false) AS announced,
+		       c.late_notice AND coalesce(c.announced_at < $3, false) AS late_notice,
+		       (SELECT count(*) FILTER (WHERE a.ready) FROM campaign_audience(c.id, $3, $4) a)::int AS acked,
+		       (SELECT count(*) FROM campaign_audience(c.id, $3, $4) a)::int AS eligible
 		FROM campaigns c
 		WHERE c.launch_on >= $1::date AND c.launch_on < $2::date
 		ORDER BY c.launch_on, c.id LIMIT $5`,
@@ -47,18 +47,18 @@ func (e *Engine) launches(ctx context.Context, from, to, asOf time.Time, limit i
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Launch])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Launch])
 }
 
 // Win is a won deal with the campaign that sourced it.
 type Win struct {
-	LeadID     int64
-	Company    string
-	Value      float64
-	WonAt      time.Time
-	Rep        string
-	CampaignID *int64
-	Campaign   string
+	LeadID     int64     `db:"lead_id"`
+	Company    string    `db:"company"`
+	Value      float64   `db:"value"`
+	WonAt      time.Time `db:"won_at"`
+	Rep        string    `db:"rep"`
+	CampaignID *int64    `db:"campaign_id"`
+	Campaign   string    `db:"campaign"`
 }
 
 // RecentWins returns the latest won deals, newest first.
@@ -72,14 +72,15 @@ func (e *Engine) Wins(ctx context.Context, from, to time.Time, limit int) ([]Win
 		limit = 100000
 	}
 	rows, err := e.pool.Query(ctx, `
-		SELECT l.id, l.company, coalesce(l.deal_value, 0)::float8, l.won_at, coalesce(u.name, ''), l.source_campaign_id, coalesce(c.name, '')
+		SELECT l.id AS lead_id, l.company, coalesce(l.deal_value, 0)::float8 AS value, l.won_at, coalesce(u.name, '') AS rep,
+		       l.source_campaign_id AS campaign_id, coalesce(c.name, '') AS campaign
 		FROM leads l LEFT JOIN users u ON u.id = l.owner_id LEFT JOIN campaigns c ON c.id = l.source_campaign_id
 		WHERE l.won_at >= $1 AND l.won_at < $2
 		ORDER BY l.won_at DESC, l.id DESC LIMIT $3`, from, to, limit)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Win])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Win])
 }
 
 // Todo is one of a team's to-dos on the overview.

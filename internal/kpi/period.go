@@ -6,6 +6,7 @@ package kpi
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -22,7 +23,7 @@ const (
 var Kinds = []Kind{Week, Month, Quarter}
 
 // Valid reports whether k is a known kind.
-func (k Kind) Valid() bool { return k == Week || k == Month || k == Quarter }
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 
 // Period is one ISO week, calendar month or quarter in the business
 // timezone: [Start, End).

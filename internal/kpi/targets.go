@@ -17,13 +17,13 @@ const RevenueGoal Key = "revenue_goal"
 
 // Target is one row of target history.
 type Target struct {
-	ID            int64
-	KPI           Key
-	Kind          Kind
-	Value         float64
-	EffectiveFrom time.Time // a calendar day in the business timezone
-	SetBy         string
-	SetAt         time.Time
+	ID            int64     `db:"id"`
+	KPI           Key       `db:"kpi"`
+	Kind          Kind      `db:"period_kind"`
+	Value         float64   `db:"value"`
+	EffectiveFrom time.Time `db:"effective_from"` // a calendar day in the business timezone
+	SetBy         string    `db:"set_by"`
+	SetAt         time.Time `db:"set_at"`
 }
 
 // dates turns period starts into calendar days in the business timezone.
@@ -187,13 +187,14 @@ func targetValue(unit Unit, raw string) (float64, string) {
 // History lists every target ever set, newest first.
 func (e *Engine) History(ctx context.Context, limit int) ([]Target, error) {
 	rows, err := e.pool.Query(ctx, `
-		SELECT t.id, t.kpi, t.period_kind, t.value::float8, t.effective_from::timestamp, coalesce(u.name, ''), t.set_at
+		SELECT t.id, t.kpi, t.period_kind, t.value::float8 AS value, t.effective_from::timestamp AS effective_from,
+		       coalesce(u.name, '') AS set_by, t.set_at
 		FROM kpi_targets t LEFT JOIN users u ON u.id = t.set_by
 		ORDER BY t.set_at DESC, t.id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Target])
+	return pgx.CollectRows(rows, pgx.RowToStructByName[Target])
 }
 
 // Current returns the target in force today for key and kind: the one set,

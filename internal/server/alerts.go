@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tandem/internal/campaigns"
+	"tandem/internal/refusal"
 	"tandem/internal/users"
 	"tandem/web/components"
 	alertpages "tandem/web/pages/alerts"
@@ -31,18 +31,6 @@ func canPostAlerts(u *users.User) bool { return u.IsManager() || u.Team == users
 
 func alertPath(id int64) string { return "/alerts/" + strconv.FormatInt(id, 10) }
 
-func alertItem(a campaigns.Alert, p components.Page, today time.Time) alertpages.Item {
-	it := alertpages.Item{
-		ID: a.ID, Headline: a.Headline, Product: a.Product, Severity: string(a.Severity), SeverityLabel: a.Severity.Label(),
-		PostedBy: a.PostedByName, PostedAt: p.DateTime(a.PostedAt), PostedAtISO: components.ISO(a.PostedAt),
-		Expired: !a.Active(today), Acked: !a.AckedAt.IsZero(), Until: "until further notice",
-	}
-	if !a.UntilOn.IsZero() {
-		it.Until = "until " + calendarDay(a.UntilOn)
-	}
-	return it
-}
-
 func (s *Server) alertList(w http.ResponseWriter, r *http.Request) error {
 	me := currentUser(r)
 	before := queryCursor(r.URL.Query(), "before")
@@ -55,20 +43,7 @@ func (s *Server) alertList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := s.page(w, r, "Product alerts", "campaigns")
-	v := alertpages.List{Page: p, CanPost: canPostAlerts(me)}
-	for _, a := range pending {
-		v.Pending = append(v.Pending, alertItem(a, p, today))
-	}
-	for _, a := range list {
-		v.Rows = append(v.Rows, alertItem(a, p, today))
-	}
-	if more {
-		v.NextURL = "/alerts?before=" + strconv.FormatInt(list[len(list)-1].ID, 10)
-	}
-	if before != 0 {
-		v.PrevURL = "/alerts"
-	}
+	v := alertpages.ListOf(s.page(w, r, "Product alerts", "campaigns"), pending, list, today, before, more, canPostAlerts(me))
 	return s.render(w, r, http.StatusOK, alertpages.ListPage(v))
 }
 
@@ -84,7 +59,7 @@ func severityOptions() []components.Option {
 	return opts
 }
 
-func (s *Server) renderAlertForm(w http.ResponseWriter, r *http.Request, status int, f campaigns.AlertForm, errs campaigns.FieldErrors) error {
+func (s *Server) renderAlertForm(w http.ResponseWriter, r *http.Request, status int, f campaigns.AlertForm, errs map[string]string) error {
 	v := alertpages.Form{
 		Page: s.page(w, r, "Post a product alert", "campaigns"), Headline: f.Headline, Product: f.Product,
 		Severity: f.Severity, WhatHappened: f.WhatHappened, Guidance: f.Guidance, UntilOn: f.UntilOn,
@@ -103,9 +78,8 @@ func (s *Server) alertCreate(w http.ResponseWriter, r *http.Request) error {
 		WhatHappened: r.PostFormValue("what_happened"), Guidance: r.PostFormValue("guidance"), UntilOn: r.PostFormValue("until_on"),
 	}
 	a, err := s.campaign.CreateAlert(r.Context(), *currentUser(r), f, time.Now())
-	var fe campaigns.FieldErrors
-	if errors.As(err, &fe) {
-		return s.renderAlertForm(w, r, http.StatusUnprocessableEntity, f, fe)
+	if k := refusal.KindOf(err); k != refusal.Unknown {
+		return s.renderAlertForm(w, r, refusalStatus(k), f, refusal.FieldMessages(err))
 	}
 	if err != nil {
 		return err
@@ -128,20 +102,7 @@ func (s *Server) alertDetail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := s.page(w, r, a.Product+": "+a.Headline, "campaigns")
-	v := alertpages.Detail{
-		Page: p, Item: alertItem(a, p, s.today()), PostedByTeam: a.PostedByTeam.Label(),
-		WhatHappened: campaigns.RenderMarkdown(a.WhatHappened), Guidance: campaigns.RenderMarkdown(a.Guidance),
-		IsManager: me.IsManager(),
-	}
-	if !a.AckedAt.IsZero() {
-		v.AckedAt = p.DateTime(a.AckedAt)
-	}
-	for _, t := range reach {
-		v.Reach = append(v.Reach, alertpages.Reach{Team: t.Team.Label(),
-			Figure:  strconv.Itoa(t.Acked) + " of " + strconv.Itoa(t.People) + " (" + percentText(t.Acked, t.People) + ")",
-			Missing: t.Missing})
-	}
+	v := alertpages.DetailOf(s.page(w, r, a.Product+": "+a.Headline, "campaigns"), a, reach, s.today(), me.IsManager())
 	return s.render(w, r, http.StatusOK, alertpages.DetailPage(v))
 }
 

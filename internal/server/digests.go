@@ -12,6 +12,7 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/digest"
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 	"tandem/web/pages/digests"
 )
@@ -34,63 +35,28 @@ func (s *Server) digestRoutes() []route {
 // left goes out with the scheduler's next tick.
 const sendBudget = 20 * time.Second
 
-var errDigestArchived = &httpError{http.StatusConflict, "Already archived",
-	"This week's digest is archived already, so its note can no longer change. Reload the page to see it."}
-
 func (s *Server) digestIndex(w http.ResponseWriter, r *http.Request) error {
-	page := queryPage(r.URL.Query())
-	sc, err := s.digests.Schedule(r.Context())
-	if err != nil {
+	in := digests.IndexInput{MailOn: s.digests.MailOn(), Location: s.cfg.Location, Now: time.Now(),
+		PageNo: queryPage(r.URL.Query())}
+	var err error
+	if in.Schedule, err = s.digests.Schedule(r.Context()); err != nil {
 		return err
 	}
-	list, total, err := s.digests.List(r.Context(), page)
-	if err != nil {
+	if in.List, in.Total, err = s.digests.List(r.Context(), in.PageNo); err != nil {
 		return err
 	}
-	p := s.page(w, r, "Weekly digest", "digests")
-	week, due := sc.Upcoming(time.Now(), s.cfg.Location)
-	v := digests.Index{Page: p, MailOn: s.digests.MailOn(), Total: total,
-		Schedule:     sc.String() + ", " + s.cfg.Location.String(),
-		UpcomingWeek: week.Label(), UpcomingTitle: week.Title(), UpcomingDue: p.DateTime(due)}
-	for _, d := range list {
-		row := digests.IndexRow{Week: d.Week, Title: d.Title, Composed: p.DateTime(d.ComposedAt),
-			Wins: plural(d.WinCount, "deal") + ", " + digest.Money(d.WonValue)}
-		switch {
-		case d.ComposedBy != "":
-			row.By = "by " + d.ComposedBy
-		case d.ComposedVia == digest.ViaCommand:
-			row.By = "from the command line"
-		default:
-			row.By = "on schedule"
-		}
-		switch {
-		case d.Sent+d.Waiting+d.Failed == 0:
-			row.Sent = "not mailed"
-		default:
-			row.Sent = "sent to " + people(d.Sent)
-			if d.Waiting > 0 {
-				row.Sent += ", " + itoa(d.Waiting) + " waiting"
-			}
-			if d.Failed > 0 {
-				row.Sent += ", " + itoa(d.Failed) + " failed"
-			}
-		}
-		v.Rows = append(v.Rows, row)
-	}
-	if page > 1 {
-		v.PrevURL = "/digests?page=" + itoa(page-1)
-	}
-	if page*digest.PageSize < total {
-		v.NextURL = "/digests?page=" + itoa(page+1)
-	}
+	v := digests.IndexOf(s.page(w, r, "Weekly digest", "digests"), in)
 	return s.render(w, r, http.StatusOK, digests.IndexPage(v))
 }
 
 // digestPeriod reads {week}: a week that has started, else 404.
 func (s *Server) digestPeriod(r *http.Request) (kpi.Period, error) {
 	week, err := s.digests.ParseWeek(chi.URLParam(r, "week"))
-	if err != nil || week.Start.After(time.Now()) {
-		return kpi.Period{}, errNotFound
+	if err != nil {
+		return kpi.Period{}, err // digest.ErrBadWeek, a 404
+	}
+	if week.Start.After(time.Now()) {
+		return kpi.Period{}, digest.ErrFutureWeek
 	}
 	return week, nil
 }
@@ -135,78 +101,29 @@ func (s *Server) digestWeek(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderDigestWeek(w http.ResponseWriter, r *http.Request, status int, week kpi.Period,
 	d digest.Digest, e digest.Entry, noteErrors map[string]string) error {
 	me := currentUser(r)
-	p := s.page(w, r, "Digest: "+week.Title(), "digests")
-	v := digests.Week{Page: p, D: d, Archived: e.Archived != nil, Manager: me.IsManager(), Admin: me.IsAdmin(),
-		MailOn: s.digests.MailOn(), Note: e.Note, NoteBy: e.NoteBy, Version: e.Version, NoteErrors: noteErrors,
-		PrevURL: "/digests/" + week.Prev().Label()}
-	if next := week.Next(); !next.Start.After(time.Now()) {
-		v.NextURL = "/digests/" + next.Label()
-	}
-	if a := e.Archived; a != nil {
-		by := "on schedule"
-		switch {
-		case a.ComposedBy != "":
-			by = "by " + a.ComposedBy
-		case a.ComposedVia == digest.ViaCommand:
-			by = "from the command line"
-		}
-		v.Status = "Archived " + p.DateTime(a.ComposedAt) + " " + by + "; the numbers no longer change."
-	} else {
-		sc, err := s.digests.Schedule(r.Context())
+	in := digests.WeekInput{Week: week, Digest: d, Entry: e, Manager: me.IsManager(), Admin: me.IsAdmin(),
+		MailOn: s.digests.MailOn(), HasNext: !week.Next().Start.After(time.Now()), NoteErrors: noteErrors}
+	ctx := r.Context()
+	if e.Archived == nil {
+		sc, err := s.digests.Schedule(ctx)
 		if err != nil {
 			return err
 		}
-		v.Status = "Live preview: the numbers move with the data until the digest is archived, " +
-			"on schedule " + p.DateTime(sc.Due(week)) + " or when a manager sends it."
+		in.Due = sc.Due(week)
 	}
-	if v.Manager {
-		var err error
-		if v.Counts, err = s.digests.Counts(r.Context(), week.Label()); err != nil {
+	var err error
+	if in.Manager {
+		if in.Counts, err = s.digests.Counts(ctx, week.Label()); err != nil {
 			return err
 		}
-		v.SendsLine = sendsLine(v.Counts)
 	}
-	if v.Admin {
-		problems, err := s.digests.Problems(r.Context(), week.Label())
-		if err != nil {
+	if in.Admin {
+		if in.Problems, err = s.digests.Problems(ctx, week.Label()); err != nil {
 			return err
 		}
-		for _, pr := range problems {
-			state := "gave up"
-			switch {
-			case pr.Status == "sending":
-				state = "being sent"
-			case pr.NextAttempt != nil:
-				state = "retrying " + p.DateTime(*pr.NextAttempt)
-			}
-			v.Problems = append(v.Problems, digests.Problem{Name: pr.Name, Email: pr.Email, State: state,
-				Attempts: pr.Attempts, LastError: pr.LastError})
-		}
 	}
+	v := digests.WeekOf(s.page(w, r, "Digest: "+week.Title(), "digests"), in)
 	return s.render(w, r, status, digests.WeekPage(v))
-}
-
-// people writes "1 person" / "3 people".
-func people(n int) string {
-	if n == 1 {
-		return "1 person"
-	}
-	return itoa(n) + " people"
-}
-
-// sendsLine says how a week's sends stand.
-func sendsLine(c digest.Counts) string {
-	line := "Sent to " + people(c.Sent)
-	if c.Waiting > 0 {
-		line += "; " + itoa(c.Waiting) + " waiting or being retried"
-	}
-	if c.Failed > 0 {
-		line += "; " + itoa(c.Failed) + " failed"
-	}
-	if c.Skipped > 0 {
-		line += "; " + itoa(c.Skipped) + " skipped (opted out or deactivated before delivery)"
-	}
-	return line + "."
 }
 
 func (s *Server) digestNote(w http.ResponseWriter, r *http.Request) error {
@@ -220,19 +137,16 @@ func (s *Server) digestNote(w http.ResponseWriter, r *http.Request) error {
 	}
 	note := r.PostFormValue("note")
 	err = s.digests.SaveNote(r.Context(), week.Label(), currentUser(r).ID, version, note)
-	var fe digest.FieldErrors
-	switch {
-	case errors.As(err, &fe):
+	if fe := (digest.FieldErrors{}); errors.As(err, &fe) {
 		d, e, err := s.digestOf(r.Context(), week)
 		if err != nil {
 			return err
 		}
 		e.Note = note
 		return s.renderDigestWeek(w, r, http.StatusUnprocessableEntity, week, d, e, fe)
-	case errors.Is(err, digest.ErrComposed):
-		return errDigestArchived
-	case err != nil:
-		return err
+	}
+	if err != nil {
+		return err // digest.ErrComposed: a conflict with its message
 	}
 	s.flash(w, "success", "Your note is saved. It goes out with the digest.")
 	return redirect(w, r, "/digests/"+week.Label())
@@ -253,7 +167,7 @@ func (s *Server) digestSend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("The digest is archived. Sent to %s just now.", people(res.Sent))
+	msg := fmt.Sprintf("The digest is archived. Sent to %s just now.", digests.People(res.Sent))
 	switch {
 	case queued == 0 && res == (digest.Result{}):
 		msg = "Everyone has had this digest already; nobody new to send it to."
@@ -261,7 +175,7 @@ func (s *Server) digestSend(w http.ResponseWriter, r *http.Request) error {
 		msg += fmt.Sprintf(" %d could not be sent yet; see below.", res.Retrying+res.Failed)
 	}
 	if left := queued - res.Sent - res.Retrying - res.Failed - res.Skipped; left > 0 {
-		msg += fmt.Sprintf(" %s more go out within minutes.", plural(left, "message"))
+		msg += fmt.Sprintf(" %s more go out within minutes.", format.Count(left, "message"))
 	}
 	s.flash(w, "success", msg)
 	return redirect(w, r, "/digests/"+week.Label())
@@ -302,7 +216,7 @@ func (s *Server) digestRetry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.flash(w, "success", plural(n, "failed send")+" queued again; they go out within a minute.")
+	s.flash(w, "success", format.Count(n, "failed send")+" queued again; they go out within a minute.")
 	return redirect(w, r, "/digests/"+week.Label())
 }
 
@@ -312,11 +226,7 @@ func (s *Server) digestRetry(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) unsubscribeView(w http.ResponseWriter, r *http.Request, u, sig string) (digests.Unsubscribe, error) {
 	id, err := s.digests.CheckUnsubscribe(r.Context(), u, sig)
-	if errors.Is(err, digest.ErrBadSignature) {
-		return digests.Unsubscribe{}, badRequest("This unsubscribe link is not valid: it may be cut short. " +
-			"Copy the whole link from the mail, or turn the digest off on your account page.")
-	}
-	if err != nil {
+	if err != nil { // digest.ErrBadSignature: a refusal with its message
 		return digests.Unsubscribe{}, err
 	}
 	who, err := s.users.Get(r.Context(), id)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -153,16 +152,4 @@ func (s *Server) leadFromPath(r *http.Request) (int64, error) {
 		return 0, errNotFound
 	}
 	return id, nil
-}
-
-// cloneQuery copies q without the named keys.
-func cloneQuery(q url.Values, drop ...string) url.Values {
-	out := url.Values{}
-	for k, v := range q {
-		out[k] = append([]string(nil), v...)
-	}
-	for _, k := range drop {
-		out.Del(k)
-	}
-	return out
 }

@@ -14,7 +14,6 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/users"
-	"tandem/web/components"
 )
 
 type ctxKey int
@@ -201,46 +200,6 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
-}
-
-// page builds what the layout needs for this request. For anonymous
-// visitors it hands out the anti-forgery cookie their forms will echo.
-// The header's counts are best effort: a failure leaves them empty rather
-// than failing the page (error pages use this too).
-func (s *Server) page(w http.ResponseWriter, r *http.Request, title, nav string) components.Page {
-	p := s.basePage(w, r, title, nav)
-	if u := currentUser(r); u != nil {
-		if n, err := s.notes.Unread(r.Context(), u.ID); err == nil {
-			p.Unread = n
-		}
-		s.addBanners(r, &p)
-	}
-	return p
-}
-
-// basePage is page without the header's database lookups, for error pages.
-func (s *Server) basePage(w http.ResponseWriter, r *http.Request, title, nav string) components.Page {
-	p := components.Page{Title: title, Nav: nav}
-	if sess := currentSession(r); sess != nil {
-		p.User = &components.User{Name: sess.User.Name, Team: sess.User.Team.Label(), Role: string(sess.User.Role),
-			Admin: sess.User.IsAdmin(), Location: sess.User.Location()}
-		p.CSRF = sess.CSRFToken
-	} else {
-		p.CSRF = s.cookie(r, "csrf")
-		if p.CSRF == "" {
-			p.CSRF = randomToken()
-			s.setCookie(w, "csrf", p.CSRF, 0)
-		}
-	}
-	if msg := s.cookie(r, "flash"); msg != "" {
-		if kind, text, ok := strings.Cut(msg, ":"); ok {
-			if text, err := url.QueryUnescape(text); err == nil {
-				p.Flash = &components.Flash{Kind: kind, Message: text}
-			}
-		}
-		s.setCookie(w, "flash", "", -1)
-	}
-	return p
 }
 
 // flash shows message on the next page the browser renders.

@@ -77,8 +77,6 @@ type Unsubscribe struct {
 	Done   bool
 }
 
-func money(v float64) string { return digest.Money(v) }
-
 func pct(v *float64) string { return digest.FormatValue(kpi.Percent, v) }
 
 func value(k digest.KPI, v *float64) string { return digest.FormatValue(k.Unit, v) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 	"tandem/web/components"
 )
@@ -23,22 +24,9 @@ func Format(unit kpi.Unit, v *float64) string {
 	case kpi.Score:
 		return strconv.FormatFloat(r, 'f', 1, 64)
 	case kpi.Money:
-		return Money(r)
+		return format.Money(r)
 	}
 	return strconv.FormatFloat(r, 'f', 0, 64)
-}
-
-// Money writes an amount with thousands separators and no cents.
-func Money(v float64) string {
-	s := strconv.FormatInt(int64(v+0.5), 10)
-	out := ""
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out += ","
-		}
-		out += string(c)
-	}
-	return out
 }
 
 // Status grades attainment in words, icon and a class, so the colour is
@@ -121,7 +109,7 @@ func TileOf(s kpi.Series, query string, signs []kpi.Sign) Tile {
 	case kpi.FeedbackAck:
 		t.Notes = openNotes(cur.Open, signCount(signs, "feedback"), "item", "waiting past 2 business days, counted as late")
 	case kpi.Revenue:
-		t.Extra = Money(cur.Numerator) + " won"
+		t.Extra = format.Money(cur.Numerator) + " won"
 		if cur.Extra != nil {
 			t.Extra += fmt.Sprintf(", %.0f %% from campaigns", *cur.Extra*100)
 		}

@@ -1,0 +1,145 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"tandem/internal/campaigns"
+	campaignpages "tandem/web/pages/campaigns"
+)
+
+// The campaign page and the forms on it: announce, acknowledge, ask and
+// answer.
+
+func (s *Server) campaignDetail(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.campaignFromPath(r)
+	if err != nil {
+		return err
+	}
+	return s.renderCampaign(w, r, http.StatusOK, c, campaignExtras{})
+}
+
+func (s *Server) campaignAnnounce(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.campaignFromPath(r)
+	if err != nil {
+		return err
+	}
+	version, err := postedVersion(r)
+	if err != nil {
+		return err
+	}
+	reason := r.PostFormValue("late_reason")
+	announced, err := s.campaign.Announce(r.Context(), currentUser(r).ID, c.ID, version, reason, time.Now())
+	if fe := (campaigns.FieldErrors{}); errors.As(err, &fe) {
+		return s.renderCampaign(w, r, http.StatusUnprocessableEntity, c, campaignExtras{announceErrs: fe, announceReason: reason})
+	}
+	if err != nil {
+		return err // campaigns.ErrAlreadyAnnounced, ErrEnded: refusals with their message
+	}
+	msg := "Announced to sales and service."
+	if announced.LateNotice {
+		msg = "Announced to sales and service, marked as a late notice."
+	}
+	s.flash(w, "success", msg)
+	return redirect(w, r, campaignPath(c.ID))
+}
+
+func (s *Server) campaignAck(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.campaignFromPath(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.campaign.Acknowledge(r.Context(), *currentUser(r), c.ID, time.Now())
+	if err != nil {
+		return err // campaigns.ErrNotAudience, ErrNotAnnounced: refusals with their message
+	}
+	switch res {
+	case campaigns.AckNew:
+		s.flash(w, "success", "Acknowledged: "+c.Name+".")
+	case campaigns.AckRenewed:
+		s.flash(w, "success", "Acknowledged the new talking points of "+c.Name+".")
+	default:
+		s.flash(w, "info", "You had already acknowledged "+c.Name+".")
+	}
+	return redirect(w, r, backTo(r, campaignPath(c.ID)))
+}
+
+func (s *Server) campaignComment(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.campaignFromPath(r)
+	if err != nil {
+		return err
+	}
+	var parent int64
+	if raw := r.PostFormValue("parent_id"); raw != "" {
+		var ok bool
+		if parent, ok = pathID(raw); !ok {
+			return campaigns.ErrBadParent
+		}
+	}
+	body := r.PostFormValue("body")
+	comment, err := s.campaign.AddComment(r.Context(), *currentUser(r), c.ID, parent, body)
+	if fe := (campaigns.FieldErrors{}); errors.As(err, &fe) {
+		return s.renderCampaign(w, r, http.StatusUnprocessableEntity, c, campaignExtras{
+			commentErrs: map[int64]string{parent: fe["body"]}, commentValues: map[int64]string{parent: body}})
+	}
+	if err != nil {
+		return err // campaigns.ErrBadParent: a refusal with its message
+	}
+	if parent == 0 {
+		s.flash(w, "success", "Question posted. "+c.OwnerName+", the campaign's owner, is told.")
+	} else {
+		s.flash(w, "success", "Answer posted; the person who asked is told.")
+	}
+	return redirect(w, r, campaignPath(c.ID)+"#comment-"+strconv.FormatInt(comment.ID, 10))
+}
+
+// campaignExtras are what a refused form on the campaign page sends back.
+type campaignExtras struct {
+	announceErrs   campaigns.FieldErrors
+	announceReason string
+	commentErrs    map[int64]string
+	commentValues  map[int64]string
+}
+
+// renderCampaign gathers the campaign page's parts; campaignpages.DetailOf
+// lays them out.
+func (s *Server) renderCampaign(w http.ResponseWriter, r *http.Request, status int, c campaigns.Campaign, x campaignExtras) error {
+	ctx := r.Context()
+	me := currentUser(r)
+	in := campaignpages.DetailInput{Campaign: c, Today: s.today(), CanEdit: canRunCampaigns(me),
+		ViewerAcks: campaigns.Acknowledges(*me), IsManager: me.IsManager(),
+		AnnounceErrors: x.announceErrs, AnnounceReason: x.announceReason,
+		CommentErrors: x.commentErrs, CommentValues: x.commentValues}
+	var err error
+	if in.Revisions, err = s.campaign.Revisions(ctx, c.ID); err != nil {
+		return err
+	}
+	if in.Readiness, err = s.campaign.ReadinessAt(ctx, c.ID, time.Now()); err != nil {
+		return err
+	}
+	if in.Comments, err = s.campaign.Comments(ctx, c.ID); err != nil {
+		return err
+	}
+	if in.Results, err = s.campaign.Results(ctx, c.ID); err != nil {
+		return err
+	}
+	if c.Announced && in.ViewerAcks {
+		if in.MyRevision, in.MyAckedAt, err = s.campaign.MyAck(ctx, c.ID, me.ID); err != nil {
+			return err
+		}
+	}
+	if in.CanEdit && !c.Announced {
+		set, err := s.settings.Get(ctx)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		in.NoticeDays = set.NoticeDays
+		in.AnnounceLead = campaigns.NoticeLead(c.LaunchOn, now, s.cfg.Location)
+		in.AnnounceLate = campaigns.IsLate(c.LaunchOn, now, set.NoticeDays, s.cfg.Location)
+	}
+	v := campaignpages.DetailOf(s.page(w, r, c.Name, "campaigns"), in)
+	return s.render(w, r, status, campaignpages.DetailPage(v))
+}
