@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"tandem/internal/format"
 	"tandem/internal/refusal"
 	"tandem/internal/users"
 	"tandem/web/components"
@@ -183,7 +184,7 @@ func (s *Server) adminSetActive(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) adminEndSessions(w http.ResponseWriter, r *http.Request) error {
 	return s.adminMutation(w, r, func(u users.User) (string, error) {
 		n, err := s.users.EndAllSessions(r.Context(), actor(r), u.ID)
-		return "Ended " + plural(int(n), "session") + " of " + u.Name + ".", err
+		return "Ended " + format.Count(int(n), "session") + " of " + u.Name + ".", err
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"tandem/internal/format"
 	"tandem/internal/users"
 	"tandem/web/pages/auth"
 )
@@ -28,7 +29,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	case errors.As(err, &throttled):
 		w.Header().Set("Retry-After", itoa(int(throttled.RetryAfter.Seconds())+1))
 		v := auth.Login{Page: s.page(w, r, "Sign in", ""), Email: email, Next: next, Throttled: true,
-			Error: "Too many failed sign-in attempts from your network. Try again in " + plural(throttled.Minutes(), "minute") + "."}
+			Error: "Too many failed sign-in attempts from your network. Try again in " + format.Count(throttled.Minutes(), "minute") + "."}
 		return s.render(w, r, http.StatusTooManyRequests, auth.LoginPage(v))
 	case errors.Is(err, users.ErrBadCredentials):
 		v := auth.Login{Page: s.page(w, r, "Sign in", ""), Email: email, Next: next,

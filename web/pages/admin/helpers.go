@@ -10,10 +10,3 @@ import (
 func userAction(id int64, action string) templ.SafeURL {
 	return templ.SafeURL("/admin/users/" + strconv.FormatInt(id, 10) + "/" + action)
 }
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
