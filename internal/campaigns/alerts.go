@@ -219,12 +219,8 @@ func (s *Store) CreateAlert(ctx context.Context, by users.User, f AlertForm, at 
 
 // GetAlert returns the alert with id as viewer sees it.
 func (s *Store) GetAlert(ctx context.Context, id, viewer int64) (Alert, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+alertColumns+alertFrom+` WHERE a.id = $2`, viewer, id)
-	if err != nil {
-		return Alert{}, err
-	}
-	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[alertRow])
-	return r.alert(), notFound(err)
+	r, err := db.QueryOne[alertRow](ctx, s.pool, `SELECT `+alertColumns+alertFrom+` WHERE a.id = $2`, viewer, id)
+	return r.alert(), err
 }
 
 // AlertPageSize is how many alerts a page of the list shows.

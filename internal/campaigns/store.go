@@ -80,13 +80,9 @@ func (r campaignRow) campaign() Campaign {
 
 // oneCampaign runs a query of campaignColumns for one campaign.
 func oneCampaign(ctx context.Context, q db.DBTX, sql string, args ...any) (Campaign, error) {
-	rows, err := q.Query(ctx, sql, args...)
+	r, err := db.QueryOne[campaignRow](ctx, q, sql, args...)
 	if err != nil {
 		return Campaign{}, err
-	}
-	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[campaignRow])
-	if err != nil {
-		return Campaign{}, notFound(err)
 	}
 	return r.campaign(), nil
 }

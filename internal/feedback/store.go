@@ -67,15 +67,7 @@ func collectItems(rows pgx.Rows) ([]Item, error) {
 
 // Get returns the item with id, merged or not.
 func (s *Store) Get(ctx context.Context, id int64) (Item, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+itemColumns+itemFrom+` WHERE f.id = $1`, id)
-	if err != nil {
-		return Item{}, err
-	}
-	it, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Item])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Item{}, db.ErrNotFound
-	}
-	return it, err
+	return db.QueryOne[Item](ctx, s.pool, `SELECT `+itemColumns+itemFrom+` WHERE f.id = $1`, id)
 }
 
 // HeardBy returns the item's +1s, oldest first.

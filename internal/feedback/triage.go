@@ -32,15 +32,7 @@ const lockedColumns = `id, reporter_id, customer, status, owner_id, responded_at
 // lockItem reads the item under a row lock; mode is a lock strength
 // constant ("UPDATE", "NO KEY UPDATE"), never user input.
 func lockItem(ctx context.Context, tx pgx.Tx, id int64, mode string) (locked, error) {
-	rows, err := tx.Query(ctx, `SELECT `+lockedColumns+` FROM feedback_items WHERE id = $1 FOR `+mode, id)
-	if err != nil {
-		return locked{}, err
-	}
-	it, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[locked])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return locked{}, db.ErrNotFound
-	}
-	return it, err
+	return db.QueryOne[locked](ctx, tx, `SELECT `+lockedColumns+` FROM feedback_items WHERE id = $1 FOR `+mode, id)
 }
 
 // lockFor says how withLockedItem locks and checks an item.

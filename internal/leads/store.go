@@ -38,15 +38,7 @@ const leadFrom = `FROM leads l LEFT JOIN users o ON o.id = l.owner_id LEFT JOIN 
 
 // getLead reads the one lead query returns, by column name.
 func getLead(ctx context.Context, q db.DBTX, sql string, args ...any) (Lead, error) {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return Lead{}, err
-	}
-	l, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Lead])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Lead{}, db.ErrNotFound
-	}
-	return l, err
+	return db.QueryOne[Lead](ctx, q, sql, args...)
 }
 
 func collectLeads(rows pgx.Rows) ([]Lead, error) {

@@ -39,16 +39,8 @@ func (s *Store) SaveUpload(ctx context.Context, by users.User, filename string, 
 
 // GetUpload returns an upload of the user's (another user's is not found).
 func (s *Store) GetUpload(ctx context.Context, by users.User, id int64) (Upload, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, user_id, filename, content, created_at, imported_at, imported, rejected
+	return db.QueryOne[Upload](ctx, s.pool, `SELECT id, user_id, filename, content, created_at, imported_at, imported, rejected
 		FROM lead_imports WHERE id = $1 AND (user_id = $2 OR $3)`, id, by.ID, by.IsAdmin())
-	if err != nil {
-		return Upload{}, err
-	}
-	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Upload])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Upload{}, db.ErrNotFound
-	}
-	return u, err
 }
 
 // RejectedCSV returns the refused rows of an import as CSV, every cell

@@ -67,18 +67,11 @@ func (s *Store) LookupSession(ctx context.Context, token string, p SessionPolicy
 		LastSeen         time.Time `db:"last_seen_at"`
 		User
 	}
-	rows, err := s.pool.Query(ctx, `
+	row, err := db.QueryOne[sessionRow](ctx, s.pool, `
 		SELECT s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, `+prefixed("u.", userColumns)+`
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = $1 AND s.expires_at > now()
 		  AND s.last_seen_at > now() - $2::interval AND u.active`, h, p.Idle)
-	if err != nil {
-		return Session{}, err
-	}
-	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[sessionRow])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Session{}, db.ErrNotFound
-	}
 	if err != nil {
 		return Session{}, err
 	}

@@ -70,12 +70,8 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip string) (User, e
 		User
 		Hash *string `db:"password_hash"` // nil until a password is set
 	}
-	var account accountRow
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email)
-	if err == nil {
-		account, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[accountRow])
-	}
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	account, err := db.QueryOne[accountRow](ctx, s.pool, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return User{}, err
 	}
 	u, hash := account.User, account.Hash

@@ -30,15 +30,7 @@ const userColumns = `id, email, name, team, role, timezone, active, created_at, 
 
 // queryUser runs a query of one row of userColumns, read by name.
 func queryUser(ctx context.Context, q db.DBTX, sql string, args ...any) (User, error) {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return User{}, err
-	}
-	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[User])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return User{}, db.ErrNotFound
-	}
-	return u, err
+	return db.QueryOne[User](ctx, q, sql, args...)
 }
 
 // Actor is who makes a change and from where, for the audit log.
