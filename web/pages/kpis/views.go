@@ -16,23 +16,11 @@ func PeriodQuery(p kpi.Period) string {
 	return "?kind=" + string(p.Kind) + "&period=" + url.QueryEscape(p.Label())
 }
 
-// withoutKeys copies q without the keys drop.
-func withoutKeys(q url.Values, drop ...string) url.Values {
-	out := url.Values{}
-	for k, v := range q {
-		out[k] = append([]string(nil), v...)
-	}
-	for _, k := range drop {
-		out.Del(k)
-	}
-	return out
-}
-
 // PickerOf builds the period links for path, keeping the other parameters
 // of q; the next period is linked once it has started by now.
 func PickerOf(path string, q url.Values, p kpi.Period, now time.Time) Picker {
 	link := func(kind kpi.Kind, label string) string {
-		nq := withoutKeys(q, "kind", "period")
+		nq := components.QueryWithout(q, "kind", "period")
 		nq.Set("kind", string(kind))
 		if label != "" {
 			nq.Set("period", label)

@@ -48,7 +48,7 @@ func ListOf(p components.Page, in ListInput, now time.Time) List {
 			{Value: leads.SortCompany, Label: "Company A–Z"}},
 	}
 	q, f, counts := in.Query, in.Filter, in.Counts
-	tabQuery := cloneQuery(q, "stage", "after")
+	tabQuery := components.QueryWithout(q, "stage", "after")
 	all := 0
 	for _, st := range leads.Stages {
 		v.StageOptions = append(v.StageOptions, components.Option{Value: string(st), Label: st.Label()})
@@ -56,7 +56,7 @@ func ListOf(p components.Page, in ListInput, now time.Time) List {
 	}
 	v.Tabs = append(v.Tabs, StageTab{Label: "All", Count: all, URL: "/leads?" + tabQuery.Encode(), Current: f.Stage == ""})
 	for _, st := range leads.Stages {
-		tq := cloneQuery(tabQuery)
+		tq := components.QueryWithout(tabQuery)
 		tq.Set("stage", string(st))
 		v.Tabs = append(v.Tabs, StageTab{Stage: string(st), Label: st.Label(), Count: counts.ByStage[st],
 			URL: "/leads?" + tq.Encode(), Current: f.Stage == st})
@@ -67,10 +67,10 @@ func ListOf(p components.Page, in ListInput, now time.Time) List {
 	}
 	v.NextURL = nextURL("/leads", q, in.Page.Next)
 	if f.After != "" {
-		v.FirstURL = "/leads?" + cloneQuery(q, "after").Encode()
+		v.FirstURL = "/leads?" + components.QueryWithout(q, "after").Encode()
 	}
 	if in.CanExport {
-		v.ExportURL = "/leads/export.csv?" + cloneQuery(q, "after").Encode()
+		v.ExportURL = "/leads/export.csv?" + components.QueryWithout(q, "after").Encode()
 	}
 	return v
 }
@@ -81,22 +81,9 @@ func nextURL(path string, q url.Values, next string) string {
 	if next == "" {
 		return ""
 	}
-	nq := cloneQuery(q)
+	nq := components.QueryWithout(q)
 	nq.Set("after", next)
 	return path + "?" + nq.Encode()
-}
-
-// cloneQuery copies q without the named keys (server has the same for its
-// own pages; the lead merges them).
-func cloneQuery(q url.Values, drop ...string) url.Values {
-	out := url.Values{}
-	for k, v := range q {
-		out[k] = append([]string(nil), v...)
-	}
-	for _, k := range drop {
-		out.Del(k)
-	}
-	return out
 }
 
 // QueueOf is a rep's queue at now; manager when it includes the leads
