@@ -2,7 +2,6 @@ package campaigns
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -10,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/enum"
 	"tandem/internal/notifications"
 	"tandem/internal/users"
 )
@@ -28,20 +28,14 @@ const (
 var Severities = []Severity{Info, Warning, Critical}
 
 // Valid reports whether v is a known severity.
-func (v Severity) Valid() bool { return slices.Contains(Severities, v) }
+func (v Severity) Valid() bool { return enum.Valid(Severities, v) }
+
+var severityLabels = enum.Labels[Severity]{
+	Info: "Information", Warning: "Warning", Critical: "Critical",
+}
 
 // Label is the severity as shown.
-func (v Severity) Label() string {
-	switch v {
-	case Info:
-		return "Information"
-	case Warning:
-		return "Warning"
-	case Critical:
-		return "Critical"
-	}
-	return string(v)
-}
+func (v Severity) Label() string { return severityLabels.Of(v) }
 
 // AlertForm is an alert as typed.
 type AlertForm struct {

@@ -2,10 +2,11 @@ package campaigns
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"tandem/internal/enum"
 )
 
 // The campaign list: its views, its rows with readiness and the viewer's
@@ -28,26 +29,15 @@ const (
 var Views = []View{ViewAll, ViewUpcoming, ViewLive, ViewEnded, ViewDraft, ViewLate}
 
 // Valid reports whether v is a known view.
-func (v View) Valid() bool { return slices.Contains(Views, v) }
+func (v View) Valid() bool { return enum.Valid(Views, v) }
+
+var viewLabels = enum.Labels[View]{
+	ViewAll: "All", ViewDraft: "Drafts", ViewUpcoming: "Announced, not launched", ViewLive: "Live",
+	ViewEnded: "Ended", ViewLate: "Late notices",
+}
 
 // Label names the view.
-func (v View) Label() string {
-	switch v {
-	case ViewAll:
-		return "All"
-	case ViewDraft:
-		return "Drafts"
-	case ViewUpcoming:
-		return "Announced, not launched"
-	case ViewLive:
-		return "Live"
-	case ViewEnded:
-		return "Ended"
-	case ViewLate:
-		return "Late notices"
-	}
-	return string(v)
-}
+func (v View) Label() string { return viewLabels.Of(v) }
 
 // Row is a campaign as listed: with its readiness and the viewer's
 // acknowledgement.

@@ -6,12 +6,12 @@ package campaigns
 
 import (
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"tandem/internal/enum"
 	"tandem/internal/refusal"
 	"tandem/internal/users"
 	"tandem/internal/validate"
@@ -35,21 +35,16 @@ const (
 // Channels lists the channels in display order.
 var Channels = []Channel{Email, Webinar, Event, PaidSearch, PaidSocial, Content, Partner, DirectMail, Other}
 
-var channelLabels = map[Channel]string{
+var channelLabels = enum.Labels[Channel]{
 	Email: "Email", Webinar: "Webinar", Event: "Event", PaidSearch: "Paid search", PaidSocial: "Paid social",
 	Content: "Content", Partner: "Partner", DirectMail: "Direct mail", Other: "Other",
 }
 
 // Valid reports whether c is a known channel.
-func (c Channel) Valid() bool { return slices.Contains(Channels, c) }
+func (c Channel) Valid() bool { return enum.Valid(Channels, c) }
 
 // Label is the channel's display name.
-func (c Channel) Label() string {
-	if l, ok := channelLabels[c]; ok {
-		return l
-	}
-	return string(c)
-}
+func (c Channel) Label() string { return channelLabels.Of(c) }
 
 // Status is where a campaign is in its life. Only draft and announced are
 // stored; live and ended follow from the dates (see Campaign.Status).
@@ -62,20 +57,12 @@ const (
 	Ended     Status = "ended"
 )
 
-// Label is the status as shown.
-func (s Status) Label() string {
-	switch s {
-	case Draft:
-		return "Draft"
-	case Announced:
-		return "Announced"
-	case Live:
-		return "Live"
-	case Ended:
-		return "Ended"
-	}
-	return string(s)
+var statusLabels = enum.Labels[Status]{
+	Draft: "Draft", Announced: "Announced", Live: "Live", Ended: "Ended",
 }
+
+// Label is the status as shown.
+func (s Status) Label() string { return statusLabels.Of(s) }
 
 // Details are the fields a marketer edits.
 type Details struct {

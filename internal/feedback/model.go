@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"tandem/internal/enum"
 	"tandem/internal/users"
 )
 
@@ -27,27 +28,17 @@ const (
 var Statuses = []Status{New, Acknowledged, Planned, ActedOn, Declined}
 
 // Valid reports whether s is a known status.
-func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+func (s Status) Valid() bool { return enum.Valid(Statuses, s) }
 
 // Open reports whether the item still waits for marketing to act.
 func (s Status) Open() bool { return s == New || s == Acknowledged || s == Planned }
 
-// Label is the status as people say it.
-func (s Status) Label() string {
-	switch s {
-	case New:
-		return "New"
-	case Acknowledged:
-		return "Acknowledged"
-	case Planned:
-		return "Planned"
-	case ActedOn:
-		return "Acted on"
-	case Declined:
-		return "Declined"
-	}
-	return string(s)
+var statusLabels = enum.Labels[Status]{
+	New: "New", Acknowledged: "Acknowledged", Planned: "Planned", ActedOn: "Acted on", Declined: "Declined",
 }
+
+// Label is the status as people say it.
+func (s Status) Label() string { return statusLabels.Of(s) }
 
 // moves is the status machine. Triage moves forward and may skip steps (a
 // quick fix goes from new straight to acted on); any move out of new
@@ -79,20 +70,14 @@ const (
 var Sentiments = []Sentiment{Negative, Neutral, Positive}
 
 // Valid reports whether s is a known sentiment.
-func (s Sentiment) Valid() bool { return slices.Contains(Sentiments, s) }
+func (s Sentiment) Valid() bool { return enum.Valid(Sentiments, s) }
+
+var sentimentLabels = enum.Labels[Sentiment]{
+	Negative: "Negative", Neutral: "Neutral", Positive: "Positive",
+}
 
 // Label is the sentiment for display.
-func (s Sentiment) Label() string {
-	switch s {
-	case Negative:
-		return "Negative"
-	case Neutral:
-		return "Neutral"
-	case Positive:
-		return "Positive"
-	}
-	return string(s)
-}
+func (s Sentiment) Label() string { return sentimentLabels.Of(s) }
 
 // ChainLink is the link of the promise–expectation–experience chain the
 // feedback concerns.
@@ -108,33 +93,21 @@ const (
 var ChainLinks = []ChainLink{Promise, Expectation, Experience}
 
 // Valid reports whether c is a known link.
-func (c ChainLink) Valid() bool { return slices.Contains(ChainLinks, c) }
+func (c ChainLink) Valid() bool { return enum.Valid(ChainLinks, c) }
+
+var chainLinkLabels = enum.Labels[ChainLink]{
+	Promise: "Promise", Expectation: "Expectation", Experience: "Experience",
+}
 
 // Label is the link's name.
-func (c ChainLink) Label() string {
-	switch c {
-	case Promise:
-		return "Promise"
-	case Expectation:
-		return "Expectation"
-	case Experience:
-		return "Experience"
-	}
-	return string(c)
+func (c ChainLink) Label() string { return chainLinkLabels.Of(c) }
+
+var chainLinkExplains = map[ChainLink]string{
+	Promise: "what marketing said", Expectation: "what sales set up", Experience: "what the customer got",
 }
 
 // Explain says what the link means, for forms and legends.
-func (c ChainLink) Explain() string {
-	switch c {
-	case Promise:
-		return "what marketing said"
-	case Expectation:
-		return "what sales set up"
-	case Experience:
-		return "what the customer got"
-	}
-	return ""
-}
+func (c ChainLink) Explain() string { return chainLinkExplains[c] }
 
 // CanTriage reports whether u may move items through triage, assign owners
 // and merge duplicates: marketing (any role) and every manager and admin.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"tandem/internal/enum"
 	"tandem/internal/users"
 )
 
@@ -26,22 +27,15 @@ const (
 var Sorts = []Sort{SortNewest, SortHeard, SortWaiting, SortRelevance}
 
 // Valid reports whether s is a known order.
-func (s Sort) Valid() bool { return slices.Contains(Sorts, s) }
+func (s Sort) Valid() bool { return enum.Valid(Sorts, s) }
+
+var sortLabels = enum.Labels[Sort]{
+	SortNewest: "Newest first", SortHeard: "Most heard", SortWaiting: "Waiting longest",
+	SortRelevance: "Best match",
+}
 
 // Label is the order as offered.
-func (s Sort) Label() string {
-	switch s {
-	case SortNewest:
-		return "Newest first"
-	case SortHeard:
-		return "Most heard"
-	case SortWaiting:
-		return "Waiting longest"
-	case SortRelevance:
-		return "Best match"
-	}
-	return string(s)
-}
+func (s Sort) Label() string { return sortLabels.Of(s) }
 
 // StatusOpen is the Filter.Status that means new, acknowledged or planned.
 const StatusOpen = "open"

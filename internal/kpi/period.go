@@ -6,8 +6,9 @@ package kpi
 
 import (
 	"fmt"
-	"slices"
 	"time"
+
+	"tandem/internal/enum"
 )
 
 // Kind is the length of a reporting period.
@@ -23,7 +24,7 @@ const (
 var Kinds = []Kind{Week, Month, Quarter}
 
 // Valid reports whether k is a known kind.
-func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
+func (k Kind) Valid() bool { return enum.Valid(Kinds, k) }
 
 // Period is one ISO week, calendar month or quarter in the business
 // timezone: [Start, End).

@@ -1,8 +1,9 @@
 package leads
 
 import (
-	"slices"
 	"strings"
+
+	"tandem/internal/enum"
 )
 
 // Stage is where a lead is in its life.
@@ -24,32 +25,15 @@ const (
 var Stages = []Stage{New, MQL, HandedOff, Accepted, Rejected, Recycled, Opportunity, Won, Lost}
 
 // Valid reports whether s is a known stage.
-func (s Stage) Valid() bool { return slices.Contains(Stages, s) }
+func (s Stage) Valid() bool { return enum.Valid(Stages, s) }
+
+var stageLabels = enum.Labels[Stage]{
+	New: "New", MQL: "MQL", HandedOff: "Handed off", Accepted: "Accepted", Rejected: "Rejected",
+	Recycled: "Recycled", Opportunity: "Opportunity", Won: "Won", Lost: "Lost",
+}
 
 // Label is the stage's display name.
-func (s Stage) Label() string {
-	switch s {
-	case New:
-		return "New"
-	case MQL:
-		return "MQL"
-	case HandedOff:
-		return "Handed off"
-	case Accepted:
-		return "Accepted"
-	case Rejected:
-		return "Rejected"
-	case Recycled:
-		return "Recycled"
-	case Opportunity:
-		return "Opportunity"
-	case Won:
-		return "Won"
-	case Lost:
-		return "Lost"
-	}
-	return string(s)
-}
+func (s Stage) Label() string { return stageLabels.Of(s) }
 
 // InSentence is the stage's label as it reads inside a sentence ("a lead
 // that is handed off"): lower case, but an acronym stays as people write it.
@@ -66,29 +50,17 @@ type Reason string
 // Rejection reasons, as PRODUCT.md lists them.
 var Reasons = []Reason{"not_icp", "no_budget", "duplicate", "bad_contact", "bad_timing", "competitor_or_student", "other"}
 
-// Label is the reason's display text.
-func (r Reason) Label() string {
-	switch r {
-	case "not_icp":
-		return "Not our customer profile"
-	case "no_budget":
-		return "No budget or authority"
-	case "duplicate":
-		return "Duplicate"
-	case "bad_contact":
-		return "Bad contact data"
-	case "bad_timing":
-		return "Bad timing"
-	case "competitor_or_student":
-		return "Competitor or student"
-	case "other":
-		return "Other"
-	}
-	return string(r)
+var reasonLabels = enum.Labels[Reason]{
+	"not_icp": "Not our customer profile", "no_budget": "No budget or authority", "duplicate": "Duplicate",
+	"bad_contact": "Bad contact data", "bad_timing": "Bad timing",
+	"competitor_or_student": "Competitor or student", "other": "Other",
 }
 
+// Label is the reason's display text.
+func (r Reason) Label() string { return reasonLabels.Of(r) }
+
 // Valid reports whether r is a known reason.
-func (r Reason) Valid() bool { return slices.Contains(Reasons, r) }
+func (r Reason) Valid() bool { return enum.Valid(Reasons, r) }
 
 // TouchKinds are the ways a rep follows up.
 var TouchKinds = []string{"call", "email", "meeting", "note"}

@@ -5,10 +5,10 @@ package users
 import (
 	"errors"
 	"net/mail"
-	"slices"
 	"strings"
 	"time"
 
+	"tandem/internal/enum"
 	"tandem/internal/refusal"
 	"tandem/internal/validate"
 )
@@ -26,20 +26,14 @@ const (
 var Teams = []Team{Sales, Marketing, Service}
 
 // Valid reports whether t is a known team.
-func (t Team) Valid() bool { return slices.Contains(Teams, t) }
+func (t Team) Valid() bool { return enum.Valid(Teams, t) }
+
+var teamLabels = enum.Labels[Team]{
+	Sales: "Sales", Marketing: "Marketing", Service: "Service",
+}
 
 // Label is the team's display name.
-func (t Team) Label() string {
-	switch t {
-	case Sales:
-		return "Sales"
-	case Marketing:
-		return "Marketing"
-	case Service:
-		return "Service"
-	}
-	return string(t)
-}
+func (t Team) Label() string { return teamLabels.Of(t) }
 
 // Role is what a user may do beyond their team's own work.
 type Role string
@@ -54,7 +48,7 @@ const (
 var Roles = []Role{Member, Manager, Admin}
 
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+func (r Role) Valid() bool { return enum.Valid(Roles, r) }
 
 // User is an account.
 type User struct {
