@@ -9,25 +9,9 @@ import (
 
 	"tandem/internal/campaigns"
 	"tandem/internal/refusal"
-	"tandem/internal/users"
 	"tandem/web/components"
 	alertpages "tandem/web/pages/alerts"
 )
-
-// alertRoutes: service (any role) and every manager post product alerts;
-// everyone signed in reads and acknowledges them.
-func (s *Server) alertRoutes() []route {
-	posters := teamsOrManagers(users.Service)
-	return []route{
-		{"GET", "/alerts", signedIn, s.alertList},
-		{"GET", "/alerts/new", posters, s.alertNewForm},
-		{"POST", "/alerts", posters, s.alertCreate},
-		{"GET", "/alerts/{id}", signedIn, s.alertDetail},
-		{"POST", "/alerts/{id}/ack", signedIn, s.alertAck},
-	}
-}
-
-func canPostAlerts(u *users.User) bool { return u.IsManager() || u.Team == users.Service }
 
 func alertPath(id int64) string { return "/alerts/" + strconv.FormatInt(id, 10) }
 
@@ -43,7 +27,7 @@ func (s *Server) alertList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := alertpages.ListOf(s.page(w, r, "Product alerts", "campaigns"), pending, list, today, before, more, canPostAlerts(me))
+	v := alertpages.ListOf(s.page(w, r, "Product alerts", "campaigns"), pending, list, today, before, more, alertPosters.allow(me))
 	return s.render(w, r, http.StatusOK, alertpages.ListPage(v))
 }
 

@@ -108,7 +108,7 @@ type campaignExtras struct {
 func (s *Server) renderCampaign(w http.ResponseWriter, r *http.Request, status int, c campaigns.Campaign, x campaignExtras) error {
 	ctx := r.Context()
 	me := currentUser(r)
-	in := campaignpages.DetailInput{Campaign: c, Today: s.today(), CanEdit: canRunCampaigns(me),
+	in := campaignpages.DetailInput{Campaign: c, Today: s.today(), CanEdit: marketers.allow(me),
 		ViewerAcks: campaigns.Acknowledges(*me), IsManager: me.IsManager(),
 		AnnounceErrors: x.announceErrs, AnnounceReason: x.announceReason,
 		CommentErrors: x.commentErrs, CommentValues: x.commentValues}

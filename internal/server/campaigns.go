@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -15,29 +14,8 @@ import (
 	campaignpages "tandem/web/pages/campaigns"
 )
 
-// campaignRoutes: marketing (any role) and admins run campaigns; sales and
-// service acknowledge notices; everyone signed in reads and asks. The
-// product alert routes live in alerts.go.
-func (s *Server) campaignRoutes() []route {
-	marketing := inTeams(users.Marketing)
-	return slices.Concat([]route{
-		{"GET", "/campaigns", signedIn, s.campaignList},
-		{"GET", "/campaigns/new", marketing, s.campaignNewForm},
-		{"POST", "/campaigns", marketing, s.campaignCreate},
-		{"GET", "/campaigns/calendar", signedIn, s.campaignCalendar},
-		{"GET", "/campaigns/{id}", signedIn, s.campaignDetail},
-		{"GET", "/campaigns/{id}/edit", marketing, s.campaignEditForm},
-		{"POST", "/campaigns/{id}", marketing, s.campaignUpdate},
-		{"POST", "/campaigns/{id}/announce", marketing, s.campaignAnnounce},
-		{"POST", "/campaigns/{id}/ack", inTeams(users.Sales, users.Service), s.campaignAck},
-		{"POST", "/campaigns/{id}/comments", signedIn, s.campaignComment},
-	}, s.alertRoutes())
-}
-
 // today is the business calendar day now.
 func (s *Server) today() time.Time { return campaigns.Day(time.Now(), s.cfg.Location) }
-
-func canRunCampaigns(u *users.User) bool { return u.IsAdmin() || u.Team == users.Marketing }
 
 // backTo is the same-site page a form was posted from, else fallback.
 func backTo(r *http.Request, fallback string) string {
@@ -83,7 +61,7 @@ func (s *Server) campaignList(w http.ResponseWriter, r *http.Request) error {
 	v := campaignpages.ListOf(s.page(w, r, "Campaigns and notices", "campaigns"), campaignpages.ListInput{
 		View: view, Query: q, PageNo: page, Rows: rows, Total: total, Pending: pending,
 		Today: campaigns.Day(now, s.cfg.Location), ViewerAcks: viewerAcks,
-		CanCreate: canRunCampaigns(me), CanAlert: canPostAlerts(me),
+		CanCreate: marketers.allow(me), CanAlert: alertPosters.allow(me),
 	})
 	return s.render(w, r, http.StatusOK, campaignpages.ListPage(v))
 }

@@ -17,20 +17,6 @@ import (
 	"tandem/web/pages/digests"
 )
 
-func (s *Server) digestRoutes() []route {
-	return []route{
-		{"GET", "/digests", signedIn, s.digestIndex},
-		{"GET", "/digests/unsubscribe", anyone, s.digestUnsubscribeForm},
-		{"POST", "/digests/unsubscribe", anyone, s.digestUnsubscribe},
-		{"GET", "/digests/{week}", signedIn, s.digestWeek},
-		{"POST", "/digests/{week}/note", managers, s.digestNote},
-		{"POST", "/digests/{week}/send", managers, s.digestSend},
-		{"POST", "/digests/{week}/test", managers, s.digestTest},
-		{"POST", "/digests/{week}/retry", admins, s.digestRetry},
-		{"POST", "/account/digest", signedIn, s.accountDigest},
-	}
-}
-
 // sendBudget is how long "send now" delivers before answering; whatever is
 // left goes out with the scheduler's next tick.
 const sendBudget = 20 * time.Second

@@ -9,34 +9,9 @@ import (
 	"tandem/internal/db"
 	"tandem/internal/feedback"
 	"tandem/internal/refusal"
-	"tandem/internal/users"
 	"tandem/web/components"
 	fbpages "tandem/web/pages/feedback"
 )
-
-// triagers may move feedback through triage, assign owners and merge:
-// marketing, and managers and admins of every team.
-var triagers = teamsOrManagers(users.Marketing)
-
-func (s *Server) feedbackRoutes() []route {
-	return []route{
-		{"GET", "/feedback", signedIn, s.feedbackList},
-		{"GET", "/feedback/new", signedIn, s.feedbackNewForm},
-		{"POST", "/feedback", signedIn, s.feedbackCreate},
-		{"GET", "/feedback/board", signedIn, s.feedbackBoard},
-		{"GET", "/feedback/themes", signedIn, s.feedbackTrends},
-		{"GET", "/feedback/{id}", signedIn, s.feedbackItem},
-		{"POST", "/feedback/{id}/heard", signedIn, s.feedbackHeard},
-		{"POST", "/feedback/{id}/status", triagers, s.feedbackStatus},
-		{"POST", "/feedback/{id}/owner", triagers, s.feedbackOwner},
-		{"POST", "/feedback/{id}/rating", signedIn, s.feedbackRating}, // the reporter only: checked on the item
-		{"POST", "/feedback/{id}/merge", triagers, s.feedbackMerge},
-
-		{"GET", "/admin/themes", admins, s.adminThemes},
-		{"POST", "/admin/themes", admins, s.adminCreateTheme},
-		{"POST", "/admin/themes/{id}", admins, s.adminUpdateTheme},
-	}
-}
 
 // feedbackFilters reads the list's and board's query: the filter, the
 // values as typed and what is wrong with them.

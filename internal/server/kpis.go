@@ -14,16 +14,6 @@ import (
 	"tandem/web/pages/overview"
 )
 
-func (s *Server) kpiRoutes() []route {
-	return []route{
-		{"GET", "/", signedIn, s.overview},
-		{"GET", "/kpis", signedIn, s.kpiList},
-		{"GET", "/kpis/targets", signedIn, s.kpiTargets},
-		{"POST", "/kpis/targets", managers, s.kpiSetTarget},
-		{"GET", "/kpis/{key}", signedIn, s.kpiDetail},
-	}
-}
-
 // drillShown caps the drill-down rows a KPI page lists.
 const drillShown = 200
 

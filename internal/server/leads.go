@@ -9,57 +9,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tandem/internal/leads"
-	"tandem/internal/users"
 	leadpages "tandem/web/pages/leads"
 )
-
-// salesManagers allows sales managers and admins.
-var salesManagers = access{"sales managers, admins", func(u *users.User) bool {
-	return u != nil && u.IsSalesManager()
-}}
-
-// leadExporters may download the lead list with every contact's email and
-// phone: the teams that work leads. Service has no lead work, so one
-// signed-in agent cannot walk off with every contact (issue 13); a single
-// lead's page stays readable to all, for the customer in front of them.
-var leadExporters = inTeams(users.Marketing, users.Sales)
-
-// leadMarketing qualifies, hands off, recycles, creates and imports leads;
-// leadSales works them. The domain then decides per lead (the assigned
-// rep, a sales manager); the queue link shows for whoever may open it.
-var (
-	leadMarketing = inTeams(users.Marketing)
-	leadSales     = inTeams(users.Sales)
-)
-
-func (s *Server) leadRoutes() []route {
-	return []route{
-		{"GET", "/leads", signedIn, s.leadList},
-		{"GET", "/leads/new", leadMarketing, s.leadNewForm},
-		{"POST", "/leads", leadMarketing, s.leadCreate},
-		{"GET", "/leads/queue", leadSales, s.leadQueue},
-		{"GET", "/leads/rejected", signedIn, s.leadRejected},
-		{"GET", "/leads/export.csv", leadExporters, s.leadExport},
-		{"GET", "/leads/import", leadMarketing, s.leadImportForm},
-		{"POST", "/leads/import", leadMarketing, s.leadImportUpload},
-		{"POST", "/leads/import/{id}", leadMarketing, s.leadImportCommit},
-		{"GET", "/leads/import/{id}/rejected.csv", leadMarketing, s.leadImportRejected},
-		{"GET", "/leads/{id}", signedIn, s.leadDetail},
-		{"GET", "/leads/{id}/edit", inTeams(users.Marketing, users.Sales), s.leadEditForm},
-		{"POST", "/leads/{id}/edit", inTeams(users.Marketing, users.Sales), s.leadUpdate},
-		{"POST", "/leads/{id}/qualify", leadMarketing, s.leadMove(leadpages.ActQualify, leads.MQL)},
-		{"POST", "/leads/{id}/hand-off", leadMarketing, s.leadMove(leadpages.ActHandOff, leads.HandedOff, "owner", "note")},
-		{"POST", "/leads/{id}/recycle", leadMarketing, s.leadMove(leadpages.ActRecycle, leads.Recycled)},
-		{"POST", "/leads/{id}/accept", leadSales, s.leadMove(leadpages.ActAccept, leads.Accepted, "rating", "note")},
-		{"POST", "/leads/{id}/reject", leadSales, s.leadMove(leadpages.ActReject, leads.Rejected, "reason", "rating", "note")},
-		{"POST", "/leads/{id}/convert", leadSales, s.leadMove(leadpages.ActConvert, leads.Opportunity)},
-		{"POST", "/leads/{id}/win", leadSales, s.leadMove(leadpages.ActWin, leads.Won, "value")},
-		{"POST", "/leads/{id}/lose", leadSales, s.leadMove(leadpages.ActLose, leads.Lost, "lost")},
-		{"POST", "/leads/{id}/touch", leadSales, s.leadTouch},
-		{"POST", "/leads/{id}/assign", salesManagers, s.leadAssign},
-		{"POST", "/leads/{id}/comments", signedIn, s.leadComment},
-	}
-}
 
 // uploadLimits raises the body limit for upload routes.
 var uploadLimits = map[string]int64{"/leads/import": leads.MaxImportBytes + 64<<10}
@@ -71,8 +22,8 @@ func (s *Server) slaHours(r *http.Request) (int, error) {
 
 func (s *Server) leadList(w http.ResponseWriter, r *http.Request) error {
 	me := currentUser(r)
-	in := leadpages.ListInput{Query: r.URL.Query(), CanCreate: leadMarketing.allow(me), CanExport: leadExporters.allow(me),
-		ShowQueue: leadSales.allow(me)}
+	in := leadpages.ListInput{Query: r.URL.Query(), CanCreate: marketers.allow(me), CanExport: leadExporters.allow(me),
+		ShowQueue: sellers.allow(me)}
 	var errs leads.FieldErrors
 	in.Filter, in.Form, errs = leads.ParseFilter(in.Query, me.ID, s.cfg.Location)
 	in.Errors = errs
@@ -142,7 +93,7 @@ func (s *Server) leadRejected(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := leadpages.RejectedOf(s.page(w, r, "Rejected leads", "leads"), summary, page, q, reason, days, rejectionWindows,
-		leadSales.allow(currentUser(r)))
+		sellers.allow(currentUser(r)))
 	return s.render(w, r, http.StatusOK, leadpages.RejectedPage(v))
 }
 

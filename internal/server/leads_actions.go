@@ -20,7 +20,7 @@ func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	in := leadpages.DetailInput{ShowQueue: leadSales.allow(me), Posted: posted, Form: form, Errors: errs}
+	in := leadpages.DetailInput{ShowQueue: sellers.allow(me), Posted: posted, Form: form, Errors: errs}
 	if in.Events, err = s.leads.Timeline(r.Context(), id, 0); err != nil {
 		return err
 	}

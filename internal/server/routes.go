@@ -7,7 +7,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"tandem/internal/leads"
 	"tandem/internal/users"
+	leadpages "tandem/web/pages/leads"
 	"tandem/web/static"
 )
 
@@ -49,6 +51,30 @@ func teamsOrManagers(teams ...users.Team) access {
 	}}
 }
 
+// The named rules of the table below. Each domain then decides per record
+// (the assigned rep, the reporter of a feedback item).
+var (
+	// marketers create, qualify, hand off, recycle and import leads, and run
+	// campaigns: marketing (any role) and admins.
+	marketers = inTeams(users.Marketing)
+	// sellers accept, reject and work leads.
+	sellers = inTeams(users.Sales)
+	// salesManagers assign leads to reps.
+	salesManagers = access{"sales managers, admins", func(u *users.User) bool { return u != nil && u.IsSalesManager() }}
+	// leadExporters may download the lead list with every contact's email
+	// and phone: the teams that work leads. Service has no lead work, so one
+	// signed-in agent cannot walk off with every contact (issue 13); a single
+	// lead's page stays readable to all, for the customer in front of them.
+	leadExporters = inTeams(users.Marketing, users.Sales)
+	// fieldTeams acknowledge campaign notices.
+	fieldTeams = inTeams(users.Sales, users.Service)
+	// alertPosters post product alerts: service (any role) and every manager.
+	alertPosters = teamsOrManagers(users.Service)
+	// triagers move feedback through triage, assign owners and merge:
+	// marketing, and managers and admins of every team.
+	triagers = teamsOrManagers(users.Marketing)
+)
+
 // route is one line of the policy: method, path, who, and the handler.
 type route struct {
 	Method  string
@@ -57,14 +83,12 @@ type route struct {
 	handle  handlerFunc
 }
 
-// Routes is the whole policy table, one part per area. The authorization
+// Routes is the whole policy table: every route with who may use it, in
+// one place so that access can be reviewed at a glance. The authorization
 // matrix test walks the router and fails on any route that is not here.
 func (s *Server) Routes() []route {
-	return slices.Concat(s.kpiRoutes(), s.accountRoutes(), s.leadRoutes(), s.campaignRoutes(), s.feedbackRoutes(), s.digestRoutes())
-}
-
-func (s *Server) accountRoutes() []route {
 	return []route{
+		// Signing in and out, the account, administration, notifications.
 		{"GET", "/login", anyone, s.loginForm},
 		{"POST", "/login", anyone, s.login},
 		{"GET", "/logout", anyone, s.logoutForm},
@@ -91,6 +115,88 @@ func (s *Server) accountRoutes() []route {
 		{"GET", "/notifications", signedIn, s.notificationsPage},
 		{"POST", "/notifications/{id}/open", signedIn, s.openNotification},
 		{"POST", "/notifications/read-all", signedIn, s.readAllNotifications},
+
+		// KPIs and the overview.
+		{"GET", "/", signedIn, s.overview},
+		{"GET", "/kpis", signedIn, s.kpiList},
+		{"GET", "/kpis/targets", signedIn, s.kpiTargets},
+		{"POST", "/kpis/targets", managers, s.kpiSetTarget},
+		{"GET", "/kpis/{key}", signedIn, s.kpiDetail},
+
+		// Leads.
+		{"GET", "/leads", signedIn, s.leadList},
+		{"GET", "/leads/new", marketers, s.leadNewForm},
+		{"POST", "/leads", marketers, s.leadCreate},
+		{"GET", "/leads/queue", sellers, s.leadQueue},
+		{"GET", "/leads/rejected", signedIn, s.leadRejected},
+		{"GET", "/leads/export.csv", leadExporters, s.leadExport},
+		{"GET", "/leads/import", marketers, s.leadImportForm},
+		{"POST", "/leads/import", marketers, s.leadImportUpload},
+		{"POST", "/leads/import/{id}", marketers, s.leadImportCommit},
+		{"GET", "/leads/import/{id}/rejected.csv", marketers, s.leadImportRejected},
+		{"GET", "/leads/{id}", signedIn, s.leadDetail},
+		{"GET", "/leads/{id}/edit", inTeams(users.Marketing, users.Sales), s.leadEditForm},
+		{"POST", "/leads/{id}/edit", inTeams(users.Marketing, users.Sales), s.leadUpdate},
+		{"POST", "/leads/{id}/qualify", marketers, s.leadMove(leadpages.ActQualify, leads.MQL)},
+		{"POST", "/leads/{id}/hand-off", marketers, s.leadMove(leadpages.ActHandOff, leads.HandedOff, "owner", "note")},
+		{"POST", "/leads/{id}/recycle", marketers, s.leadMove(leadpages.ActRecycle, leads.Recycled)},
+		{"POST", "/leads/{id}/accept", sellers, s.leadMove(leadpages.ActAccept, leads.Accepted, "rating", "note")},
+		{"POST", "/leads/{id}/reject", sellers, s.leadMove(leadpages.ActReject, leads.Rejected, "reason", "rating", "note")},
+		{"POST", "/leads/{id}/convert", sellers, s.leadMove(leadpages.ActConvert, leads.Opportunity)},
+		{"POST", "/leads/{id}/win", sellers, s.leadMove(leadpages.ActWin, leads.Won, "value")},
+		{"POST", "/leads/{id}/lose", sellers, s.leadMove(leadpages.ActLose, leads.Lost, "lost")},
+		{"POST", "/leads/{id}/touch", sellers, s.leadTouch},
+		{"POST", "/leads/{id}/assign", salesManagers, s.leadAssign},
+		{"POST", "/leads/{id}/comments", signedIn, s.leadComment},
+
+		// Campaigns: marketing runs them, the field acknowledges their
+		// notices, everyone signed in reads and asks.
+		{"GET", "/campaigns", signedIn, s.campaignList},
+		{"GET", "/campaigns/new", marketers, s.campaignNewForm},
+		{"POST", "/campaigns", marketers, s.campaignCreate},
+		{"GET", "/campaigns/calendar", signedIn, s.campaignCalendar},
+		{"GET", "/campaigns/{id}", signedIn, s.campaignDetail},
+		{"GET", "/campaigns/{id}/edit", marketers, s.campaignEditForm},
+		{"POST", "/campaigns/{id}", marketers, s.campaignUpdate},
+		{"POST", "/campaigns/{id}/announce", marketers, s.campaignAnnounce},
+		{"POST", "/campaigns/{id}/ack", fieldTeams, s.campaignAck},
+		{"POST", "/campaigns/{id}/comments", signedIn, s.campaignComment},
+
+		// Product alerts: posted by service and managers, read and
+		// acknowledged by everyone signed in.
+		{"GET", "/alerts", signedIn, s.alertList},
+		{"GET", "/alerts/new", alertPosters, s.alertNewForm},
+		{"POST", "/alerts", alertPosters, s.alertCreate},
+		{"GET", "/alerts/{id}", signedIn, s.alertDetail},
+		{"POST", "/alerts/{id}/ack", signedIn, s.alertAck},
+
+		// Feedback and its themes.
+		{"GET", "/feedback", signedIn, s.feedbackList},
+		{"GET", "/feedback/new", signedIn, s.feedbackNewForm},
+		{"POST", "/feedback", signedIn, s.feedbackCreate},
+		{"GET", "/feedback/board", signedIn, s.feedbackBoard},
+		{"GET", "/feedback/themes", signedIn, s.feedbackTrends},
+		{"GET", "/feedback/{id}", signedIn, s.feedbackItem},
+		{"POST", "/feedback/{id}/heard", signedIn, s.feedbackHeard},
+		{"POST", "/feedback/{id}/status", triagers, s.feedbackStatus},
+		{"POST", "/feedback/{id}/owner", triagers, s.feedbackOwner},
+		{"POST", "/feedback/{id}/rating", signedIn, s.feedbackRating}, // the reporter only: checked on the item
+		{"POST", "/feedback/{id}/merge", triagers, s.feedbackMerge},
+
+		{"GET", "/admin/themes", admins, s.adminThemes},
+		{"POST", "/admin/themes", admins, s.adminCreateTheme},
+		{"POST", "/admin/themes/{id}", admins, s.adminUpdateTheme},
+
+		// The weekly digest.
+		{"GET", "/digests", signedIn, s.digestIndex},
+		{"GET", "/digests/unsubscribe", anyone, s.digestUnsubscribeForm},
+		{"POST", "/digests/unsubscribe", anyone, s.digestUnsubscribe},
+		{"GET", "/digests/{week}", signedIn, s.digestWeek},
+		{"POST", "/digests/{week}/note", managers, s.digestNote},
+		{"POST", "/digests/{week}/send", managers, s.digestSend},
+		{"POST", "/digests/{week}/test", managers, s.digestTest},
+		{"POST", "/digests/{week}/retry", admins, s.digestRetry},
+		{"POST", "/account/digest", signedIn, s.accountDigest},
 	}
 }
 
