@@ -7,6 +7,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"tandem/internal/feedback"
 	"tandem/web/components"
 )
 
@@ -35,20 +36,9 @@ type Card struct {
 	Rating         int // 0: not rated
 }
 
-// Filters are the list's and board's filter values as typed.
-type Filters struct {
-	Q         string
-	Status    string
-	Theme     string
-	Link      string
-	Sentiment string
-	Product   string
-	Team      string
-	From      string
-	To        string
-	Overdue   bool
-	Sort      string
-}
+// Filters are the list's and board's filter values as typed, without the
+// page number (FiltersOf): the form keeps every filter, never the page.
+type Filters = feedback.FilterInput
 
 // FilterOptions are the choices of the filter form.
 type FilterOptions struct {

@@ -38,8 +38,8 @@ func CardOf(p components.Page, it feedback.Item, now time.Time, excerptLen int) 
 
 // FiltersOf is the filter form's values as typed.
 func FiltersOf(in feedback.FilterInput) Filters {
-	return Filters{Q: in.Q, Status: in.Status, Theme: in.Theme, Link: in.Link, Sentiment: in.Sentiment,
-		Product: in.Product, Team: in.Team, From: in.From, To: in.To, Overdue: in.Overdue, Sort: in.Sort}
+	in.Page = 0
+	return in
 }
 
 // FilterOptionsOf are the filter form's choices: every theme (retired ones
