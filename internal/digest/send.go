@@ -290,7 +290,10 @@ func (s *Service) SendTest(ctx context.Context, d Digest, userID int64, name, em
 
 // Counts is how a week's sends stand.
 type Counts struct {
-	Sent, Waiting, Failed, Skipped int
+	Sent    int `db:"sent"`
+	Waiting int `db:"waiting"`
+	Failed  int `db:"failed"`
+	Skipped int `db:"skipped"`
 }
 
 // Total is every queued person.
@@ -298,12 +301,10 @@ func (c Counts) Total() int { return c.Sent + c.Waiting + c.Failed + c.Skipped }
 
 // Counts summarizes week's sends.
 func (s *Service) Counts(ctx context.Context, week string) (Counts, error) {
-	var c Counts
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'sent'),
-		count(*) FILTER (WHERE status IN ('pending', 'sending')),
-		count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'skipped')
-		FROM digest_sends WHERE week = $1`, week).Scan(&c.Sent, &c.Waiting, &c.Failed, &c.Skipped)
-	return c, err
+	return db.QueryOne[Counts](ctx, s.pool, `SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
+		count(*) FILTER (WHERE status IN ('pending', 'sending')) AS waiting,
+		count(*) FILTER (WHERE status = 'failed') AS failed, count(*) FILTER (WHERE status = 'skipped') AS skipped
+		FROM digest_sends WHERE week = $1`, week)
 }
 
 // Problem is a send that failed at least once and is not delivered.

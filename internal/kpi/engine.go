@@ -88,31 +88,33 @@ func (e *Engine) Location() *time.Location { return e.loc }
 
 // rawRow is what a KPI query returns for one period.
 type rawRow struct {
-	num, den float64
-	extra    *float64
-	open     int
+	Num   float64  `db:"num"`
+	Den   float64  `db:"den"`
+	Extra *float64 `db:"extra"`
+	Open  int      `db:"open"`
 }
 
 // queries holds each KPI's SQL over the periods passed as $1 (starts) and
-// $2 (ends); it returns, per period in order, numerator, denominator and
-// extra, and for the KPIs with open misses a fourth column counting them.
+// $2 (ends); it returns, per period in order, the columns num (numerator),
+// den (denominator), extra and open (the misses still open; 0 for the KPIs
+// that have none), read by name.
 // Further parameters: speed to lead $3 SLA hours and $4 now; feedback
 // acknowledged $3 now; campaign KPIs $3 the business timezone (launch dates
 // are calendar days there) and notice lead time $4 now.
 var queries = map[Key]string{
 	Conversion: `
-		SELECT count(l.id) FILTER (WHERE l.won_at IS NOT NULL), count(l.id), NULL::float8
+		SELECT count(l.id) FILTER (WHERE l.won_at IS NOT NULL) AS num, count(l.id) AS den, NULL::float8 AS extra, 0 AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN leads l ON l.handed_off_at >= p.s AND l.handed_off_at < p.e
 		GROUP BY p.i ORDER BY p.i`,
 	Acceptance: `
-		SELECT a.n, a.n + r.n, NULL::float8
+		SELECT a.n AS num, a.n + r.n AS den, NULL::float8 AS extra, 0 AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		CROSS JOIN LATERAL (SELECT count(*) AS n FROM leads WHERE accepted_at >= p.s AND accepted_at < p.e) a
 		CROSS JOIN LATERAL (SELECT count(*) AS n FROM leads WHERE rejected_at >= p.s AND rejected_at < p.e) r
 		ORDER BY p.i`,
 	Quality: `
-		SELECT coalesce(a.sum, 0) + coalesce(r.sum, 0), a.n + r.n, NULL::float8
+		SELECT coalesce(a.sum, 0) + coalesce(r.sum, 0) AS num, a.n + r.n AS den, NULL::float8 AS extra, 0 AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		CROSS JOIN LATERAL (SELECT sum(quality_rating) AS sum, count(quality_rating) AS n FROM leads
 			WHERE accepted_at >= p.s AND accepted_at < p.e) a
@@ -125,31 +127,31 @@ var queries = map[Key]string{
 	// must not improve when a breached lead advances); one rejected before
 	// its deadline without a touch owed no follow-up and is left out.
 	SpeedToLead: `
-		SELECT count(l.id) FILTER (WHERE l.first_touch_at <= l.handed_off_at + make_interval(hours => $3)),
+		SELECT count(l.id) FILTER (WHERE l.first_touch_at <= l.handed_off_at + make_interval(hours => $3)) AS num,
 		       count(l.id) FILTER (WHERE l.first_touch_at <= l.handed_off_at + make_interval(hours => $3)
 		           OR (l.handed_off_at + make_interval(hours => $3) < $4
-		               AND (l.rejected_at IS NULL OR l.rejected_at > l.handed_off_at + make_interval(hours => $3)))),
-		       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM l.first_touch_at - l.handed_off_at) / 3600),
+		               AND (l.rejected_at IS NULL OR l.rejected_at > l.handed_off_at + make_interval(hours => $3)))) AS den,
+		       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM l.first_touch_at - l.handed_off_at) / 3600) AS extra,
 		       count(l.id) FILTER (WHERE l.first_touch_at IS NULL AND l.stage IN ('handed_off', 'accepted')
-		           AND l.handed_off_at + make_interval(hours => $3) < $4)
+		           AND l.handed_off_at + make_interval(hours => $3) < $4) AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN leads l ON l.handed_off_at >= p.s AND l.handed_off_at < p.e
 		GROUP BY p.i ORDER BY p.i`,
 	Revenue: `
-		SELECT coalesce(sum(l.deal_value), 0)::float8, 0,
-		       (coalesce(sum(l.deal_value) FILTER (WHERE l.source_campaign_id IS NOT NULL), 0) / nullif(sum(l.deal_value), 0))::float8
+		SELECT coalesce(sum(l.deal_value), 0)::float8 AS num, 0 AS den,
+		       (coalesce(sum(l.deal_value) FILTER (WHERE l.source_campaign_id IS NOT NULL), 0) / nullif(sum(l.deal_value), 0))::float8 AS extra, 0 AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN leads l ON l.won_at >= p.s AND l.won_at < p.e
 		GROUP BY p.i ORDER BY p.i`,
 	MQLDelivered: `
-		SELECT count(l.id), 0, NULL::float8
+		SELECT count(l.id) AS num, 0 AS den, NULL::float8 AS extra, 0 AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN leads l ON l.mql_at >= p.s AND l.mql_at < p.e
 		GROUP BY p.i ORDER BY p.i`,
 	// A draft counts (as late) only once its launch day has come: before
 	// that it can still be announced in time.
 	NoticeLeadTime: `
-		SELECT count(c.id) FILTER (WHERE c.status = 'announced' AND NOT c.late_notice), count(c.id), NULL::float8
+		SELECT count(c.id) FILTER (WHERE c.status = 'announced' AND NOT c.late_notice) AS num, count(c.id) AS den, NULL::float8 AS extra, 0 AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN campaigns c ON c.launch_on >= (p.s AT TIME ZONE $3)::date AND c.launch_on < (p.e AT TIME ZONE $3)::date
 		     AND (c.status = 'announced' OR c.launch_on <= ($4::timestamptz AT TIME ZONE $3)::date)
@@ -159,7 +161,7 @@ var queries = map[Key]string{
 	// of now ($4), so a launch still ahead counts the acknowledgements so far
 	// and a digest pinned to its cut-off leaves out campaigns announced later.
 	Readiness: `
-		SELECT coalesce(sum(x.ready), 0), coalesce(sum(x.eligible), 0), NULL::float8
+		SELECT coalesce(sum(x.ready), 0) AS num, coalesce(sum(x.eligible), 0) AS den, NULL::float8 AS extra, 0 AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN campaigns c ON c.status = 'announced' AND c.announced_at < $4
 		     AND c.launch_on >= (p.s AT TIME ZONE $3)::date AND c.launch_on < (p.e AT TIME ZONE $3)::date
@@ -167,20 +169,20 @@ var queries = map[Key]string{
 		                   FROM campaign_audience(c.id, $4, $3) a) x ON true
 		GROUP BY p.i ORDER BY p.i`,
 	FeedbackAck: `
-		SELECT count(f.id) FILTER (WHERE f.acknowledged_at <= f.ack_due_at),
-		       count(f.id) FILTER (WHERE f.acknowledged_at IS NOT NULL OR f.ack_due_at < $3), NULL::float8,
-		       count(f.id) FILTER (WHERE f.acknowledged_at IS NULL AND f.ack_due_at < $3)
+		SELECT count(f.id) FILTER (WHERE f.acknowledged_at <= f.ack_due_at) AS num,
+		       count(f.id) FILTER (WHERE f.acknowledged_at IS NOT NULL OR f.ack_due_at < $3) AS den, NULL::float8 AS extra,
+		       count(f.id) FILTER (WHERE f.acknowledged_at IS NULL AND f.ack_due_at < $3) AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN feedback_items f ON f.created_at >= p.s AND f.created_at < p.e AND f.merged_into IS NULL
 		GROUP BY p.i ORDER BY p.i`,
 	FeedbackActed: `
-		SELECT count(f.id) FILTER (WHERE f.status = 'acted_on'), count(f.id), NULL::float8
+		SELECT count(f.id) FILTER (WHERE f.status = 'acted_on') AS num, count(f.id) AS den, NULL::float8 AS extra, 0 AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN feedback_items f ON f.status IN ('acted_on', 'declined') AND f.status_at >= p.s AND f.status_at < p.e
 		     AND f.merged_into IS NULL
 		GROUP BY p.i ORDER BY p.i`,
 	FeedbackUseful: `
-		SELECT coalesce(sum(f.rating), 0), count(f.rating), NULL::float8
+		SELECT coalesce(sum(f.rating), 0) AS num, count(f.rating) AS den, NULL::float8 AS extra, 0 AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN feedback_items f ON f.rated_at >= p.s AND f.rated_at < p.e
 		GROUP BY p.i ORDER BY p.i`,
@@ -206,15 +208,7 @@ func (e *Engine) raw(ctx context.Context, key Key, periods []Period, slaHours in
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: %w", key, err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (rawRow, error) {
-		var x rawRow
-		dest := []any{&x.num, &x.den, &x.extra}
-		if len(r.FieldDescriptions()) > 3 {
-			dest = append(dest, &x.open)
-		}
-		err := r.Scan(dest...)
-		return x, err
-	})
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[rawRow])
 	if err != nil {
 		return nil, fmt.Errorf("kpi %s: %w", key, err)
 	}
@@ -256,24 +250,24 @@ func (e *Engine) Series(ctx context.Context, key Key, kind Kind, at time.Time, n
 	s := Series{Definition: def, Values: make([]Value, n)}
 	for i, p := range periods {
 		r := rows[i]
-		v := Value{Period: p, Numerator: r.num, Denominator: r.den, Extra: r.extra, Target: targets[i],
-			Elapsed: p.Elapsed(now), Open: r.open}
+		v := Value{Period: p, Numerator: r.Num, Denominator: r.Den, Extra: r.Extra, Target: targets[i],
+			Elapsed: p.Elapsed(now), Open: r.Open}
 		switch {
 		case key == Revenue:
 			if goals[i] != nil && *goals[i] > 0 {
 				v.Denominator = *goals[i]
-				v.Value = ptr(r.num / *goals[i])
+				v.Value = ptr(r.Num / *goals[i])
 			}
 		case def.Unit == Count:
 			// A count is measured against the commitment: that is its
 			// denominator, whatever was counted.
-			v.Value = ptr(r.num)
+			v.Value = ptr(r.Num)
 			v.Denominator = 0
 			if v.Target != nil {
 				v.Denominator = *v.Target
 			}
-		case r.den > 0:
-			v.Value = ptr(r.num / r.den)
+		case r.Den > 0:
+			v.Value = ptr(r.Num / r.Den)
 		}
 		against := v.Target
 		if def.Paced && v.Target != nil && v.InProgress() {

@@ -127,10 +127,10 @@ func (e *Engine) rejectionSign(ctx context.Context, now time.Time, st settings.S
 		return nil, err
 	}
 	rate := func(r rawRow) (float64, bool) {
-		if r.den == 0 {
+		if r.Den == 0 {
 			return 0, false
 		}
-		return (r.den - r.num) / r.den, true
+		return (r.Den - r.Num) / r.Den, true
 	}
 	var sum float64
 	var n int
@@ -144,7 +144,7 @@ func (e *Engine) rejectionSign(ctx context.Context, now time.Time, st settings.S
 	if !ok || n == 0 || cur <= 1.5*(sum/float64(n)) {
 		return nil, nil
 	}
-	return []Sign{{Key: "rejections", Subject: "marketing", Count: int(rej[8].den - rej[8].num),
+	return []Sign{{Key: "rejections", Subject: "marketing", Count: int(rej[8].Den - rej[8].Num),
 		Link:   "/leads/rejected",
 		Title:  fmt.Sprintf("Rejection rate this week is %s", format.Percent(cur)),
 		Detail: fmt.Sprintf("Over 1.5 × its trailing 8-week mean of %s.", format.Percent(sum/float64(n)))}}, nil

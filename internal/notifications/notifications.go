@@ -4,7 +4,6 @@ package notifications
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"time"
 
@@ -85,14 +84,8 @@ func (s *Store) List(ctx context.Context, userID, before int64) ([]Notification,
 // Open marks the user's notification read and returns it. Another user's
 // notification is not found.
 func (s *Store) Open(ctx context.Context, userID, id int64) (Notification, error) {
-	var n Notification
-	err := s.pool.QueryRow(ctx, `UPDATE notifications SET read_at = coalesce(read_at, now())
-		WHERE id = $1 AND user_id = $2 RETURNING id, kind, title, link, created_at, read_at`, id, userID).
-		Scan(&n.ID, &n.Kind, &n.Title, &n.Link, &n.CreatedAt, &n.ReadAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Notification{}, db.ErrNotFound
-	}
-	return n, err
+	return db.QueryOne[Notification](ctx, s.pool, `UPDATE notifications SET read_at = coalesce(read_at, now())
+		WHERE id = $1 AND user_id = $2 RETURNING id, kind, title, link, created_at, read_at`, id, userID)
 }
 
 // MarkAllRead marks every notification of the user read.
