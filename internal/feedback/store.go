@@ -222,7 +222,10 @@ func (s *Store) Create(ctx context.Context, by users.User, in Input) (Item, erro
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO feedback_events (item_id, at, actor_id, kind, to_status)
 			VALUES ($1, $2, $3, 'created', 'new')`, id, now, by.ID)
-		return err
+		if err != nil {
+			return err
+		}
+		return db.RecordCreated(ctx, tx, "feedback", id)
 	})
 	if err != nil {
 		return Item{}, err

@@ -32,8 +32,14 @@ type Upload struct {
 // SaveUpload stores an uploaded file for the preview → import steps.
 func (s *Store) SaveUpload(ctx context.Context, by users.User, filename string, content []byte) (int64, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO lead_imports (user_id, filename, content) VALUES ($1, $2, $3) RETURNING id`,
-		by.ID, filename, content).Scan(&id)
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO lead_imports (user_id, filename, content) VALUES ($1, $2, $3) RETURNING id`,
+			by.ID, filename, content).Scan(&id)
+		if err != nil {
+			return err
+		}
+		return db.RecordCreated(ctx, tx, "lead_import", id)
+	})
 	return id, err
 }
 
@@ -134,4 +140,31 @@ func rejectedReport(header []string, bad []BadRow) ([]byte, error) {
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()
+}
+
+// RejectedRows returns up to limit refused rows of an import from its
+// stored report, with the total refused, for the result page.
+func (s *Store) RejectedRows(ctx context.Context, by users.User, id int64, limit int) ([]BadRow, error) {
+	b, err := s.RejectedCSV(ctx, by, id)
+	if err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(bytes.NewReader(b))
+	r.FieldsPerRecord = -1
+	var rows []BadRow
+	for first := true; len(rows) < limit; first = false {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if first || len(rec) < 2 {
+			continue // the header
+		}
+		line, _ := strconv.Atoi(rec[0])
+		rows = append(rows, BadRow{Line: line, Reason: rec[1], Fields: rec[2:]})
+	}
+	return rows, nil
 }

@@ -61,7 +61,7 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.flash(w, "success", "Your profile is saved.")
+	s.flash(w, r, "success", "Your profile is saved.")
 	return redirect(w, r, "/account")
 }
 
@@ -81,6 +81,6 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.flash(w, "success", "Your password is changed; your other sessions are signed out.")
+	s.flash(w, r, "success", "Your password is changed; your other sessions are signed out.")
 	return redirect(w, r, "/account")
 }

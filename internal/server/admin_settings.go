@@ -123,7 +123,7 @@ func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request) err
 	if err := s.kpi.Invalidate(r.Context()); err != nil {
 		return err
 	}
-	s.flash(w, "success", "Settings saved.")
+	s.flash(w, r, "success", "Settings saved.")
 	return redirect(w, r, "/admin/settings")
 }
 

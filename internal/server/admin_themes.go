@@ -42,7 +42,7 @@ func (s *Server) adminCreateTheme(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	s.flash(w, "success", "Theme “"+t.Name+"” added; people can choose it now.")
+	s.flash(w, r, "success", "Theme “"+t.Name+"” added; people can choose it now.")
 	return redirect(w, r, "/admin/themes")
 }
 
@@ -69,6 +69,6 @@ func (s *Server) adminUpdateTheme(w http.ResponseWriter, r *http.Request) error 
 	if !t.Active {
 		msg += " It is retired: its items keep it, new feedback cannot choose it."
 	}
-	s.flash(w, "success", msg)
+	s.flash(w, r, "success", msg)
 	return redirect(w, r, "/admin/themes")
 }

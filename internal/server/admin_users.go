@@ -96,19 +96,30 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 			TeamOptions: teamOptions(""), RoleOptions: roleOptions("")}
 		return s.render(w, r, http.StatusUnprocessableEntity, admin.NewUserPage(v))
 	}
+	return s.showPasswordLink(w, r, u, u.Name+" is added.")
+}
+
+// showPasswordLink issues a one-time set-password link for u and answers
+// 303 to u's page, which shows it once: the link is a credential, so it
+// waits server-side with the flash, never in the URL.
+func (s *Server) showPasswordLink(w http.ResponseWriter, r *http.Request, u users.User, msg string) error {
 	token, err := s.users.IssuePasswordLink(r.Context(), actor(r), u.ID)
 	if err != nil {
 		return err
 	}
-	return s.renderUserDetail(w, r, http.StatusCreated, u, token, nil)
+	link := s.cfg.BaseURL.String() + "/set-password/" + url.PathEscape(token)
+	s.flashLink(w, r, "success", msg, link)
+	return redirect(w, r, userDetailPath(u.ID))
 }
+
+func userDetailPath(id int64) string { return "/admin/users/" + strconv.FormatInt(id, 10) }
 
 func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.userFromPath(r)
 	if err != nil {
 		return err
 	}
-	return s.renderUserDetail(w, r, http.StatusOK, u, "", nil)
+	return s.renderUserDetail(w, r, http.StatusOK, u, nil)
 }
 
 func (s *Server) userFromPath(r *http.Request) (users.User, error) {
@@ -119,7 +130,7 @@ func (s *Server) userFromPath(r *http.Request) (users.User, error) {
 	return s.users.Get(r.Context(), id)
 }
 
-func (s *Server) renderUserDetail(w http.ResponseWriter, r *http.Request, status int, u users.User, token string, errs users.FieldErrors) error {
+func (s *Server) renderUserDetail(w http.ResponseWriter, r *http.Request, status int, u users.User, errs users.FieldErrors) error {
 	n, err := s.users.CountSessions(r.Context(), u.ID)
 	if err != nil {
 		return err
@@ -131,8 +142,8 @@ func (s *Server) renderUserDetail(w http.ResponseWriter, r *http.Request, status
 		FormTeam: string(u.Team), FormRole: string(u.Role),
 		TeamOptions: teamOptions(""), RoleOptions: roleOptions(""),
 	}
-	if token != "" {
-		v.PasswordLink = s.cfg.BaseURL.String() + "/set-password/" + url.PathEscape(token)
+	if p.Flash != nil && p.Flash.Link != "" {
+		v.PasswordLink = p.Flash.Link
 	}
 	return s.render(w, r, status, admin.UserDetailPage(v))
 }
@@ -146,12 +157,12 @@ func (s *Server) adminMutation(w http.ResponseWriter, r *http.Request, change fu
 	}
 	msg, err := change(u)
 	if k := refusal.KindOf(err); k == refusal.Invalid {
-		return s.renderUserDetail(w, r, refusalStatus(k), u, "", refusal.FieldMessages(err))
+		return s.renderUserDetail(w, r, refusalStatus(k), u, refusal.FieldMessages(err))
 	} else if err != nil {
 		return err
 	}
-	s.flash(w, "success", msg)
-	return redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10))
+	s.flash(w, r, "success", msg)
+	return redirect(w, r, userDetailPath(u.ID))
 }
 
 func (s *Server) adminChangeAccess(w http.ResponseWriter, r *http.Request) error {
@@ -193,11 +204,7 @@ func (s *Server) adminPasswordLink(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	token, err := s.users.IssuePasswordLink(r.Context(), actor(r), u.ID)
-	if err != nil {
-		return err
-	}
-	return s.renderUserDetail(w, r, http.StatusOK, u, token, nil)
+	return s.showPasswordLink(w, r, u, "A new set-password link for "+u.Name+" is ready.")
 }
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) error {

@@ -68,7 +68,7 @@ func (s *Server) alertCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.flash(w, "success", "Alert posted; everyone is notified.")
+	s.flash(w, r, "success", "Alert posted; everyone is notified.")
 	return redirect(w, r, alertPath(a.ID))
 }
 
@@ -102,9 +102,9 @@ func (s *Server) alertAck(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if added {
-		s.flash(w, "success", "Alert acknowledged.")
+		s.flash(w, r, "success", "Alert acknowledged.")
 	} else {
-		s.flash(w, "info", "You had already acknowledged this alert.")
+		s.flash(w, r, "info", "You had already acknowledged this alert.")
 	}
 	return redirect(w, r, backTo(r, alertPath(id)))
 }

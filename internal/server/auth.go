@@ -58,6 +58,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int
 	}
 	s.setCookie(w, "session", sess.Token, s.session.Lifetime)
 	s.setCookie(w, "csrf", "", -1)
+	stateOf(r).flashOwner = users.FlashOwner("session", sess.Token)
 	return nil
 }
 
@@ -72,7 +73,13 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.setCookie(w, "session", "", -1)
-	s.flash(w, "info", "You are signed out.")
+	// The message waits for the signed-out browser under a fresh visitor
+	// cookie (the session's own messages went with the session).
+	st := stateOf(r)
+	st.csrf = randomToken()
+	s.setCookie(w, "csrf", st.csrf, 0)
+	st.flashOwner = users.FlashOwner("visitor", st.csrf)
+	s.flash(w, r, "info", "You are signed out.")
 	return redirect(w, r, "/login")
 }
 
@@ -109,6 +116,6 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := s.startSession(w, r, u.ID); err != nil {
 		return err
 	}
-	s.flash(w, "success", "Your password is set. Welcome to Tandem.")
+	s.flash(w, r, "success", "Your password is set. Welcome to Tandem.")
 	return redirect(w, r, "/")
 }

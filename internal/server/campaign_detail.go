@@ -42,7 +42,7 @@ func (s *Server) campaignAnnounce(w http.ResponseWriter, r *http.Request) error 
 	if announced.LateNotice {
 		msg = "Announced to sales and service, marked as a late notice."
 	}
-	s.flash(w, "success", msg)
+	s.flash(w, r, "success", msg)
 	return redirect(w, r, campaignPath(c.ID))
 }
 
@@ -57,11 +57,11 @@ func (s *Server) campaignAck(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch res {
 	case campaigns.AckNew:
-		s.flash(w, "success", "Acknowledged: "+c.Name+".")
+		s.flash(w, r, "success", "Acknowledged: "+c.Name+".")
 	case campaigns.AckRenewed:
-		s.flash(w, "success", "Acknowledged the new talking points of "+c.Name+".")
+		s.flash(w, r, "success", "Acknowledged the new talking points of "+c.Name+".")
 	default:
-		s.flash(w, "info", "You had already acknowledged "+c.Name+".")
+		s.flash(w, r, "info", "You had already acknowledged "+c.Name+".")
 	}
 	return redirect(w, r, backTo(r, campaignPath(c.ID)))
 }
@@ -88,9 +88,9 @@ func (s *Server) campaignComment(w http.ResponseWriter, r *http.Request) error {
 		return err // campaigns.ErrBadParent: a refusal with its message
 	}
 	if parent == 0 {
-		s.flash(w, "success", "Question posted. "+c.OwnerName+", the campaign's owner, is told.")
+		s.flash(w, r, "success", "Question posted. "+c.OwnerName+", the campaign's owner, is told.")
 	} else {
-		s.flash(w, "success", "Answer posted; the person who asked is told.")
+		s.flash(w, r, "success", "Answer posted; the person who asked is told.")
 	}
 	return redirect(w, r, campaignPath(c.ID)+"#comment-"+strconv.FormatInt(comment.ID, 10))
 }

@@ -105,7 +105,7 @@ func (s *Server) campaignCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.flash(w, "success", "Draft saved. Announce it to sales and service when the talking points are ready.")
+	s.flash(w, r, "success", "Draft saved. Announce it to sales and service when the talking points are ready.")
 	return redirect(w, r, campaignPath(c.ID))
 }
 
@@ -139,7 +139,7 @@ func (s *Server) campaignUpdate(w http.ResponseWriter, r *http.Request) error {
 		msg = "Saved as revision " + strconv.Itoa(updated.Revision) +
 			" of the talking points. Everyone who acknowledged is asked to read it and acknowledge again."
 	}
-	s.flash(w, "success", msg)
+	s.flash(w, r, "success", msg)
 	return redirect(w, r, campaignPath(c.ID))
 }
 

@@ -134,7 +134,7 @@ func (s *Server) digestNote(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err // digest.ErrComposed: a conflict with its message
 	}
-	s.flash(w, "success", "Your note is saved. It goes out with the digest.")
+	s.flash(w, r, "success", "Your note is saved. It goes out with the digest.")
 	return redirect(w, r, "/digests/"+week.Label())
 }
 
@@ -163,7 +163,7 @@ func (s *Server) digestSend(w http.ResponseWriter, r *http.Request) error {
 	if left := queued - res.Sent - res.Retrying - res.Failed - res.Skipped; left > 0 {
 		msg += fmt.Sprintf(" %s more go out within minutes.", format.Count(left, "message"))
 	}
-	s.flash(w, "success", msg)
+	s.flash(w, r, "success", msg)
 	return redirect(w, r, "/digests/"+week.Label())
 }
 
@@ -186,10 +186,10 @@ func (s *Server) digestTest(w http.ResponseWriter, r *http.Request) error {
 		}
 		ref := middleware.GetReqID(r.Context())
 		s.log.Error("digest test mail failed", "id", ref, "week", week.Label(), "err", err)
-		s.flash(w, "error", "The test could not be sent: the mail server did not accept it. The reason is in the server log (reference "+ref+").")
+		s.flash(w, r, "error", "The test could not be sent: the mail server did not accept it. The reason is in the server log (reference "+ref+").")
 		return redirect(w, r, "/digests/"+week.Label())
 	}
-	s.flash(w, "success", "A test of this digest is on its way to "+me.Email+". It does not count as the weekly mail.")
+	s.flash(w, r, "success", "A test of this digest is on its way to "+me.Email+". It does not count as the weekly mail.")
 	return redirect(w, r, "/digests/"+week.Label())
 }
 
@@ -202,7 +202,7 @@ func (s *Server) digestRetry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.flash(w, "success", format.Count(n, "failed send")+" queued again; they go out within a minute.")
+	s.flash(w, r, "success", format.Count(n, "failed send")+" queued again; they go out within a minute.")
 	return redirect(w, r, "/digests/"+week.Label())
 }
 
@@ -252,6 +252,6 @@ func (s *Server) accountDigest(w http.ResponseWriter, r *http.Request) error {
 	if on {
 		msg = "You will get the weekly digest by mail."
 	}
-	s.flash(w, "success", msg)
+	s.flash(w, r, "success", msg)
 	return redirect(w, r, "/account")
 }

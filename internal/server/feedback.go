@@ -151,7 +151,14 @@ func (s *Server) feedbackCreate(w http.ResponseWriter, r *http.Request) error {
 		Product: r.PostFormValue("product"), Theme: r.PostFormValue("theme"), Sentiment: r.PostFormValue("sentiment"),
 		ChainLink: r.PostFormValue("chain_link"), Words: r.PostFormValue("words"), Note: r.PostFormValue("note"),
 	}
-	it, err := s.feedback.Create(r.Context(), *me, in)
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	it, err := s.feedback.Create(ctx, *me, in)
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
 	if k := refusal.KindOf(err); k != refusal.Unknown {
 		v, err := s.newFeedbackView(w, r, in, refusal.FieldMessages(err))
 		if err != nil {
@@ -163,6 +170,6 @@ func (s *Server) feedbackCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	due := components.Page{User: &components.User{Location: me.Location()}}.DateTime(it.AckDueAt)
-	s.flash(w, "success", fmt.Sprintf("Feedback #%d is logged. Marketing acknowledges it by %s; you are notified of every response.", it.ID, due))
+	s.flash(w, r, "success", fmt.Sprintf("Feedback #%d is logged. Marketing acknowledges it by %s; you are notified of every response.", it.ID, due))
 	return redirect(w, r, feedback.Link(it.ID))
 }

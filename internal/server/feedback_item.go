@@ -28,7 +28,7 @@ func (s *Server) feedbackItem(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if it.MergedInto != nil {
-		s.flash(w, "info", fmt.Sprintf("Feedback #%d was merged into #%d: you are looking at #%d, where its +1s now count.",
+		s.flash(w, r, "info", fmt.Sprintf("Feedback #%d was merged into #%d: you are looking at #%d, where its +1s now count.",
 			it.ID, *it.MergedInto, *it.MergedInto))
 		return redirect(w, r, feedback.Link(*it.MergedInto))
 	}
@@ -75,7 +75,7 @@ func (s *Server) feedbackAction(w http.ResponseWriter, r *http.Request, form fbp
 	if err != nil {
 		return s.refusedOnItem(w, r, it, form, err)
 	}
-	s.flash(w, "success", msg)
+	s.flash(w, r, "success", msg)
 	return redirect(w, r, feedback.Link(it.ID))
 }
 
@@ -153,6 +153,6 @@ func (s *Server) feedbackMerge(w http.ResponseWriter, r *http.Request) error {
 	if err := s.feedback.Merge(r.Context(), *currentUser(r), it.ID, into, version); err != nil {
 		return s.refusedOnItem(w, r, it, form, err)
 	}
-	s.flash(w, "success", fmt.Sprintf("Feedback #%d is merged into #%d: its reporter and +1s count here now, each once.", it.ID, into))
+	s.flash(w, r, "success", fmt.Sprintf("Feedback #%d is merged into #%d: its reporter and +1s count here now, each once.", it.ID, into))
 	return redirect(w, r, feedback.Link(into))
 }

@@ -201,6 +201,6 @@ func (s *Server) kpiSetTarget(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.flash(w, "success", "Target saved.")
+	s.flash(w, r, "success", "Target saved.")
 	return redirect(w, r, "/kpis/targets")
 }

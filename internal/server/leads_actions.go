@@ -88,7 +88,7 @@ func (s *Server) leadMove(action string, to leads.Stage, fields ...string) handl
 		if _, err := s.leads.Apply(r.Context(), *currentUser(r), id, version, readMove(to, form)); err != nil {
 			return s.leadRefused(w, r, id, err, action, form)
 		}
-		s.flash(w, "success", "Lead moved to "+to.Label()+".")
+		s.flash(w, r, "success", "Lead moved to "+to.Label()+".")
 		return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
 	}
 }
@@ -123,7 +123,7 @@ func (s *Server) leadTouch(w http.ResponseWriter, r *http.Request) error {
 	if err := s.leads.Touch(r.Context(), *currentUser(r), id, form["kind"], form["note"]); err != nil {
 		return s.leadRefused(w, r, id, err, leadpages.ActTouch, form)
 	}
-	s.flash(w, "success", "Touch logged.")
+	s.flash(w, r, "success", "Touch logged.")
 	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
 }
 
@@ -144,7 +144,7 @@ func (s *Server) leadAssign(w http.ResponseWriter, r *http.Request) error {
 	if err := s.leads.Assign(r.Context(), *currentUser(r), id, version, owner); err != nil {
 		return s.leadRefused(w, r, id, err, leadpages.ActAssign, form)
 	}
-	s.flash(w, "success", "Lead assigned.")
+	s.flash(w, r, "success", "Lead assigned.")
 	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
 }
 

@@ -91,7 +91,7 @@ func (s *Server) leadCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.flash(w, "success", "Lead created.")
+	s.flash(w, r, "success", "Lead created.")
 	return redirect(w, r, "/leads/"+strconv.FormatInt(l.ID, 10))
 }
 
@@ -227,7 +227,7 @@ func (s *Server) leadUpdate(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return s.leadRefused(w, r, id, err, "", nil)
 	}
-	s.flash(w, "success", "Lead saved.")
+	s.flash(w, r, "success", "Lead saved.")
 	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
 }
 

@@ -46,7 +46,7 @@ func (s *Server) leadImportUpload(w http.ResponseWriter, r *http.Request) error 
 	}
 	// The preview keeps the first rows only; the whole table is parsed
 	// when the import runs.
-	p, err := leads.PreviewCSV(content, previewRows)
+	_, err = leads.PreviewCSV(content, previewRows)
 	var notCSV *leads.ErrNotCSV
 	if errors.As(err, &notCSV) {
 		return s.uploadError(w, r, notCSV.Reason)
@@ -54,11 +54,50 @@ func (s *Server) leadImportUpload(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	id, err := s.leads.SaveUpload(r.Context(), *currentUser(r), filepath.Base(header.Filename), content)
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	id, err := s.leads.SaveUpload(ctx, *currentUser(r), filepath.Base(header.Filename), content)
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
 	if err != nil {
 		return err
 	}
-	return s.renderPreview(w, r, http.StatusOK, id, filepath.Base(header.Filename), p, leads.GuessMapping(p.Header), nil)
+	return redirect(w, r, importPath(id))
+}
+
+func importPath(id int64) string { return "/leads/import/" + strconv.FormatInt(id, 10) }
+
+// leadImportStep shows an upload's next step: the column mapping until it
+// is imported, then the import's result with its skipped rows.
+func (s *Server) leadImportStep(w http.ResponseWriter, r *http.Request) error {
+	id, err := s.leadFromPath(r)
+	if err != nil {
+		return err
+	}
+	me := currentUser(r)
+	up, err := s.leads.GetUpload(r.Context(), *me, id)
+	if err != nil {
+		return err
+	}
+	if up.ImportedAt != nil {
+		bad, err := s.leads.RejectedRows(r.Context(), *me, id, shownBadRows)
+		if err != nil {
+			return err
+		}
+		return s.renderImportResult(w, r, up, bad)
+	}
+	p, err := leads.PreviewCSV(up.Content, previewRows)
+	var notCSV *leads.ErrNotCSV
+	if errors.As(err, &notCSV) {
+		return s.uploadError(w, r, notCSV.Reason)
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderPreview(w, r, http.StatusOK, id, up.Filename, p, leads.GuessMapping(p.Header), nil)
 }
 
 func (s *Server) renderPreview(w http.ResponseWriter, r *http.Request, status int, id int64, name string, p leads.Preview, m leads.Mapping, errs map[string]string) error {
@@ -79,7 +118,8 @@ func (s *Server) leadImportCommit(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if up.ImportedAt != nil {
-		return s.renderImportResult(w, r, up, nil)
+		s.flash(w, r, "info", "This file was imported already; here is the result.")
+		return redirect(w, r, importPath(id))
 	}
 	t, err := leads.ParseCSV(up.Content)
 	var notCSV *leads.ErrNotCSV
@@ -105,13 +145,13 @@ func (s *Server) leadImportCommit(w http.ResponseWriter, r *http.Request) error 
 	case errors.As(err, &notCSV):
 		return s.uploadError(w, r, notCSV.Reason)
 	case errors.Is(err, leads.ErrAlreadyImported):
+		s.flash(w, r, "info", "This was already submitted; here it is.")
+		return redirect(w, r, importPath(id))
 	case err != nil:
 		return err
 	}
-	if up, err = s.leads.GetUpload(r.Context(), *me, id); err != nil {
-		return err
-	}
-	return s.renderImportResult(w, r, up, v.Bad)
+	s.flash(w, r, "success", "Import finished.")
+	return redirect(w, r, importPath(id))
 }
 
 // postedMapping is the column chosen for each lead field (-1: not in the
@@ -131,11 +171,7 @@ func postedMapping(r *http.Request) leads.Mapping {
 func (s *Server) renderImportResult(w http.ResponseWriter, r *http.Request, up leads.Upload, bad []leads.BadRow) error {
 	v := leadpages.Result{Page: s.page(w, r, "Import leads", "leads"), UploadID: up.ID, Filename: up.Filename,
 		Imported: up.Imported}
-	if len(bad) > shownBadRows {
-		v.Bad, v.More = bad[:shownBadRows], len(bad)-shownBadRows
-	} else {
-		v.Bad, v.More = bad, up.Rejected-len(bad)
-	}
+	v.Bad, v.More = bad, max(0, up.Rejected-len(bad))
 	return s.render(w, r, http.StatusOK, leadpages.ResultPage(v))
 }
 

@@ -2,8 +2,6 @@ package server
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
 
 	"tandem/internal/campaigns"
 	"tandem/web/components"
@@ -15,6 +13,7 @@ import (
 // than failing the page (error pages use this too).
 func (s *Server) page(w http.ResponseWriter, r *http.Request, title, nav string) components.Page {
 	p := s.basePage(w, r, title, nav)
+	p.FormToken = newFormToken(r)
 	if u := currentUser(r); u != nil {
 		if n, err := s.notes.Unread(r.Context(), u.ID); err == nil {
 			p.Unread = n
@@ -32,20 +31,9 @@ func (s *Server) basePage(w http.ResponseWriter, r *http.Request, title, nav str
 			Admin: sess.User.IsAdmin(), Location: sess.User.Location()}
 		p.CSRF = sess.CSRFToken
 	} else {
-		p.CSRF = s.cookie(r, "csrf")
-		if p.CSRF == "" {
-			p.CSRF = randomToken()
-			s.setCookie(w, "csrf", p.CSRF, 0)
-		}
+		p.CSRF = s.visitorToken(w, r)
 	}
-	if msg := s.cookie(r, "flash"); msg != "" {
-		if kind, text, ok := strings.Cut(msg, ":"); ok {
-			if text, err := url.QueryUnescape(text); err == nil {
-				p.Flash = &components.Flash{Kind: kind, Message: text}
-			}
-		}
-		s.setCookie(w, "flash", "", -1)
-	}
+	p.Flash = s.takeFlash(r)
 	return p
 }
 

@@ -133,6 +133,7 @@ func (s *Server) Routes() []route {
 		{"GET", "/leads/export.csv", leadExporters, s.leadExport},
 		{"GET", "/leads/import", marketers, s.leadImportForm},
 		{"POST", "/leads/import", marketers, s.leadImportUpload},
+		{"GET", "/leads/import/{id}", marketers, s.leadImportStep},
 		{"POST", "/leads/import/{id}", marketers, s.leadImportCommit},
 		{"GET", "/leads/import/{id}/rejected.csv", marketers, s.leadImportRejected},
 		{"GET", "/leads/{id}", signedIn, s.leadDetail},

@@ -12,13 +12,34 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5/middleware"
+
 	"tandem/internal/db"
 	"tandem/internal/users"
+	"tandem/web/components"
 )
 
 type ctxKey int
 
-const sessionKey ctxKey = iota
+const (
+	sessionKey ctxKey = iota
+	requestStateKey
+)
+
+// requestState is what a request learns about its browser as it runs: the
+// owner of its flash messages changes when it signs in or out, and an
+// anonymous visitor's anti-forgery cookie may be handed out mid-request.
+type requestState struct {
+	flashOwner []byte
+	csrf       string
+}
+
+func stateOf(r *http.Request) *requestState {
+	if st, ok := r.Context().Value(requestStateKey).(*requestState); ok {
+		return st
+	}
+	return &requestState{}
+}
 
 // cookieName adds the __Host- prefix over https: the browser then refuses
 // the cookie from any other host or path, and without Secure.
@@ -58,6 +79,7 @@ func (s *Server) cookie(r *http.Request, name string) string {
 // loadSession attaches the signed-in session, if any, to the request.
 func (s *Server) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(context.WithValue(r.Context(), requestStateKey, &requestState{}))
 		token := s.cookie(r, "session")
 		if token == "" {
 			next.ServeHTTP(w, r)
@@ -202,9 +224,69 @@ func safeNext(next string) string {
 	return next
 }
 
-// flash shows message on the next page the browser renders.
-func (s *Server) flash(w http.ResponseWriter, kind, message string) {
-	s.setCookie(w, "flash", kind+":"+url.QueryEscape(message), time.Minute)
+// flash shows message on the next page the browser renders. Messages are
+// kept in PostgreSQL under the browser's session (or, signed out, its
+// anti-forgery cookie), so any app server shows them, once.
+func (s *Server) flash(w http.ResponseWriter, r *http.Request, kind, message string) {
+	s.flashLink(w, r, kind, message, "")
+}
+
+// flashLink is flash with a one-time link shown beside the message: a
+// secret that must not travel in a URL or a cookie.
+func (s *Server) flashLink(w http.ResponseWriter, r *http.Request, kind, message, link string) {
+	f := users.Flash{Kind: kind, Message: message, Link: link}
+	if err := s.users.AddFlash(r.Context(), s.flashOwner(w, r), f); err != nil {
+		s.log.Warn("flash not stored", "id", middleware.GetReqID(r.Context()), "err", err)
+	}
+}
+
+// flashOwner is the key of this browser's messages: the session it has now
+// (one started or ended by this request counts), else its visitor cookie,
+// handed out here when it has none.
+func (s *Server) flashOwner(w http.ResponseWriter, r *http.Request) []byte {
+	st := stateOf(r)
+	if st.flashOwner != nil {
+		return st.flashOwner
+	}
+	if sess := currentSession(r); sess != nil {
+		return users.FlashOwner("session", sess.Token)
+	}
+	return users.FlashOwner("visitor", s.visitorToken(w, r))
+}
+
+// visitorToken is the anonymous visitor's anti-forgery cookie, set now
+// when the browser has none.
+func (s *Server) visitorToken(w http.ResponseWriter, r *http.Request) string {
+	st := stateOf(r)
+	if st.csrf != "" {
+		return st.csrf
+	}
+	st.csrf = s.cookie(r, "csrf")
+	if st.csrf == "" {
+		st.csrf = randomToken()
+		s.setCookie(w, "csrf", st.csrf, 0)
+	}
+	return st.csrf
+}
+
+// takeFlash returns the message waiting for this browser, if any, and
+// deletes it (the newest is shown when several wait).
+func (s *Server) takeFlash(r *http.Request) *components.Flash {
+	var owner []byte
+	switch {
+	case currentSession(r) != nil:
+		owner = users.FlashOwner("session", currentSession(r).Token)
+	case s.cookie(r, "csrf") != "":
+		owner = users.FlashOwner("visitor", s.cookie(r, "csrf"))
+	default:
+		return nil
+	}
+	list, err := s.users.TakeFlashes(r.Context(), owner)
+	if err != nil || len(list) == 0 {
+		return nil
+	}
+	f := list[len(list)-1]
+	return &components.Flash{Kind: f.Kind, Message: f.Message, Link: f.Link}
 }
 
 func randomToken() string {

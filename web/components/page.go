@@ -9,10 +9,13 @@ import "time"
 type Page struct {
 	Title string
 	// Nav is the key of the active navigation entry.
-	Nav   string
-	User  *User
-	CSRF  string
-	Flash *Flash
+	Nav  string
+	User *User
+	CSRF string
+	// FormToken is the one-time token a create form on this page carries
+	// (components.FormTokenField).
+	FormToken string
+	Flash     *Flash
 	// Unread is the signed-in user's unread notification count.
 	Unread int
 	// PendingNotices is how many announced campaign notices the signed-in
@@ -43,6 +46,9 @@ type User struct {
 type Flash struct {
 	Kind    string // info, success, error
 	Message string
+	// Link is a one-time link shown with the message (a set-password
+	// link), kept server-side until this page shows it.
+	Link string
 }
 
 // NavItem is one entry of the main navigation.

@@ -1,0 +1,2 @@
+DROP TABLE form_tokens;
+DROP TABLE flashes;
