@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -219,7 +220,11 @@ func (s *Server) unsubscribeView(w http.ResponseWriter, r *http.Request, u, sig 
 	if err != nil {
 		return digests.Unsubscribe{}, err
 	}
-	return digests.Unsubscribe{Page: s.page(w, r, "Unsubscribe", ""), U: u, Sig: sig, Email: who.Email}, nil
+	out, err := s.digests.OptedOut(r.Context(), id)
+	if err != nil {
+		return digests.Unsubscribe{}, err
+	}
+	return digests.Unsubscribe{Page: s.page(w, r, "Unsubscribe", ""), U: u, Sig: sig, Email: who.Email, Done: out}, nil
 }
 
 func (s *Server) digestUnsubscribeForm(w http.ResponseWriter, r *http.Request) error {
@@ -239,8 +244,9 @@ func (s *Server) digestUnsubscribe(w http.ResponseWriter, r *http.Request) error
 	if _, err := s.digests.Unsubscribe(r.Context(), v.U, v.Sig); err != nil {
 		return err
 	}
-	v.Done = true
-	return s.render(w, r, http.StatusOK, digests.UnsubscribePage(v))
+	// Back to the signed link's page, which says it is done: the link came
+	// by mail with its signature in the address, so nothing new leaks.
+	return redirect(w, r, "/digests/unsubscribe?"+url.Values{"u": {v.U}, "sig": {v.Sig}}.Encode())
 }
 
 func (s *Server) accountDigest(w http.ResponseWriter, r *http.Request) error {

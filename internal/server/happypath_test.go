@@ -79,9 +79,9 @@ var happyPaths = map[string]happyCase{
 			state: `SELECT digest_opt_out FROM users WHERE id = $1`, args: []any{e.userID("rep@example.com")}}
 	}},
 	"POST /admin/users": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
-		// 201 with the one-time link on the page (it is shown only once).
+		// 303 to the new user's page, which shows the one-time link once.
 		return happyPost{path: "/admin/users", form: url.Values{"name": {"Nina New"}, "email": {"nina@example.com"},
-			"team": {"service"}, "role": {"member"}}, state: `SELECT count(*) FROM users`, want: http.StatusCreated}
+			"team": {"service"}, "role": {"member"}}, state: `SELECT count(*) FROM users`}
 	}},
 	"POST /admin/users/{id}/access": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		id := e.userID("agent@example.com")
@@ -102,7 +102,7 @@ var happyPaths = map[string]happyCase{
 	}},
 	"POST /admin/users/{id}/password-link": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		id := e.userID("agent@example.com")
-		return happyPost{path: userPath(id, "/password-link"), want: http.StatusOK,
+		return happyPost{path: userPath(id, "/password-link"),
 			state: `SELECT count(*) FROM password_tokens WHERE user_id = $1`, args: []any{id}}
 	}},
 	"POST /admin/settings": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
@@ -144,17 +144,18 @@ var happyPaths = map[string]happyCase{
 	}},
 	"POST /leads/import": {as: "marketer@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		c.get("/leads/import")
-		return happyPost{path: "/leads/import", want: http.StatusOK,
+		return happyPost{path: "/leads/import",
 			upload: []byte("company,contact,email\nNew One,Nia,nia@one.example\n"), state: `SELECT count(*) FROM lead_imports`}
 	}},
 	"POST /leads/import/{id}": {as: "marketer@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		c.get("/leads/import")
 		res := c.upload("/leads/import", "leads.csv", []byte("company,contact,email\nNew One,Nia,nia@one.example\n"))
+		res = c.get(res.Header.Get("Location"))
 		action := regexp.MustCompile(`action="(/leads/import/\d+)"`).FindStringSubmatch(res.Body)
 		if action == nil {
 			t.Fatalf("no import form in the preview:\n%s", res.Body)
 		}
-		return happyPost{path: action[1], want: http.StatusOK,
+		return happyPost{path: action[1],
 			form:  url.Values{"map_company": {"0"}, "map_contact_name": {"1"}, "map_email": {"2"}},
 			state: `SELECT count(*) FROM leads`}
 	}},
@@ -317,7 +318,7 @@ var happyPaths = map[string]happyCase{
 		}
 		u, _ := url.Parse(link)
 		c.get(u.RequestURI())
-		return happyPost{path: "/digests/unsubscribe", want: http.StatusOK,
+		return happyPost{path: "/digests/unsubscribe",
 			form:  url.Values{"u": {u.Query().Get("u")}, "sig": {u.Query().Get("sig")}},
 			state: `SELECT digest_opt_out FROM users WHERE id = $1`, args: []any{id}}
 	}},
@@ -463,12 +464,41 @@ func TestHappyPaths(t *testing.T) {
 				t.Errorf("%s changed nothing: %s stayed %q", key, p.state, before)
 			}
 			if want == http.StatusSeeOther {
-				if next := c.get(res.Header.Get("Location")); next.StatusCode >= 400 {
-					t.Errorf("%s redirected to %s, which answered %d", key, res.Header.Get("Location"), next.StatusCode)
-				}
+				checkResultPage(t, e, c, key, res.Header.Get("Location"))
 			}
 		})
 	}
+}
+
+// checkResultPage follows a successful post's redirect: the page answers,
+// shows the flash the post left (when it left one), and shows it once.
+func checkResultPage(t *testing.T, e *testEnv, c *client, key, to string) {
+	t.Helper()
+	waiting := e.count(`SELECT count(*) FROM flashes`)
+	next := c.get(to)
+	if next.StatusCode >= 400 {
+		t.Errorf("%s redirected to %s, which answered %d", key, to, next.StatusCode)
+		return
+	}
+	if next.StatusCode != http.StatusOK { // the sign-in redirect of /logout, say
+		return
+	}
+	shown := strings.Contains(next.Body, `class="flash `) || strings.Contains(next.Body, `One-time set-password link`)
+	if waiting > 0 && !shown {
+		t.Errorf("%s: %s does not show the flash the post left", key, to)
+	}
+	if again := c.get(to); again.StatusCode == http.StatusOK && waiting > 0 && strings.Contains(again.Body, `role="status">`+flashText(next.Body)) {
+		t.Errorf("%s: %s shows the same flash a second time", key, to)
+	}
+}
+
+// flashText is the text of the page's flash message, "" without one.
+func flashText(body string) string {
+	m := regexp.MustCompile(`class="flash flash-\w+" role="status">([^<]+)`).FindStringSubmatch(body)
+	if m == nil {
+		return "\x00none"
+	}
+	return m[1]
 }
 
 // leadMoveHappyPath posts the lead action's form (fields, plus the

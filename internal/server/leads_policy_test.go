@@ -9,6 +9,7 @@ var leadAccess = map[string]string{
 	"GET /leads/export.csv":               "marketing, sales, admins",
 	"GET /leads/import":                   "marketing, admins",
 	"POST /leads/import":                  "marketing, admins",
+	"GET /leads/import/{id}":              "marketing, admins",
 	"POST /leads/import/{id}":             "marketing, admins",
 	"GET /leads/import/{id}/rejected.csv": "marketing, admins",
 	"GET /leads/{id}":                     "signed in",
