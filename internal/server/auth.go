@@ -73,12 +73,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.setCookie(w, "session", "", -1)
-	// The message waits for the signed-out browser under a fresh visitor
-	// cookie (the session's own messages went with the session).
-	st := stateOf(r)
-	st.csrf = randomToken()
-	s.setCookie(w, "csrf", st.csrf, 0)
-	st.flashOwner = users.FlashOwner("visitor", st.csrf)
+	// The message waits for the signed-out browser under its visitor
+	// cookie (a fresh one: signing in dropped the old).
+	stateOf(r).flashOwner = users.FlashOwner("visitor", s.visitorToken(w, r))
 	s.flash(w, r, "info", "You are signed out.")
 	return redirect(w, r, "/login")
 }

@@ -290,7 +290,7 @@ func TestUserNamesAreEscaped(t *testing.T) {
 	hostile := `<script>alert("x")</script><img src=x onerror=alert(1)>`
 	res := admin.post("/admin/users", url.Values{"name": {hostile}, "email": {"hostile@example.com"},
 		"team": {"sales"}, "role": {"member"}})
-	wantStatus(t, res, http.StatusCreated)
+	admin.follow(t, res)
 	for _, path := range []string{"/admin/users", "/admin/audit"} {
 		body := admin.get(path).Body
 		if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") {
@@ -315,8 +315,7 @@ func TestNewUserSetsPasswordThroughOneTimeLink(t *testing.T) {
 		t.Errorf("form not kept with errors:\n%s", bad.Body)
 	}
 
-	res := admin.post("/admin/users", url.Values{"name": {"Nina New"}, "email": {"nina@example.com"}, "team": {"service"}, "role": {"member"}})
-	wantStatus(t, res, http.StatusCreated)
+	res := admin.follow(t, admin.post("/admin/users", url.Values{"name": {"Nina New"}, "email": {"nina@example.com"}, "team": {"service"}, "role": {"member"}}))
 	link := regexp.MustCompile(`/set-password/([A-Za-z0-9_-]+)`).FindStringSubmatch(res.Body)
 	if link == nil {
 		t.Fatalf("no link shown:\n%s", res.Body)

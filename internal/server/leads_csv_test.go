@@ -22,12 +22,12 @@ func TestImportSkippedRowsCSVDefusesFormulas(t *testing.T) {
 		"Fine Co,+cmd|' /C calc'!A0,also-not-an-email\n" +
 		"Good Co,Gil,gil@good.example\n"
 	res := c.upload("/leads/import", "leads.csv", []byte(file))
-	wantStatus(t, res, http.StatusOK)
+	res = c.follow(t, res)
 	action := regexp.MustCompile(`action="(/leads/import/\d+)"`).FindStringSubmatch(res.Body)
 	if action == nil {
 		t.Fatalf("preview:\n%s", res.Body)
 	}
-	wantStatus(t, c.post(action[1], url.Values{"map_company": {"0"}, "map_contact_name": {"1"}, "map_email": {"2"}}), http.StatusOK)
+	c.follow(t, c.post(action[1], url.Values{"map_company": {"0"}, "map_contact_name": {"1"}, "map_email": {"2"}}))
 	res = c.get(action[1] + "/rejected.csv")
 	wantStatus(t, res, http.StatusOK)
 	recs, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()

@@ -346,14 +346,12 @@ func TestImportWithSourceCampaignOverHTTP(t *testing.T) {
 		"Two,Tia,tia@two.example," + campaignID + ",\n" +
 		"Three,Theo,theo@three.example,No Such Campaign,\n" +
 		"Four,Flo,flo@four.example,,1e2\n"
-	res := c.upload("/leads/import", "campaigns.csv", []byte(file))
-	wantStatus(t, res, http.StatusOK)
+	res := c.follow(t, c.upload("/leads/import", "campaigns.csv", []byte(file)))
 	if !strings.Contains(res.Body, `name="map_source_campaign"`) || !strings.Contains(res.Body, `<option value="3" selected>`) {
 		t.Fatalf("preview without a guessed source campaign mapping:\n%s", res.Body)
 	}
 	action := regexp.MustCompile(`action="(/leads/import/\d+)"`).FindStringSubmatch(res.Body)
-	res = c.post(action[1], url.Values{"map_company": {"0"}, "map_contact_name": {"1"}, "map_email": {"2"}, "map_source_campaign": {"3"}, "map_score": {"4"}})
-	wantStatus(t, res, http.StatusOK)
+	res = c.follow(t, c.post(action[1], url.Values{"map_company": {"0"}, "map_contact_name": {"1"}, "map_email": {"2"}, "map_source_campaign": {"3"}, "map_score": {"4"}}))
 	wantBody(t, res, "2 leads imported; 2 rows skipped", `source campaign: no campaign has the name or id "No Such Campaign"`, "score: Score is a whole number")
 	if !regexp.MustCompile(`<td class="num">4</td><td>source campaign`).MatchString(res.Body) {
 		t.Errorf("the unknown campaign is not reported on line 4:\n%s", res.Body)

@@ -57,8 +57,7 @@ func TestImportPreviewOfWidestFileIsBounded(t *testing.T) {
 	}
 	file.WriteString("\n" + strings.Repeat("x,", leads.MaxImportColumns-1) + "x\n")
 	c.get("/leads/import")
-	res := c.upload("/leads/import", "widest.csv", []byte(file.String()))
-	wantStatus(t, res, http.StatusOK)
+	res := c.follow(t, c.upload("/leads/import", "widest.csv", []byte(file.String())))
 	if n := strings.Count(res.Body, name[3:]); n != leads.MaxImportColumns {
 		t.Errorf("full column names shown %d times, want once each (%d)", n, leads.MaxImportColumns)
 	}

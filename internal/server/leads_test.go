@@ -185,8 +185,7 @@ func TestImportOverHTTP(t *testing.T) {
 	before := e.count(`SELECT count(*) FROM leads`)
 	c.get("/leads/import")
 	file := "company,contact,email\nNew One,Nia,nia@one.example\nBad,Bo,bo-at-bad\nNew Two,Ned,ned@two.example\n"
-	res := c.upload("/leads/import", "leads.csv", []byte(file))
-	wantStatus(t, res, http.StatusOK)
+	res := c.follow(t, c.upload("/leads/import", "leads.csv", []byte(file)))
 	action := regexp.MustCompile(`action="(/leads/import/\d+)"`).FindStringSubmatch(res.Body)
 	if action == nil || !strings.Contains(res.Body, "nia@one.example") {
 		t.Fatalf("preview:\n%s", res.Body)
@@ -195,8 +194,7 @@ func TestImportOverHTTP(t *testing.T) {
 	res = c.post(action[1], form)
 	wantStatus(t, res, http.StatusUnprocessableEntity) // email not mapped
 	form.Set("map_email", "2")
-	res = c.post(action[1], form)
-	wantStatus(t, res, http.StatusOK)
+	res = c.follow(t, c.post(action[1], form))
 	if !strings.Contains(res.Body, "2 leads imported; 1 row skipped") {
 		t.Errorf("result:\n%s", res.Body)
 	}
