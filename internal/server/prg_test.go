@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -15,3 +17,45 @@ func (c *client) follow(t *testing.T, res response) response {
 	wantStatus(t, next, http.StatusOK)
 	return next
 }
+
+// A create form sent twice with its one-time token (a double click, Back
+// and send again) creates one item; the second post answers 303 to it with
+// an info flash.
+func TestFeedbackFormSentTwiceCreatesOnce(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	c := e.client()
+	c.login("agent@example.com")
+	page := c.get("/feedback/new")
+	token := formTokenInput.FindStringSubmatch(page.Body)
+	if token == nil {
+		t.Fatalf("the feedback form has no %s:\n%s", formTokenField, page.Body)
+	}
+	before := e.count(`SELECT count(*) FROM feedback_items`)
+	form := feedbackForm(e)
+	form.Set(formTokenField, token[1])
+	first := c.post("/feedback", form)
+	wantStatus(t, first, http.StatusSeeOther)
+	c.get(first.Header.Get("Location")) // shows the first flash
+	second := c.post("/feedback", form)
+	wantStatus(t, second, http.StatusSeeOther)
+	if got, want := second.Header.Get("Location"), first.Header.Get("Location"); got != want {
+		t.Errorf("second post redirects to %s, want the first result %s", got, want)
+	}
+	if n := e.count(`SELECT count(*) FROM feedback_items`) - before; n != 1 {
+		t.Errorf("two posts of one form created %d items, want 1", n)
+	}
+	if body := c.get(second.Header.Get("Location")).Body; !strings.Contains(body, "This was already submitted; here it is.") {
+		t.Errorf("no info flash after the second post:\n%s", body)
+	}
+	// Another person posting the same token creates nothing either.
+	other := e.client()
+	other.login("rep@example.com")
+	form.Del("csrf_token")
+	wantStatus(t, other.post("/feedback", form), http.StatusConflict)
+	if n := e.count(`SELECT count(*) FROM feedback_items`) - before; n != 1 {
+		t.Errorf("a copied form created another item (%d in all)", n)
+	}
+}
+
+var formTokenInput = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
