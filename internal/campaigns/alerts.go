@@ -202,8 +202,11 @@ func (s *Store) CreateAlert(ctx context.Context, by users.User, f AlertForm, at 
 		if err != nil {
 			return err
 		}
-		return notifications.Send(ctx, tx, everyone, by.ID, "new_alert",
-			d.Severity.Label()+" product alert, "+d.Product+": "+d.Headline, "/alerts/"+itoa64(id))
+		if err := notifications.Send(ctx, tx, everyone, by.ID, "new_alert",
+			d.Severity.Label()+" product alert, "+d.Product+": "+d.Headline, "/alerts/"+itoa64(id)); err != nil {
+			return err
+		}
+		return db.RecordCreated(ctx, tx, "alert", id)
 	})
 	if err != nil {
 		return Alert{}, err

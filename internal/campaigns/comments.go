@@ -107,8 +107,11 @@ func (s *Store) AddComment(ctx context.Context, author users.User, campaignID, p
 		if err != nil {
 			return err
 		}
-		return notifications.Send(ctx, tx, []int64{recipient}, author.ID, kind, title,
-			link(campaignID)+"#comment-"+itoa64(c.ID))
+		if err := notifications.Send(ctx, tx, []int64{recipient}, author.ID, kind, title,
+			link(campaignID)+"#comment-"+itoa64(c.ID)); err != nil {
+			return err
+		}
+		return db.RecordCreated(ctx, tx, "campaign_comment", campaignID)
 	})
 	return c, err
 }

@@ -143,12 +143,15 @@ func (s *Store) Create(ctx context.Context, by int64, f Form) (Campaign, error) 
 		if msg != "" {
 			return FieldErrors{"owner_id": msg}
 		}
-		return tx.QueryRow(ctx, `
+		if err := tx.QueryRow(ctx, `
 			INSERT INTO campaigns (name, channel, audience, offer, talking_points, launch_on, end_on,
 				expected_leads, budget, owner_id, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::numeric / 100, $10, $11) RETURNING id`,
 			d.Name, d.Channel, d.Audience, d.Offer, d.TalkingPoints, d.LaunchOn, d.EndOn,
-			d.ExpectedLeads, d.BudgetCents, d.OwnerID, by).Scan(&id)
+			d.ExpectedLeads, d.BudgetCents, d.OwnerID, by).Scan(&id); err != nil {
+			return err
+		}
+		return db.RecordCreated(ctx, tx, "campaign", id)
 	})
 	if err != nil {
 		return Campaign{}, err

@@ -83,7 +83,10 @@ func (s *Store) Create(ctx context.Context, by users.User, in NewLead) (Lead, er
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, to_stage, note) VALUES ($1, $2, 'created', 'new', 'created by hand')`,
 			id, by.ID)
-		return err
+		if err != nil {
+			return err
+		}
+		return db.RecordCreated(ctx, tx, "lead", id)
 	})
 	if err != nil {
 		return Lead{}, err

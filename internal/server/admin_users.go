@@ -86,7 +86,14 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 		Team: users.Team(r.PostFormValue("team")), Role: users.Role(r.PostFormValue("role")),
 		Timezone: s.cfg.Location.String(),
 	}
-	u, err := s.users.Create(r.Context(), actor(r), in, "")
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	u, err := s.users.Create(ctx, actor(r), in, "")
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
 	if err != nil && refusal.KindOf(err) != refusal.Invalid {
 		return err
 	}

@@ -61,7 +61,14 @@ func (s *Server) alertCreate(w http.ResponseWriter, r *http.Request) error {
 		Headline: r.PostFormValue("headline"), Product: r.PostFormValue("product"), Severity: r.PostFormValue("severity"),
 		WhatHappened: r.PostFormValue("what_happened"), Guidance: r.PostFormValue("guidance"), UntilOn: r.PostFormValue("until_on"),
 	}
-	a, err := s.campaign.CreateAlert(r.Context(), *currentUser(r), f, time.Now())
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	a, err := s.campaign.CreateAlert(ctx, *currentUser(r), f, time.Now())
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
 	if k := refusal.KindOf(err); k != refusal.Unknown {
 		return s.renderAlertForm(w, r, refusalStatus(k), f, refusal.FieldMessages(err))
 	}

@@ -79,7 +79,14 @@ func (s *Server) campaignComment(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	body := r.PostFormValue("body")
-	comment, err := s.campaign.AddComment(r.Context(), *currentUser(r), c.ID, parent, body)
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	comment, err := s.campaign.AddComment(ctx, *currentUser(r), c.ID, parent, body)
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
 	if fe := (campaigns.FieldErrors{}); errors.As(err, &fe) {
 		return s.renderCampaign(w, r, http.StatusUnprocessableEntity, c, campaignExtras{
 			commentErrs: map[int64]string{parent: fe["body"]}, commentValues: map[int64]string{parent: body}})

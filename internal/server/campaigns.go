@@ -98,7 +98,14 @@ func (s *Server) campaignNewForm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) campaignCreate(w http.ResponseWriter, r *http.Request) error {
 	f := campaignForm(r)
-	c, err := s.campaign.Create(r.Context(), currentUser(r).ID, f)
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	c, err := s.campaign.Create(ctx, currentUser(r).ID, f)
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
 	if k := refusal.KindOf(err); k != refusal.Unknown {
 		return s.renderCampaignForm(w, r, refusalStatus(k), campaigns.Campaign{}, f, refusal.FieldMessages(err))
 	}

@@ -83,7 +83,14 @@ func (s *Server) leadCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderNewLead(w, r, http.StatusUnprocessableEntity, form, errs)
 	}
-	l, err := s.leads.Create(r.Context(), *currentUser(r), in)
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	l, err := s.leads.Create(ctx, *currentUser(r), in)
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
 	var fe leads.FieldErrors
 	if errors.As(err, &fe) {
 		return s.renderNewLead(w, r, http.StatusUnprocessableEntity, form, fe)

@@ -70,7 +70,10 @@ func (s *Store) Create(ctx context.Context, by Actor, in NewUser, password strin
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, by, "user.created", u.ID, u.Email, fmt.Sprintf("team=%s role=%s", u.Team, u.Role))
+		if err := record(ctx, tx, by, "user.created", u.ID, u.Email, fmt.Sprintf("team=%s role=%s", u.Team, u.Role)); err != nil {
+			return err
+		}
+		return db.RecordCreated(ctx, tx, "user", u.ID)
 	})
 	return u, err
 }
