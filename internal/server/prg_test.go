@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -59,3 +60,28 @@ func TestFeedbackFormSentTwiceCreatesOnce(t *testing.T) {
 }
 
 var formTokenInput = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+
+// A form over the body limit (5 MB of talking points) gets a 413 page that
+// says what was too large and how large it may be, and links back to the
+// form it came from.
+func TestTooLargeFormLinksBackToIt(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	c := e.client()
+	c.login("marketer@example.com")
+	c.get("/campaigns/new")
+	form := url.Values{"csrf_token": {c.csrf}, "name": {"Huge"}, "talking_points": {strings.Repeat("x", 5<<20)}}
+	res := c.postRaw("/campaigns", form, map[string]string{"Origin": e.http.URL, "Referer": e.http.URL + "/campaigns/new"})
+	wantStatus(t, res, http.StatusRequestEntityTooLarge)
+	for _, want := range []string{"larger than the 1 MB this form accepts", "nothing was saved", `href="/campaigns/new"`} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("413 page lacks %q:\n%s", want, res.Body)
+		}
+	}
+	// A Referer from another site is not offered as the way back.
+	res = c.postRaw("/campaigns", form, map[string]string{"Origin": e.http.URL, "Referer": "https://evil.example/x"})
+	wantStatus(t, res, http.StatusRequestEntityTooLarge)
+	if strings.Contains(res.Body, "evil.example") {
+		t.Error("the 413 page links to another site")
+	}
+}

@@ -136,8 +136,7 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		if err := parseBody(r); err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				s.serveError(w, r, &httpError{http.StatusRequestEntityTooLarge, "Too large",
-					fmt.Sprintf("What you sent is larger than the %d MB this form accepts. Nothing was saved.", tooBig.Limit>>20)})
+				s.tooLarge(w, r, tooBig.Limit)
 				return
 			}
 			if errors.Is(err, errUnstorableText) {
@@ -295,4 +294,32 @@ func randomToken() string {
 		panic(err) // crypto/rand does not fail on supported platforms
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// tooLarge is the 413 page of a body over its limit: it says what was too
+// large and how large it may be, and links back to the form it came from
+// (the Referer, when it is a page of this site).
+func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	what := "What you sent"
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		what = "The file you sent"
+	}
+	msg := fmt.Sprintf("%s is larger than the %s this form accepts, so nothing was saved. "+
+		"Shorten the longest text (or split the file) and send it again.", what, sizeText(limit))
+	back := ""
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && ref.Path != "" {
+		back = safeNext(ref.RequestURI())
+	}
+	p := s.basePage(w, r, "Too large", "")
+	if err := s.render(w, r, http.StatusRequestEntityTooLarge, components.TooLargePage(p, msg, back)); err != nil {
+		s.log.Error("render 413 page", "err", err)
+	}
+}
+
+// sizeText is a byte limit as people read it: "1 MB", "20 MB", "512 KB".
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d KB", n>>10)
 }
