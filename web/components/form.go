@@ -17,7 +17,11 @@ type Field struct {
 	Hint         string
 	Autocomplete string
 	Required     bool
-	Attrs        templ.Attributes
+	// MaxLength is the longest value the server accepts, in characters
+	// (rendered as maxlength, so the browser stops typing there rather
+	// than the server refusing the form); 0 means no limit.
+	MaxLength int
+	Attrs     templ.Attributes
 }
 
 // Option is one choice of a select.

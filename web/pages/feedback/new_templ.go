@@ -8,7 +8,10 @@ package feedback
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-import "tandem/web/components"
+import (
+	"tandem/internal/feedback"
+	"tandem/web/components"
+)
 
 // New is the form to log feedback, filled with what was typed.
 type New struct {
@@ -93,12 +96,12 @@ func NewPage(v New) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "customer", Label: "Customer (company)", Value: v.Customer, Error: v.Errors["customer"],
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "customer", MaxLength: feedback.MaxCustomer, Label: "Customer (company)", Value: v.Customer, Error: v.Errors["customer"],
 				Required: true, Attrs: templ.Attributes{"maxlength": "200"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "product", Label: "Product", Value: v.Product, Error: v.Errors["product"],
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "product", MaxLength: feedback.MaxProduct, Label: "Product", Value: v.Product, Error: v.Errors["product"],
 				Required: true, Hint: "Pick a suggestion or type a new one.", Attrs: templ.Attributes{"list": "fb-products", "maxlength": "100"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -115,7 +118,7 @@ func NewPage(v New) templ.Component {
 				var templ_7745c5c3_Var3 string
 				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(p)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 43, Col: 23}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 46, Col: 23}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 				if templ_7745c5c3_Err != nil {
@@ -147,7 +150,7 @@ func NewPage(v New) templ.Component {
 					var templ_7745c5c3_Var4 string
 					templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(t.Label)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 52, Col: 21}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 55, Col: 21}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 					if templ_7745c5c3_Err != nil {
@@ -160,7 +163,7 @@ func NewPage(v New) templ.Component {
 					var templ_7745c5c3_Var5 string
 					templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(t.Hint)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 53, Col: 20}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 56, Col: 20}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 					if templ_7745c5c3_Err != nil {
@@ -186,12 +189,12 @@ func NewPage(v New) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "words", Label: "The customer's own words", Value: v.Words, Error: v.Errors["words"],
+			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "words", MaxLength: feedback.MaxText, Label: "The customer's own words", Value: v.Words, Error: v.Errors["words"],
 				Required: true, Hint: "Quote them as closely as you can; this is what search finds.", Attrs: templ.Attributes{"maxlength": "4000", "rows": "5"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "note", Label: "Your note (optional)", Value: v.Note, Error: v.Errors["note"],
+			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "note", MaxLength: feedback.MaxText, Label: "Your note (optional)", Value: v.Note, Error: v.Errors["note"],
 				Hint: "Context for marketing: what happened, how often you hear it.", Attrs: templ.Attributes{"maxlength": "4000", "rows": "3"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
