@@ -175,3 +175,12 @@ func TestRequiredFieldsSayTheyAreRequired(t *testing.T) {
 		})
 	}
 }
+
+func TestErrorSummaryFollowsTheFormsOrder(t *testing.T) {
+	errs := map[string]string{"email": "Enter an email.", "name": "Enter a name.", "zeta": "Odd field.", "": "The form expired."}
+	items := htmltest.ErrorSummary(t, "summary", render(t, ErrorSummary(errs, "name", "email")))
+	want := []string{"The form expired.", "Enter a name.", "Enter an email.", "Odd field."}
+	if strings.Join(items, "|") != strings.Join(want, "|") {
+		t.Errorf("summary order %q, want %q", items, want)
+	}
+}

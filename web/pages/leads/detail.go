@@ -122,3 +122,7 @@ func dealValueField(v Detail) components.Field {
 	f.Attrs = templ.Attributes{"inputmode": "decimal", "autocomplete": "off"}
 	return f
 }
+
+// leadFormFields are the new and edit forms' fields top to bottom, the
+// error summary's order.
+var leadFormFields = []string{"company", "contact_name", "email", "phone", "title", "country", "source_campaign", "fit", "score"}
