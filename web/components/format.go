@@ -2,6 +2,7 @@ package components
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -67,4 +68,13 @@ func Count(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// alertBannerLabel names the landmark of the i-th of n pinned critical
+// alerts, distinct for each when they stack.
+func alertBannerLabel(i, n int, a PinnedAlert) string {
+	if n == 1 {
+		return "Critical product alert: " + a.Product
+	}
+	return fmt.Sprintf("Critical product alert %d of %d: %s", i+1, n, a.Product)
 }
