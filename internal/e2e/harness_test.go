@@ -74,9 +74,16 @@ func start(t *testing.T) *harness {
 // test's own mail server.
 func startWith(t *testing.T, extraEnv map[string]string) *harness {
 	t.Helper()
+	return startFor(t, testTimeout, extraEnv)
+}
+
+// startFor is startWith with a longer bound for the whole test, for the
+// crawls that open every page.
+func startFor(t *testing.T, timeout time.Duration, extraEnv map[string]string) *harness {
+	t.Helper()
 	chromium := findChromium(t)
 
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
 
 	var serverLog, browserLog syncBuffer

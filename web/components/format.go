@@ -1,7 +1,10 @@
 package components
 
 import (
-	"sort"
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -13,12 +16,18 @@ func unreadLabel(n int) string {
 	return strconv.Itoa(n) + " unread"
 }
 
-func sortedMessages(errs map[string]string) []string {
-	keys := make([]string, 0, len(errs))
-	for k := range errs {
-		keys = append(keys, k)
+func orderedMessages(errs map[string]string, order []string) []string {
+	rank := func(k string) int {
+		if k == "" {
+			return -1
+		}
+		if i := slices.Index(order, k); i >= 0 {
+			return i
+		}
+		return len(order)
 	}
-	sort.Strings(keys)
+	keys := slices.Collect(maps.Keys(errs))
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b)) })
 	msgs := make([]string, len(keys))
 	for i, k := range keys {
 		msgs[i] = errs[k]
@@ -59,4 +68,13 @@ func Count(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// alertBannerLabel names the landmark of the i-th of n pinned critical
+// alerts, distinct for each when they stack.
+func alertBannerLabel(i, n int, a PinnedAlert) string {
+	if n == 1 {
+		return "Critical product alert: " + a.Product
+	}
+	return fmt.Sprintf("Critical product alert %d of %d: %s", i+1, n, a.Product)
 }
