@@ -21,6 +21,10 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, title, nav string)
 		}
 		s.addBanners(r, &p)
 	}
+	// Best effort too: without it amounts show without a code.
+	if code, err := s.settings.Currency(r.Context()); err == nil {
+		p.Currency = code
+	}
 	return p
 }
 

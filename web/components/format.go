@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"tandem/internal/format"
 )
 
 func unreadLabel(n int) string {
@@ -27,6 +29,23 @@ func sortedMessages(errs map[string]string) []string {
 }
 
 // location is where times are shown: the signed-in user's timezone.
+// Money writes an amount in whole units in the page's currency:
+// "USD 1,250,000".
+func (p Page) Money(v float64) string { return format.Currency(p.Currency, v) }
+
+// MoneyCents writes an amount held in cents in the page's currency, cents
+// shown when there are any: "USD 12,500.50".
+func (p Page) MoneyCents(cents int64) string { return format.CurrencyCents(p.Currency, cents) }
+
+// MoneyHeader labels a table column of plain amounts with the page's
+// currency: "Value (USD)".
+func (p Page) MoneyHeader(label string) string {
+	if p.Currency == "" {
+		return label
+	}
+	return label + " (" + p.Currency + ")"
+}
+
 func (p Page) location() *time.Location {
 	if p.User != nil && p.User.Location != nil {
 		return p.User.Location

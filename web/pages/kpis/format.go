@@ -83,7 +83,7 @@ type Tile struct {
 
 // TileOf builds a tile from a series; query carries the period choice and
 // signs are the trouble signs of the same snapshot.
-func TileOf(s kpi.Series, query string, signs []kpi.Sign) Tile {
+func TileOf(s kpi.Series, query string, signs []kpi.Sign, currency string) Tile {
 	cur := s.Current()
 	t := Tile{Key: string(s.Key), Name: s.Name, Value: Format(s.Unit, cur.Value), Status: StatusOf(cur),
 		Link: "/kpis/" + string(s.Key) + query}
@@ -109,7 +109,7 @@ func TileOf(s kpi.Series, query string, signs []kpi.Sign) Tile {
 	case kpi.FeedbackAck:
 		t.Notes = openNotes(cur.Open, signCount(signs, "feedback"), "item", "waiting past 2 business days, counted as late")
 	case kpi.Revenue:
-		t.Extra = format.Money(cur.Numerator) + " won"
+		t.Extra = format.Currency(currency, cur.Numerator) + " won"
 		if cur.Extra != nil {
 			t.Extra += fmt.Sprintf(", %.0f %% from campaigns", *cur.Extra*100)
 		}
