@@ -71,10 +71,20 @@ func PercentOf(n, total int) string {
 	return Percent(float64(n) / float64(total))
 }
 
-// Count writes a number with its noun: "1 lead", "3 leads".
+// Count writes a number with its noun, thousands grouped: "1 lead",
+// "3 leads", "1,250 leads".
 func Count(n int, word string) string {
-	return strconv.Itoa(n) + " " + Plural(n, word, word+"s")
+	return Int(n) + " " + Plural(n, word, word+"s")
 }
+
+// Matches is the count sentence of a search or filter: "1 lead matches",
+// "3 leads match", "0 leads match".
+func Matches(n int, word string) string {
+	return Count(n, word) + " " + Plural(n, "matches", "match")
+}
+
+// Int writes a whole number with thousands separators: 12500 → "12,500".
+func Int(n int) string { return groupThousands(int64(n)) }
 
 // Plural picks the noun for n: one for exactly 1, many otherwise.
 func Plural(n int, one, many string) string {

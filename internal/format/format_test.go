@@ -127,3 +127,15 @@ func TestPercentOfOneInSixIsSeventeen(t *testing.T) {
 		t.Errorf("PercentOf(1, 6) = %q, want 17 %%", got)
 	}
 }
+
+func TestCountSentencesAndThousands(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{format.Matches(1, "lead"), "1 lead matches"}, {format.Matches(3, "lead"), "3 leads match"},
+		{format.Matches(0, "item"), "0 items match"}, {format.Count(12500, "lead"), "12,500 leads"},
+		{format.Int(1000000), "1,000,000"}, {format.Int(-1234), "-1,234"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}

@@ -32,7 +32,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, title, nav string)
 func (s *Server) basePage(w http.ResponseWriter, r *http.Request, title, nav string) components.Page {
 	p := components.Page{Title: title, Nav: nav}
 	if sess := currentSession(r); sess != nil {
-		p.User = &components.User{Name: sess.User.Name, Team: sess.User.Team.Label(), Role: string(sess.User.Role),
+		p.User = &components.User{Name: sess.User.Name, Team: sess.User.Team.Label(), Role: sess.User.Role.Label(),
 			Admin: sess.User.IsAdmin(), Location: sess.User.Location()}
 		p.CSRF = sess.CSRFToken
 	} else {

@@ -72,10 +72,5 @@ func (p Page) Date(t time.Time) string {
 // ISO is t in RFC 3339, for <time datetime>.
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// Count writes "1 lead" / "3 leads".
-func Count(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
+// Count writes "1 lead" / "3 leads" / "1,250 leads" (format.Count).
+func Count(n int, word string) string { return format.Count(n, word) }

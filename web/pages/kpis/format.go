@@ -20,7 +20,7 @@ func Format(unit kpi.Unit, v *float64) string {
 	r := kpi.Shown(unit, *v)
 	switch unit {
 	case kpi.Percent:
-		return strconv.FormatFloat(r*100, 'f', 0, 64) + " %"
+		return format.Percent(r)
 	case kpi.Score:
 		return strconv.FormatFloat(r, 'f', 1, 64)
 	case kpi.Money:
@@ -97,8 +97,8 @@ func TileOf(s kpi.Series, query string, signs []kpi.Sign, currency string) Tile 
 		t.Target = "target " + Format(s.Unit, cur.Target)
 	}
 	if cur.Pace != nil {
-		t.Pace = fmt.Sprintf("%s in progress (%.0f %% gone): %s due by now", PeriodWord(cur.Period.Kind),
-			cur.Elapsed*100, Format(s.Unit, cur.Pace))
+		t.Pace = fmt.Sprintf("%s in progress (%s gone): %s due by now", PeriodWord(cur.Period.Kind),
+			format.Percent(cur.Elapsed), Format(s.Unit, cur.Pace))
 	}
 	switch s.Key {
 	case kpi.SpeedToLead:
@@ -111,7 +111,7 @@ func TileOf(s kpi.Series, query string, signs []kpi.Sign, currency string) Tile 
 	case kpi.Revenue:
 		t.Extra = format.Currency(currency, cur.Numerator) + " won"
 		if cur.Extra != nil {
-			t.Extra += fmt.Sprintf(", %.0f %% from campaigns", *cur.Extra*100)
+			t.Extra += ", " + format.Percent(*cur.Extra) + " from campaigns"
 		}
 		if cur.Value == nil {
 			t.Extra += " (no revenue goal set)"

@@ -130,7 +130,7 @@ func TargetsOf(p components.Page, canEdit bool, today time.Time, current Current
 		if unit == kpi.Money {
 			value = p.Money(h.Value)
 		}
-		v.History = append(v.History, HistoryRow{KPI: name, Kind: string(h.Kind), Value: value,
+		v.History = append(v.History, HistoryRow{KPI: name, Kind: h.Kind.Label(), Value: value,
 			From: h.EffectiveFrom.Format("2 Jan 2006"), By: by, At: p.DateTime(h.SetAt)})
 	}
 	return v
