@@ -20,10 +20,10 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, title, nav string)
 			p.Unread = n
 		}
 		s.addBanners(r, &p)
-	}
-	// Best effort too: without it amounts show without a code.
-	if code, err := s.settings.Currency(r.Context()); err == nil {
-		p.Currency = code
+		// Best effort too: without it amounts show without a code.
+		if code, err := s.settings.Currency(r.Context()); err == nil {
+			p.Currency = code
+		}
 	}
 	return p
 }

@@ -18,18 +18,24 @@ type New struct {
 	LeadHint     string // the linked lead's company, when known
 	Campaign     string
 	CampaignHint string
-	Product      string
-	Theme        string
-	Sentiment    string
-	ChainLink    string
-	Words        string
-	Note         string
-	Errors       map[string]string
-	Themes       []components.Option
-	ThemeHelp    []Choice // active themes with their descriptions
-	Products     []string
-	Sentiments   []Choice
-	Links        []Choice
+	// LeadQuery is the lead search as typed; LeadPicks its matches (or the
+	// linked lead), LeadMessage how many matched.
+	LeadQuery       string
+	LeadPicks       []components.Pick
+	LeadMessage     string
+	CampaignOptions []components.Option
+	Product         string
+	Theme           string
+	Sentiment       string
+	ChainLink       string
+	Words           string
+	Note            string
+	Errors          map[string]string
+	Themes          []components.Option
+	ThemeHelp       []Choice // active themes with their descriptions
+	Products        []string
+	Sentiments      []Choice
+	Links           []Choice
 }
 
 func NewPage(v New) templ.Component {
@@ -111,7 +117,7 @@ func NewPage(v New) templ.Component {
 				var templ_7745c5c3_Var3 string
 				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(p)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 42, Col: 23}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 48, Col: 23}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 				if templ_7745c5c3_Err != nil {
@@ -143,7 +149,7 @@ func NewPage(v New) templ.Component {
 					var templ_7745c5c3_Var4 string
 					templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(t.Label)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 51, Col: 21}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 57, Col: 21}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 					if templ_7745c5c3_Err != nil {
@@ -156,7 +162,7 @@ func NewPage(v New) templ.Component {
 					var templ_7745c5c3_Var5 string
 					templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(t.Hint)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 52, Col: 20}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 58, Col: 20}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 					if templ_7745c5c3_Err != nil {
@@ -206,17 +212,31 @@ func NewPage(v New) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "lead", Label: "Lead number", Type: "text", Value: v.Lead, Error: v.Errors["lead"],
-				Hint: leadHint(v.LeadHint), Attrs: templ.Attributes{"inputmode": "numeric"}}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "lead_q", ID: "lead", Label: "Lead", Type: "search", Value: v.LeadQuery, Error: v.Errors["lead"],
+				Hint: "Type part of the company, contact or email; matches appear below (without JavaScript, press Find lead).",
+				Attrs: templ.Attributes{"maxlength": "200", "autocomplete": "off", "hx-get": "/search/leads",
+					"hx-trigger": "input changed delay:300ms, search", "hx-target": "#lead-picks", "hx-include": "this"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "campaign", Label: "Campaign number", Type: "text", Value: v.Campaign, Error: v.Errors["campaign"],
-				Hint: campaignHint(v.CampaignHint), Attrs: templ.Attributes{"inputmode": "numeric"}}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<button type=\"submit\" class=\"secondary\" formmethod=\"get\" formaction=\"/feedback/new\" formnovalidate name=\"find\" value=\"lead\">Find lead</button><div id=\"lead-picks\" aria-live=\"polite\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</details><div class=\"row\"><button type=\"submit\">Log feedback</button> <a href=\"/feedback\">Cancel</a></div></form></section>")
+			templ_7745c5c3_Err = components.Picks("lead", v.Lead, v.LeadPicks, v.LeadMessage).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</div>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = components.Select(components.Field{Name: "campaign", Label: "Campaign", Value: v.Campaign, Error: v.Errors["campaign"],
+				Hint: campaignHint(v.CampaignHint)}, v.CampaignOptions).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</details><div class=\"row\"><button type=\"submit\">Log feedback</button> <a href=\"/feedback\">Cancel</a></div></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -230,18 +250,11 @@ func NewPage(v New) templ.Component {
 	})
 }
 
-func leadHint(company string) string {
-	if company != "" {
-		return "Lead: " + company + "."
-	}
-	return "The number on the lead's page, e.g. 1042."
-}
-
 func campaignHint(name string) string {
 	if name != "" {
 		return "Campaign: " + name + "."
 	}
-	return "The campaign whose promise this is about, e.g. 12."
+	return "The campaign whose promise this is about, if any."
 }
 
 var _ = templruntime.GeneratedTemplate
