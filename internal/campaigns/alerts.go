@@ -91,10 +91,10 @@ func (f AlertForm) Parse(today time.Time) (AlertDetails, FieldErrors) {
 	long("what_happened", d.WhatHappened, "what happened")
 	long("guidance", d.Guidance, "what sales and marketing should say or stop saying")
 	if s := strings.TrimSpace(f.UntilOn); s != "" {
-		until, ok := parseDate(s)
+		until, msg := parseDate(s, "Enter the date as a date, e.g. 2026-03-31, or leave it empty.")
 		switch {
-		case !ok:
-			errs["until_on"] = "Enter the date as a date, e.g. 2026-03-31, or leave it empty."
+		case msg != "":
+			errs["until_on"] = msg
 		case until.Before(today):
 			errs["until_on"] = "That day is past; choose today or later, or leave it empty."
 		default:

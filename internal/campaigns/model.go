@@ -196,17 +196,16 @@ func (f Form) Parse() (Details, FieldErrors) {
 	if utf8.RuneCountInString(d.TalkingPoints) > maxTalkingPoints {
 		errs["talking_points"] = "Keep the talking points under 20,000 characters."
 	}
-	var launchOK bool
-	d.LaunchOn, launchOK = parseDate(f.LaunchOn)
-	if !launchOK {
-		errs["launch_on"] = "Enter the launch date as a date, e.g. 2026-03-02."
+	var launchMsg, endMsg string
+	d.LaunchOn, launchMsg = parseDate(f.LaunchOn, "Enter the launch date as a date, e.g. 2026-03-02.")
+	if launchMsg != "" {
+		errs["launch_on"] = launchMsg
 	}
-	var endOK bool
-	d.EndOn, endOK = parseDate(f.EndOn)
+	d.EndOn, endMsg = parseDate(f.EndOn, "Enter the end date as a date, e.g. 2026-03-31.")
 	switch {
-	case !endOK:
-		errs["end_on"] = "Enter the end date as a date, e.g. 2026-03-31."
-	case launchOK && d.EndOn.Before(d.LaunchOn):
+	case endMsg != "":
+		errs["end_on"] = endMsg
+	case launchMsg == "" && d.EndOn.Before(d.LaunchOn):
 		errs["end_on"] = "The end date must be on or after the launch date."
 	}
 	if s := strings.TrimSpace(f.ExpectedLeads); s == "" {
@@ -243,13 +242,17 @@ func FormOf(c Campaign) Form {
 	}
 }
 
-// parseDate reads a YYYY-MM-DD calendar day.
-func parseDate(s string) (time.Time, bool) {
-	t, err := time.Parse(dateLayout, strings.TrimSpace(s))
-	if err != nil || t.Year() < 2000 || t.Year() > 2999 {
-		return time.Time{}, false
+// parseDate reads a YYYY-MM-DD calendar day. When it is not one, msg is
+// the range refusal for a well-formed day outside it, or notADay.
+func parseDate(s, notADay string) (day time.Time, msg string) {
+	d, msg, ok := validate.Day(s, time.UTC)
+	switch {
+	case ok:
+		return d, ""
+	case msg != "":
+		return time.Time{}, msg
 	}
-	return t, true
+	return time.Time{}, notADay
 }
 
 // ParseMoney reads an amount such as "12500", "12,500" or "12500.5" into

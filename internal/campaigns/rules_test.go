@@ -9,6 +9,7 @@ import (
 	"tandem/internal/campaigns"
 	"tandem/internal/format"
 	"tandem/internal/kpi"
+	"tandem/internal/validate"
 )
 
 func mustLoad(t *testing.T, name string) *time.Location {
@@ -147,6 +148,30 @@ func TestFormParse(t *testing.T) {
 		if errs[tc.field] == "" {
 			t.Errorf("%+v: no error on %s (errors %v)", f, tc.field, errs)
 		}
+	}
+}
+
+// A well-formed day outside the years Tandem takes says so, instead of
+// asking for "a date" the user already typed.
+func TestOutOfRangeDaysNameTheRange(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		field string
+		edit  func(f *campaigns.Form)
+	}{
+		{"launch in 9999", "launch_on", func(f *campaigns.Form) { f.LaunchOn, f.EndOn = "9999-01-01", "9999-01-02" }},
+		{"end in 9999", "end_on", func(f *campaigns.Form) { f.EndOn = "9999-12-31" }},
+		{"launch in 1999", "launch_on", func(f *campaigns.Form) { f.LaunchOn = "1999-12-31" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := campaigns.Form{Name: "Spring webinar", Channel: "webinar", LaunchOn: "2026-03-02", EndOn: "2026-03-31", OwnerID: "4"}
+			tc.edit(&f)
+			_, errs := f.Parse()
+			if got := errs[tc.field]; got != validate.DayRangeMessage {
+				t.Errorf("%s: %q, want %q", tc.field, got, validate.DayRangeMessage)
+			}
+		})
 	}
 }
 

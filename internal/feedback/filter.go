@@ -1,11 +1,13 @@
 package feedback
 
 import (
+	"cmp"
 	"strings"
+	"tandem/internal/users"
 	"time"
 	"unicode/utf8"
 
-	"tandem/internal/users"
+	"tandem/internal/validate"
 )
 
 // MaxQuery is the longest search the list accepts.
@@ -62,9 +64,9 @@ func (in *FilterInput) Parse(loc *time.Location) (Filter, FieldErrors) {
 		if raw == "" {
 			return time.Time{}
 		}
-		d, err := time.ParseInLocation(time.DateOnly, raw, loc)
-		if err != nil {
-			errs[field] = "Enter a date like 2026-03-31."
+		d, msg, ok := validate.Day(raw, loc)
+		if !ok {
+			errs[field] = cmp.Or(msg, "Enter a date like 2026-03-31.")
 		}
 		return d
 	}

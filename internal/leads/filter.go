@@ -1,10 +1,13 @@
 package leads
 
 import (
+	"cmp"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"tandem/internal/validate"
 )
 
 // filterKeys are the list's query-string filters.
@@ -81,9 +84,9 @@ func parseDay(form map[string]string, key string, loc *time.Location, endOfDay b
 	if form[key] == "" {
 		return time.Time{}
 	}
-	d, err := time.ParseInLocation("2006-01-02", form[key], loc)
-	if err != nil {
-		errs[key] = "Enter a date as YYYY-MM-DD."
+	d, msg, ok := validate.Day(form[key], loc)
+	if !ok {
+		errs[key] = cmp.Or(msg, "Enter a date as YYYY-MM-DD.")
 		return time.Time{}
 	}
 	if endOfDay {

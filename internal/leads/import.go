@@ -16,6 +16,11 @@ const MaxImportBytes = 20 << 20
 // ImportFields are the lead fields a CSV column can map to, in form order.
 var ImportFields = []string{"company", "contact_name", "email", "phone", "title", "country", "fit", "score", "source_campaign"}
 
+// ImportFieldLabels name the import fields as the mapping form does.
+var ImportFieldLabels = map[string]string{"company": "Company", "contact_name": "Contact name", "email": "Email",
+	"phone": "Phone", "title": "Job title", "country": "Country", "fit": "Fit", "score": "Score",
+	"source_campaign": "Source campaign (name or id)"}
+
 // requiredFields must be mapped to a column.
 var requiredFields = []string{"company", "contact_name", "email"}
 
@@ -69,7 +74,8 @@ func (m Mapping) Check(columns int) FieldErrors {
 	errs := FieldErrors{}
 	for _, f := range requiredFields {
 		if m[f] < 0 {
-			errs[f] = "Choose the column that holds this field."
+			// Named, because the error summary lists every field's message.
+			errs[f] = "Choose the column that holds the " + strings.ToLower(ImportFieldLabels[f]) + "."
 		}
 	}
 	used := map[int]string{}
@@ -79,7 +85,8 @@ func (m Mapping) Check(columns int) FieldErrors {
 			errs[f] = "That column does not exist."
 		} else if i >= 0 {
 			if other, dup := used[i]; dup {
-				errs[f] = "This column is already mapped to " + other + "."
+				errs[f] = "This column is already mapped to " + strings.ToLower(ImportFieldLabels[other]) + "; choose another for " +
+					strings.ToLower(ImportFieldLabels[f]) + "."
 			}
 			used[i] = f
 		}

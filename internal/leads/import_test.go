@@ -146,6 +146,29 @@ func TestParseCSVRefusals(t *testing.T) {
 	}
 }
 
+// The error summary lists the mapping's messages without their fields, so
+// each message names the field it is about.
+func TestMappingRefusalsNameTheirField(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		m     leads.Mapping
+		field string
+		want  string
+	}{
+		{"company missing", leads.Mapping{"company": -1, "contact_name": 1, "email": 2}, "company", "Choose the column that holds the company."},
+		{"email missing", leads.Mapping{"company": 0, "contact_name": 1, "email": -1}, "email", "Choose the column that holds the email."},
+		{"column used twice", leads.Mapping{"company": 0, "contact_name": 0, "email": 2}, "contact_name",
+			"This column is already mapped to company; choose another for contact name."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.m.Check(3)[tc.field]; got != tc.want {
+				t.Errorf("%s: %q, want %q", tc.field, got, tc.want)
+			}
+		})
+	}
+}
+
 // The source campaign column matches a campaign by id or by name (case
 // and spaces ignored); a cell that matches none, or several, is reported
 // on its line.

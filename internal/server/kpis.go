@@ -32,6 +32,13 @@ func (s *Server) periodChoice(q url.Values) (kpi.Period, error) {
 		if err != nil || p.Kind != kind {
 			return kpi.Period{}, badRequest("That period does not exist; pick one with the arrows.")
 		}
+		if now := time.Now(); p.Start.After(now) {
+			// A future period has no numbers yet; judging its zeros
+			// against a target would say "behind" about what cannot have
+			// happened.
+			return kpi.Period{}, badRequest(p.Title() + " has not started yet, so it has no numbers. The current one is " +
+				kpi.PeriodOf(kind, now, s.cfg.Location).Title() + ".")
+		}
 		return p, nil
 	}
 	return kpi.PeriodOf(kind, time.Now(), s.cfg.Location), nil

@@ -44,6 +44,26 @@ func TestOverviewLensesAndPeriods(t *testing.T) {
 	}
 }
 
+// A period that has not begun has no numbers: the page says so instead of
+// judging its zeros "behind target".
+func TestFuturePeriodSaysItHasNotStarted(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	c := e.client()
+	c.login("marketer@example.com")
+	for _, path := range []string{"/?period=2030-01", "/kpis?kind=quarter&period=2030-Q1", "/kpis/mql?kind=week&period=2030-W02"} {
+		res := c.get(path)
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		if !strings.Contains(res.Body, "has not started yet") || strings.Contains(res.Body, "behind target") {
+			t.Errorf("%s does not say the period is in the future:\n%s", path, res.Body)
+		}
+	}
+	next := time.Now().AddDate(0, 2, 0).Format("2006-01")
+	if res := c.get("/?period=" + next); !strings.Contains(res.Body, "The current one is") {
+		t.Errorf("a month ahead is not explained: status %d", res.StatusCode)
+	}
+}
+
 var drillRow = regexp.MustCompile(`<td>(✓ yes|no)</td>`)
 
 func TestKPIPagesAndDrillDown(t *testing.T) {

@@ -150,3 +150,37 @@ func TestLayoutLandmarks(t *testing.T) {
 		t.Error("the sign-out form carries no CSRF token")
 	}
 }
+
+func TestRequiredFieldsSayTheyAreRequired(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		c     templ.Component
+		label string
+	}{
+		{"required input", Input(Field{Name: "email", Label: "Email", Required: true}), "Email (required)"},
+		{"optional input", Input(Field{Name: "phone", Label: "Phone"}), "Phone"},
+		{"required select", Select(Field{Name: "team", Label: "Team", Required: true}, nil), "Team (required)"},
+		{"required textarea", TextArea(Field{Name: "note", Label: "Note", Required: true}), "Note (required)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := htmltest.Parse(t, render(t, tc.c))
+			labels := htmltest.All(doc, htmltest.Tag("label"))
+			if len(labels) != 1 || htmltest.Text(labels[0]) != tc.label {
+				t.Fatalf("label %q, want %q", htmltest.Text(labels[0]), tc.label)
+			}
+			controls := htmltest.All(doc, func(n *html.Node) bool { return n.Data == "input" || n.Data == "select" || n.Data == "textarea" })
+			if got := htmltest.HasAttr(controls[0], "required"); got != strings.HasSuffix(tc.label, "(required)") {
+				t.Errorf("required attribute %v for label %q", got, tc.label)
+			}
+		})
+	}
+}
+
+func TestErrorSummaryFollowsTheFormsOrder(t *testing.T) {
+	errs := map[string]string{"email": "Enter an email.", "name": "Enter a name.", "zeta": "Odd field.", "": "The form expired."}
+	items := htmltest.ErrorSummary(t, "summary", render(t, ErrorSummary(errs, "name", "email")))
+	want := []string{"The form expired.", "Enter a name.", "Enter an email.", "Odd field."}
+	if strings.Join(items, "|") != strings.Join(want, "|") {
+		t.Errorf("summary order %q, want %q", items, want)
+	}
+}

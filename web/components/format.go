@@ -1,7 +1,9 @@
 package components
 
 import (
-	"sort"
+	"cmp"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -15,12 +17,18 @@ func unreadLabel(n int) string {
 	return strconv.Itoa(n) + " unread"
 }
 
-func sortedMessages(errs map[string]string) []string {
-	keys := make([]string, 0, len(errs))
-	for k := range errs {
-		keys = append(keys, k)
+func orderedMessages(errs map[string]string, order []string) []string {
+	rank := func(k string) int {
+		if k == "" {
+			return -1
+		}
+		if i := slices.Index(order, k); i >= 0 {
+			return i
+		}
+		return len(order)
 	}
-	sort.Strings(keys)
+	keys := slices.Collect(maps.Keys(errs))
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b)) })
 	msgs := make([]string, len(keys))
 	for i, k := range keys {
 		msgs[i] = errs[k]

@@ -14,3 +14,8 @@ func campaignURL(id int64, suffix string) templ.SafeURL {
 }
 
 func commentAnchor(id int64) string { return "comment-" + strconv.FormatInt(id, 10) }
+
+// formFields are the campaign form's fields top to bottom, the error
+// summary's order.
+var formFields = []string{"name", "channel", "audience", "offer", "talking_points", "launch_on", "end_on",
+	"expected_leads", "budget", "owner_id", "late_reason"}

@@ -164,9 +164,12 @@ func EventOf(p components.Page, e feedback.Event) Event {
 		}
 		out.Text = fmt.Sprintf("%s moved it from %s to %s and responded:", who, from, to)
 	case feedback.EventOwner:
-		if e.OwnerName == "" {
+		switch e.OwnerName {
+		case "":
 			out.Text = who + " removed the owner."
-		} else {
+		case e.ActorName:
+			out.Text = who + " took ownership."
+		default:
 			out.Text = fmt.Sprintf("%s made %s the owner.", who, e.OwnerName)
 		}
 	case feedback.EventRating:

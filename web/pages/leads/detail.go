@@ -24,7 +24,10 @@ type Detail struct {
 	CanAssign bool
 	CanEdit   bool
 	ShowQueue bool
-	Reps      []components.Option
+	// Reps are the hand-off form's choices, where no rep is a valid
+	// answer; AssignReps the assign form's, where a rep must be chosen.
+	Reps       []components.Option
+	AssignReps []components.Option
 	// Posted is the action whose form was refused ("accept", "touch", …);
 	// Form holds what it sent, Errors why, each keyed by the form's field
 	// names. Only that form is filled in.
@@ -70,7 +73,8 @@ func DetailOf(p components.Page, me users.User, l leads.Lead, in DetailInput, no
 		Page: p, Lead: l, SLA: l.SLAState(in.SLAHours, now), Events: in.Events,
 		Moves: l.MovesFor(me), CanTouch: l.CanTouch(me) == nil, CanAssign: l.CanAssign(me) == nil, CanEdit: l.CanEdit(me) == nil,
 		ShowQueue: in.ShowQueue, Reps: RepOptions(in.Reps, "Leave for a sales manager"),
-		Posted: in.Posted, Form: in.Form, Errors: maps.Clone(in.Errors),
+		AssignReps: RepOptions(in.Reps, "Choose a rep"),
+		Posted:     in.Posted, Form: in.Form, Errors: maps.Clone(in.Errors),
 	}
 	if v.Form == nil {
 		v.Form = map[string]string{}
@@ -118,3 +122,7 @@ func dealValueField(v Detail) components.Field {
 	f.Attrs = templ.Attributes{"inputmode": "decimal", "autocomplete": "off"}
 	return f
 }
+
+// leadFormFields are the new and edit forms' fields top to bottom, the
+// error summary's order.
+var leadFormFields = []string{"company", "contact_name", "email", "phone", "title", "country", "source_campaign", "fit", "score"}

@@ -266,3 +266,27 @@ func TestMoneyKeepsTheCents(t *testing.T) {
 		t.Errorf("no value: %q", got)
 	}
 }
+
+// Handing off may leave the rep open; assigning may not, so its select
+// starts on a "Choose a rep" that the required check refuses, never on
+// "Leave for a sales manager".
+func TestAssignSelectAsksForARep(t *testing.T) {
+	t.Parallel()
+	doc := render(t, detail(salesManager, lead(leads.HandedOff), DetailInput{}))
+	sel := all(doc, func(n *html.Node) bool { return n.Data == "select" && attr(n, "id") == "f-assign_owner" })
+	if len(sel) != 1 {
+		t.Fatal("no assign select")
+	}
+	opts := all(sel[0], tag("option"))
+	if len(opts) != 2 || text(opts[0]) != "Choose a rep" || attr(opts[0], "value") != "" || text(opts[1]) != rep.Name {
+		t.Errorf("assign options %q", func() (out []string) {
+			for _, o := range opts {
+				out = append(out, text(o))
+			}
+			return
+		}())
+	}
+	if !hasAttr(sel[0], "required") {
+		t.Error("the assign select is not required")
+	}
+}
