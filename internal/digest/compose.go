@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"tandem/internal/settings"
 	"time"
 	"unicode/utf8"
 
@@ -65,6 +66,11 @@ func (s *Service) Compose(ctx context.Context, week kpi.Period) (Digest, error) 
 
 	d := Digest{Format: bodyFormat, Week: week.Label(), Title: week.Title(), From: week.Start, To: week.End,
 		AsOf: end, Timezone: s.loc.String()}
+	st, err := settings.Load(ctx, s.pool)
+	if err != nil {
+		return Digest{}, fmt.Errorf("digest settings: %w", err)
+	}
+	d.Currency = st.Currency
 
 	// Customer wins and marketing's contribution.
 	wins, err := eng.Wins(ctx, week.Start, end, 0)

@@ -39,8 +39,12 @@ type Digest struct {
 	// that came first (a running week's preview, or "send now" mid-week).
 	AsOf     time.Time `json:"as_of"`
 	Timezone string    `json:"timezone"`
-	Note     string    `json:"note,omitempty"`
-	NoteBy   string    `json:"note_by,omitempty"`
+	// Currency is the ISO 4217 code of every amount, the setting when the
+	// digest was composed ("" in digests archived before there was one:
+	// their amounts show without a code).
+	Currency string `json:"currency,omitempty"`
+	Note     string `json:"note,omitempty"`
+	NoteBy   string `json:"note_by,omitempty"`
 
 	// Wins of the week, newest first (at most maxWins listed; WinCount is
 	// all of them). WonValue is their value; CampaignValue the part from
@@ -321,6 +325,9 @@ func (k KPI) Direction() Direction {
 	}
 	return Direction{"↓", "down from " + prev, "down"}
 }
+
+// Money writes an amount of the digest in its currency: "USD 1,250,000".
+func (d Digest) Money(v float64) string { return format.Currency(d.Currency, v) }
 
 // FormatValue writes a value in its unit: "33 %", "3.5", "12", "69",
 // "1,250,000"; nil is "no data". The value is rounded by kpi.Shown first,

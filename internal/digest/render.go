@@ -28,7 +28,7 @@ type View struct {
 // its base URL), so each render installs its own.
 func funcs(v View) map[string]any {
 	return map[string]any{
-		"money":  format.Money,
+		"money":  v.Money,
 		"plural": format.Count,
 		"deref":  func(f *float64) float64 { return *f },
 		"sub":    func(a, b int) int { return a - b },

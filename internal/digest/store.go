@@ -207,6 +207,7 @@ type Summary struct {
 	ComposedBy  string    `db:"composed_by"`
 	WinCount    int       `db:"win_count"`
 	WonValue    float64   `db:"won_value"`
+	Currency    string    `db:"currency"` // "" for digests from before the setting
 	Sent        int       `db:"sent"`
 	Waiting     int       `db:"waiting"` // queued or being retried
 	Failed      int       `db:"failed"`
@@ -225,6 +226,7 @@ func (s *Service) List(ctx context.Context, page int) ([]Summary, int, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT d.week, d.body->>'title' AS title, d.composed_at, d.composed_via, coalesce(u.name, '') AS composed_by,
 		       coalesce((d.body->>'win_count')::int, 0) AS win_count, coalesce((d.body->>'won_value')::float8, 0) AS won_value,
+		       coalesce(d.body->>'currency', '') AS currency,
 		       count(x.id) FILTER (WHERE x.status = 'sent')::int AS sent,
 		       count(x.id) FILTER (WHERE x.status IN ('pending', 'sending'))::int AS waiting,
 		       count(x.id) FILTER (WHERE x.status = 'failed')::int AS failed

@@ -17,6 +17,29 @@ func Money(v float64) string {
 	return groupThousands(int64(math.Round(v)))
 }
 
+// Currency writes an amount in whole units after its ISO 4217 code:
+// Currency("USD", 1249999.5) → "USD 1,250,000". The code, not a symbol,
+// because "$" is also the Canadian, Australian and a dozen other dollars,
+// the code needs no table of symbols and where they go, and it reads the
+// same on a page, in a plain-text e-mail and in a spreadsheet. An empty
+// code writes the plain amount.
+func Currency(code string, v float64) string {
+	return withCode(code, Money(v))
+}
+
+// CurrencyCents is Currency for an amount held in cents, with the cents
+// shown when there are any: "EUR 12,500.50".
+func CurrencyCents(code string, cents int64) string {
+	return withCode(code, MoneyCents(cents))
+}
+
+func withCode(code, amount string) string {
+	if code == "" {
+		return amount
+	}
+	return code + " " + amount
+}
+
 // MoneyCents writes an amount held in cents for reading: "12,500" when
 // whole, "12,500.50" otherwise.
 func MoneyCents(cents int64) string {
@@ -48,10 +71,20 @@ func PercentOf(n, total int) string {
 	return Percent(float64(n) / float64(total))
 }
 
-// Count writes a number with its noun: "1 lead", "3 leads".
+// Count writes a number with its noun, thousands grouped: "1 lead",
+// "3 leads", "1,250 leads".
 func Count(n int, word string) string {
-	return strconv.Itoa(n) + " " + Plural(n, word, word+"s")
+	return Int(n) + " " + Plural(n, word, word+"s")
 }
+
+// Matches is the count sentence of a search or filter: "1 lead matches",
+// "3 leads match", "0 leads match".
+func Matches(n int, word string) string {
+	return Count(n, word) + " " + Plural(n, "matches", "match")
+}
+
+// Int writes a whole number with thousands separators: 12500 → "12,500".
+func Int(n int) string { return groupThousands(int64(n)) }
 
 // Plural picks the noun for n: one for exactly 1, many otherwise.
 func Plural(n int, one, many string) string {

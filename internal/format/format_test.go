@@ -1,6 +1,7 @@
 package format_test
 
 import (
+	"slices"
 	"testing"
 
 	"tandem/internal/format"
@@ -79,6 +80,62 @@ func TestExcerpt(t *testing.T) {
 	} {
 		if got := format.Excerpt(tc.in, tc.n); got != tc.want {
 			t.Errorf("Excerpt(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestCurrencyPutsTheCodeBeforeTheAmount(t *testing.T) {
+	for _, tc := range []struct {
+		code string
+		in   float64
+		want string
+	}{
+		{"USD", 1249999.5, "USD 1,250,000"}, {"EUR", 0, "EUR 0"}, {"JPY", -1234.4, "JPY -1,234"}, {"", 1000, "1,000"},
+	} {
+		if got := format.Currency(tc.code, tc.in); got != tc.want {
+			t.Errorf("Currency(%q, %v) = %q, want %q", tc.code, tc.in, got, tc.want)
+		}
+	}
+	if got := format.CurrencyCents("GBP", 1250050); got != "GBP 12,500.50" {
+		t.Errorf("CurrencyCents = %q", got)
+	}
+}
+
+func TestCurrencyCodes(t *testing.T) {
+	if !slices.IsSorted(format.CurrencyCodes) {
+		t.Error("CurrencyCodes are not sorted: IsCurrencyCode searches them")
+	}
+	for _, c := range []string{"USD", "EUR", "GBP", "JPY", "CHF", "ZWL", "AED"} {
+		if !format.IsCurrencyCode(c) {
+			t.Errorf("IsCurrencyCode(%q) = false", c)
+		}
+	}
+	for _, c := range []string{"", "usd", "US", "XXX", "DOLLAR", "USD "} {
+		if format.IsCurrencyCode(c) {
+			t.Errorf("IsCurrencyCode(%q) = true", c)
+		}
+	}
+	for in, want := range map[string]string{"de-DE": "EUR", "en_GB.UTF-8": "GBP", "en": "USD", "": "USD", "xx-ZZ": "USD", "fr_CH": "CHF"} {
+		if got := format.CurrencyOfLocale(in); got != want {
+			t.Errorf("CurrencyOfLocale(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPercentOfOneInSixIsSeventeen(t *testing.T) {
+	if got := format.PercentOf(1, 6); got != "17 %" {
+		t.Errorf("PercentOf(1, 6) = %q, want 17 %%", got)
+	}
+}
+
+func TestCountSentencesAndThousands(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{format.Matches(1, "lead"), "1 lead matches"}, {format.Matches(3, "lead"), "3 leads match"},
+		{format.Matches(0, "item"), "0 items match"}, {format.Count(12500, "lead"), "12,500 leads"},
+		{format.Int(1000000), "1,000,000"}, {format.Int(-1234), "-1,234"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
 		}
 	}
 }

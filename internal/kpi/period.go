@@ -26,6 +26,11 @@ var Kinds = []Kind{Week, Month, Quarter}
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool { return enum.Valid(Kinds, k) }
 
+var kindLabels = enum.Labels[Kind]{Week: "Week", Month: "Month", Quarter: "Quarter"}
+
+// Label is the kind's display name: "Week".
+func (k Kind) Label() string { return kindLabels.Of(k) }
+
 // Period is one ISO week, calendar month or quarter in the business
 // timezone: [Start, End).
 type Period struct {

@@ -25,7 +25,7 @@ func (s *Server) accountView(w http.ResponseWriter, r *http.Request, u users.Use
 	}
 	return account.Account{
 		Page:  s.page(w, r, "Your account", ""),
-		Email: u.Email, Team: u.Team.Label(), Role: string(u.Role),
+		Email: u.Email, Team: u.Team.Label(), Role: u.Role.Label(),
 		Name: u.Name, Timezone: u.Timezone, Version: u.Version,
 		Timezones: commonTimezones,
 		Digest:    !optOut, MailOn: s.digests.MailOn(),

@@ -15,7 +15,7 @@ import (
 
 // settingKeys are the plain fields of the settings form; the weights follow
 // from kpi.Definitions.
-var settingKeys = []string{"sla_hours", "notice_days", "digest_weekday", "digest_time"}
+var settingKeys = []string{"sla_hours", "notice_days", "digest_weekday", "digest_time", settings.CurrencyKey}
 
 // weightKeys are the settings keys of the alignment-index weights, one per
 // KPI the index combines.
@@ -58,7 +58,7 @@ func (s *Server) settingsValues(r *http.Request) (map[string]string, error) {
 		return nil, err
 	}
 	values := map[string]string{"sla_hours": strconv.Itoa(cur.SLAHours), "notice_days": strconv.Itoa(cur.NoticeDays),
-		"digest_weekday": strconv.Itoa(cur.DigestWeekday), "digest_time": cur.DigestTime}
+		"digest_weekday": strconv.Itoa(cur.DigestWeekday), "digest_time": cur.DigestTime, settings.CurrencyKey: cur.Currency}
 	for _, d := range kpi.Definitions {
 		if d.Key != kpi.Alignment {
 			values[settings.WeightPrefix+string(d.Key)] = strconv.Itoa(cur.Weight(string(d.Key)))
@@ -132,7 +132,7 @@ func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request) err
 func (s *Server) settingsView(w http.ResponseWriter, r *http.Request, version string, values map[string]string, errs map[string]string) admin.Settings {
 	v := admin.Settings{Page: s.page(w, r, "Settings", ""), Version: version,
 		SLAHours: values["sla_hours"], NoticeDays: values["notice_days"],
-		DigestWeekday: values["digest_weekday"], DigestTime: values["digest_time"], Errors: errs}
+		DigestWeekday: values["digest_weekday"], DigestTime: values["digest_time"], Currency: values[settings.CurrencyKey], Errors: errs}
 	for _, d := range kpi.Definitions {
 		if d.Key == kpi.Alignment {
 			continue

@@ -31,13 +31,13 @@ func roleOptions(blank string) []components.Option {
 		opts = append(opts, components.Option{Value: "", Label: blank})
 	}
 	for _, r := range users.Roles {
-		opts = append(opts, components.Option{Value: string(r), Label: string(r)})
+		opts = append(opts, components.Option{Value: string(r), Label: r.Label()})
 	}
 	return opts
 }
 
 func userRow(u users.User) admin.UserRow {
-	return admin.UserRow{ID: u.ID, Name: u.Name, Email: u.Email, Team: u.Team.Label(), Role: string(u.Role), Active: u.Active}
+	return admin.UserRow{ID: u.ID, Name: u.Name, Email: u.Email, Team: u.Team.Label(), Role: u.Role.Label(), Active: u.Active}
 }
 
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) error {

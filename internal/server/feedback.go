@@ -109,13 +109,41 @@ func (s *Server) newFeedbackView(w http.ResponseWriter, r *http.Request, in feed
 	if err != nil {
 		return fbpages.New{}, err
 	}
-	return fbpages.NewOf(s.page(w, r, "Log customer feedback", "feedback"), in, themes, products, errs), nil
+	v := fbpages.NewOf(s.page(w, r, "Log customer feedback", "feedback"), in, themes, products, errs)
+	current, _ := feedback.ParseID(in.Campaign)
+	if v.CampaignOptions, err = s.campaignOptions(r, current); err != nil {
+		return fbpages.New{}, err
+	}
+	// The linked lead is the picker's one choice until the user searches.
+	if id, ok := feedback.ParseID(in.Lead); ok {
+		company, err := s.feedback.LeadCompany(r.Context(), id)
+		switch {
+		case err == nil:
+			v.LeadPicks, v.LeadMessage = []components.Pick{{Value: in.Lead, Label: company}}, "The linked lead:"
+		case !errors.Is(err, db.ErrNotFound):
+			return fbpages.New{}, err
+		}
+	}
+	return v, nil
+}
+
+// typedFeedback is the log form's values as sent, from a post or from the
+// lead search's GET (the form without JavaScript).
+func typedFeedback(get func(string) string) feedback.Input {
+	return feedback.Input{
+		Customer: get("customer"), Lead: get("lead"), Campaign: get("campaign"),
+		Product: get("product"), Theme: get("theme"), Sentiment: get("sentiment"),
+		ChainLink: get("chain_link"), Words: get("words"), Note: get("note"),
+	}
 }
 
 // feedbackNewForm shows the log form; ?lead=ID and ?campaign=ID prefill
 // the links (and the customer from the lead), so other pages can link here.
 func (s *Server) feedbackNewForm(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
+	if q.Get("find") == "lead" {
+		return s.feedbackFindLead(w, r)
+	}
 	in := feedback.Input{Lead: q.Get("lead"), Campaign: q.Get("campaign")}
 	var leadHint, campaignHint string
 	if id, ok := feedback.ParseID(in.Lead); ok {
@@ -144,13 +172,26 @@ func (s *Server) feedbackNewForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, fbpages.NewPage(v))
 }
 
+// feedbackFindLead is the lead picker without JavaScript: the "Find lead"
+// button sends the form by GET, and it comes back as typed with the leads
+// that match the search to choose from.
+func (s *Server) feedbackFindLead(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	in := typedFeedback(q.Get)
+	v, err := s.newFeedbackView(w, r, in, nil)
+	if err != nil {
+		return err
+	}
+	v.LeadQuery = q.Get("lead_q")
+	if v.LeadPicks, v.LeadMessage, err = s.leadPicks(r.Context(), v.LeadQuery); err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, fbpages.NewPage(v))
+}
+
 func (s *Server) feedbackCreate(w http.ResponseWriter, r *http.Request) error {
 	me := currentUser(r)
-	in := feedback.Input{
-		Customer: r.PostFormValue("customer"), Lead: r.PostFormValue("lead"), Campaign: r.PostFormValue("campaign"),
-		Product: r.PostFormValue("product"), Theme: r.PostFormValue("theme"), Sentiment: r.PostFormValue("sentiment"),
-		ChainLink: r.PostFormValue("chain_link"), Words: r.PostFormValue("words"), Note: r.PostFormValue("note"),
-	}
+	in := typedFeedback(r.PostFormValue)
 	ctx := withFormToken(r)
 	if ok, err := s.usedFormToken(w, r, ctx); ok {
 		return err

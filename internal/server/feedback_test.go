@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,7 +65,9 @@ func TestFeedbackLoopOverHTTP(t *testing.T) {
 	}
 	res = agent.get("/feedback/new?lead=" + strconv.Itoa(lead))
 	wantStatus(t, res, http.StatusOK)
-	if !strings.Contains(res.Body, `value="`+company+`"`) || !strings.Contains(res.Body, "Lead: "+company) {
+	// Issue 15: the lead is the picker's checked choice, named by company.
+	if !strings.Contains(res.Body, `value="`+company+`"`) ||
+		!regexp.MustCompile(`value="`+strconv.Itoa(lead)+`" checked/?>\s*<label[^>]*>\s*`+regexp.QuoteMeta(company)).MatchString(res.Body) {
 		t.Errorf("lead %d (%s) not prefilled", lead, company)
 	}
 

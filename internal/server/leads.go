@@ -40,6 +40,9 @@ func (s *Server) leadList(w http.ResponseWriter, r *http.Request) error {
 	if in.Reps, err = s.leads.Reps(r.Context()); err != nil {
 		return err
 	}
+	if in.Campaigns, err = s.leads.CampaignChoices(r.Context(), 0); err != nil {
+		return err
+	}
 	status := http.StatusOK
 	if len(errs) > 0 {
 		status = http.StatusUnprocessableEntity

@@ -18,10 +18,14 @@ func (s *Server) leadExport(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("The filters are not valid; fix them on the lead list and export again.")
 	}
 	loc := me.Location()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="leads-`+time.Now().In(loc).Format("2006-01-02")+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	n, err := s.leads.ExportCSV(r.Context(), w, f, loc)
+	currency, err := s.settings.Currency(r.Context())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	n, err := s.leads.ExportCSV(r.Context(), w, f, loc, currency)
 	switch {
 	case err == nil:
 	case r.Context().Err() != nil || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET):

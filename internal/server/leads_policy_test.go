@@ -6,6 +6,7 @@ var leadAccess = map[string]string{
 	"POST /leads":                         "marketing, admins",
 	"GET /leads/queue":                    "sales, admins",
 	"GET /leads/rejected":                 "signed in",
+	"GET /search/leads":                   "signed in",
 	"GET /leads/export.csv":               "marketing, sales, admins",
 	"GET /leads/import":                   "marketing, admins",
 	"POST /leads/import":                  "marketing, admins",

@@ -143,9 +143,21 @@ func TestExportOfAFilteredList(t *testing.T) {
 	if len(recs)-1 != want {
 		t.Errorf("%d rows exported, %d won leads", len(recs)-1, want)
 	}
+	// Issue 15: the stage is its label, its code in a column of its own;
+	// the campaign by name beside its id; amounts with their currency.
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
 	for _, r := range recs[1:] {
-		if r[7] != "won" {
-			t.Errorf("row of stage %s in a won-only export", r[7])
+		if r[col["stage_code"]] != "won" || r[col["stage"]] != "Won" {
+			t.Errorf("row of stage %s (%s) in a won-only export", r[col["stage"]], r[col["stage_code"]])
+		}
+		if r[col["source_campaign_id"]] != "" && r[col["source_campaign"]] == "" {
+			t.Errorf("campaign %s exported without its name", r[col["source_campaign_id"]])
+		}
+		if r[col["deal_value"]] != "" && r[col["currency"]] != "USD" {
+			t.Errorf("deal value %s without its currency", r[col["deal_value"]])
 		}
 	}
 	body := c.get("/leads/export.csv?q=formula").Body

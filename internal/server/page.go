@@ -19,6 +19,10 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, title, nav string)
 			p.Unread = n
 		}
 		s.addBanners(r, &p)
+		// Best effort too: without it amounts show without a code.
+		if code, err := s.settings.Currency(r.Context()); err == nil {
+			p.Currency = code
+		}
 	}
 	return p
 }
@@ -27,7 +31,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, title, nav string)
 func (s *Server) basePage(w http.ResponseWriter, r *http.Request, title, nav string) components.Page {
 	p := components.Page{Title: title, Nav: nav}
 	if sess := currentSession(r); sess != nil {
-		p.User = &components.User{Name: sess.User.Name, Team: sess.User.Team.Label(), Role: string(sess.User.Role),
+		p.User = &components.User{Name: sess.User.Name, Team: sess.User.Team.Label(), Role: sess.User.Role.Label(),
 			Admin: sess.User.IsAdmin(), Location: sess.User.Location()}
 		p.CSRF = sess.CSRFToken
 	} else {

@@ -130,6 +130,7 @@ func (s *Server) Routes() []route {
 		{"POST", "/leads", marketers, s.leadCreate},
 		{"GET", "/leads/queue", sellers, s.leadQueue},
 		{"GET", "/leads/rejected", signedIn, s.leadRejected},
+		{"GET", "/search/leads", signedIn, s.searchLeads},
 		{"GET", "/leads/export.csv", leadExporters, s.leadExport},
 		{"GET", "/leads/import", marketers, s.leadImportForm},
 		{"POST", "/leads/import", marketers, s.leadImportUpload},

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/format"
 	"tandem/internal/users"
 	"tandem/internal/validate"
 )
@@ -35,6 +37,8 @@ type Settings struct {
 	// Weights of the KPIs in the alignment index, by KPI key; a KPI
 	// without an entry weighs 1.
 	Weights map[string]int
+	// Currency is the ISO 4217 code every money figure is shown in.
+	Currency string
 }
 
 // WeightPrefix starts the keys of alignment-index weights ("weight_conversion").
@@ -49,7 +53,12 @@ func (s Settings) Weight(key string) int {
 }
 
 // Defaults are the values PRODUCT.md gives.
-var Defaults = Settings{SLAHours: 24, NoticeDays: 7, DigestWeekday: 1, DigestTime: "08:00"}
+var Defaults = Settings{SLAHours: 24, NoticeDays: 7, DigestWeekday: 1, DigestTime: "08:00", Currency: DefaultCurrency}
+
+// DefaultCurrency is the currency until an admin sets one. The business
+// has no locale in its configuration, so it is format.CurrencyOfLocale's
+// fallback: US dollars.
+var DefaultCurrency = format.CurrencyOfLocale("")
 
 // MaxWeight is the largest alignment-index weight; 0 leaves a KPI out.
 const MaxWeight = 10
@@ -64,6 +73,9 @@ var limits = map[string][2]int{
 // timeKeys hold a time of day, HH:MM, rather than a number.
 var timeKeys = map[string]bool{"digest_time": true}
 
+// CurrencyKey is the key of the currency setting, an ISO 4217 code.
+const CurrencyKey = "currency"
+
 // Store reads and writes settings.
 type Store struct{ pool *pgxpool.Pool }
 
@@ -73,6 +85,17 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 // Get returns the current settings, defaults filled in.
 func (s *Store) Get(ctx context.Context) (Settings, error) {
 	return Load(ctx, s.pool)
+}
+
+// Currency returns the ISO 4217 code money is shown in: one small query,
+// for pages that need only this.
+func (s *Store) Currency(ctx context.Context) (string, error) {
+	var code string
+	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, CurrencyKey).Scan(&code)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return DefaultCurrency, nil
+	}
+	return code, err
 }
 
 // Version identifies the stored values, for the form's concurrency check:
@@ -116,8 +139,12 @@ func Load(ctx context.Context, q db.DBTX) (Settings, error) {
 		return out, err
 	}
 	for k, v := range stored {
-		if k == "digest_time" {
+		switch k {
+		case "digest_time":
 			out.DigestTime = v
+			continue
+		case CurrencyKey:
+			out.Currency = v
 			continue
 		}
 		n, err := strconv.Atoi(v)
@@ -150,6 +177,8 @@ func (s Settings) value(key string) string {
 		return strconv.Itoa(s.DigestWeekday)
 	case key == "digest_time":
 		return s.DigestTime
+	case key == CurrencyKey:
+		return s.Currency
 	case strings.HasPrefix(key, WeightPrefix):
 		return strconv.Itoa(s.Weight(strings.TrimPrefix(key, WeightPrefix)))
 	}
@@ -176,6 +205,15 @@ func (s *Store) Update(ctx context.Context, by users.Actor, version string, valu
 				continue
 			}
 			parsed[key] = t.Format("15:04")
+			continue
+		}
+		if key == CurrencyKey {
+			code := strings.ToUpper(raw)
+			if !format.IsCurrencyCode(code) {
+				errs[key] = "Enter a currency as its three-letter ISO 4217 code, e.g. USD, EUR or GBP."
+				continue
+			}
+			parsed[key] = code
 			continue
 		}
 		lim, ok := limits[key]

@@ -88,3 +88,27 @@ func TestSettingsChangesAreAuditedAndVersioned(t *testing.T) {
 		t.Errorf("a stale form changed the SLA to %d", cur.SLAHours)
 	}
 }
+
+// The currency is an ISO 4217 code: lower case is taken up, anything not
+// on the list is refused, and pages read it on its own.
+func TestCurrencySetting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := settings.NewStore(testdb.New(t))
+	if got, err := s.Currency(ctx); err != nil || got != "USD" {
+		t.Fatalf("default currency %q %v, want USD", got, err)
+	}
+	var fe settings.FieldErrors
+	for _, bad := range []string{"", "US", "XXX", "dollar", "EURO"} {
+		if _, err := s.Update(ctx, users.Actor{}, "", map[string]string{"currency": bad}); !errors.As(err, &fe) || fe["currency"] == "" {
+			t.Errorf("currency %q: %v, want a field error", bad, err)
+		}
+	}
+	got, err := s.Update(ctx, users.Actor{}, "", map[string]string{"currency": " eur "})
+	if err != nil || got.Currency != "EUR" {
+		t.Fatalf("currency update: %+v %v", got, err)
+	}
+	if code, err := s.Currency(ctx); err != nil || code != "EUR" {
+		t.Errorf("Currency() = %q %v, want EUR", code, err)
+	}
+}

@@ -50,6 +50,11 @@ var Roles = []Role{Member, Manager, Admin}
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return enum.Valid(Roles, r) }
 
+var roleLabels = enum.Labels[Role]{Member: "Member", Manager: "Manager", Admin: "Admin"}
+
+// Label is the role's display name.
+func (r Role) Label() string { return roleLabels.Of(r) }
+
 // User is an account.
 type User struct {
 	ID        int64     `db:"id"`

@@ -1,6 +1,10 @@
 package components
 
-import "github.com/a-h/templ"
+import (
+	"strconv"
+
+	"github.com/a-h/templ"
+)
 
 // Field describes one form control with what the user typed and what is
 // wrong with it.
@@ -62,3 +66,5 @@ func (f Field) describedBy() string {
 	}
 	return ids
 }
+
+func pickIndex(i int) string { return strconv.Itoa(i) }

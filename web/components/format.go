@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"tandem/internal/format"
 )
 
 func unreadLabel(n int) string {
@@ -36,6 +38,23 @@ func orderedMessages(errs map[string]string, order []string) []string {
 }
 
 // location is where times are shown: the signed-in user's timezone.
+// Money writes an amount in whole units in the page's currency:
+// "USD 1,250,000".
+func (p Page) Money(v float64) string { return format.Currency(p.Currency, v) }
+
+// MoneyCents writes an amount held in cents in the page's currency, cents
+// shown when there are any: "USD 12,500.50".
+func (p Page) MoneyCents(cents int64) string { return format.CurrencyCents(p.Currency, cents) }
+
+// MoneyHeader labels a table column of plain amounts with the page's
+// currency: "Value (USD)".
+func (p Page) MoneyHeader(label string) string {
+	if p.Currency == "" {
+		return label
+	}
+	return label + " (" + p.Currency + ")"
+}
+
 func (p Page) location() *time.Location {
 	if p.User != nil && p.User.Location != nil {
 		return p.User.Location
@@ -62,13 +81,8 @@ func (p Page) Date(t time.Time) string {
 // ISO is t in RFC 3339, for <time datetime>.
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// Count writes "1 lead" / "3 leads".
-func Count(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
+// Count writes "1 lead" / "3 leads" / "1,250 leads" (format.Count).
+func Count(n int, word string) string { return format.Count(n, word) }
 
 // alertBannerLabel names the landmark of the i-th of n pinned critical
 // alerts, distinct for each when they stack.

@@ -24,6 +24,9 @@ type Page struct {
 	// PinnedAlerts are critical product alerts the signed-in user has not
 	// acknowledged, pinned below the header on every page.
 	PinnedAlerts []PinnedAlert
+	// Currency is the ISO 4217 code of every amount on the page (the
+	// admin setting); see Money.
+	Currency string
 }
 
 // PinnedAlert is a critical product alert in the banner.

@@ -11,6 +11,7 @@ import templruntime "github.com/a-h/templ/runtime"
 import (
 	"strconv"
 
+	"tandem/internal/format"
 	"tandem/web/components"
 )
 
@@ -24,6 +25,8 @@ type Settings struct {
 	// DigestWeekday is ISO (Monday = 1); DigestTime HH:MM, business time.
 	DigestWeekday string
 	DigestTime    string
+	// Currency is the ISO 4217 code money is shown in.
+	Currency string
 	// Weights are the alignment-index weights, one per KPI.
 	Weights []WeightField
 	Errors  map[string]string
@@ -34,6 +37,15 @@ type WeightField struct {
 	Name  string // weight_<kpi key>
 	Label string // the KPI's name
 	Value string
+}
+
+// currencies are the choices of the currency select: every ISO 4217 code.
+func currencies() []components.Option {
+	out := make([]components.Option, len(format.CurrencyCodes))
+	for i, c := range format.CurrencyCodes {
+		out[i] = components.Option{Value: c, Label: c}
+	}
+	return out
 }
 
 // maxWeight is settings.MaxWeight, which this package may not import.
@@ -106,7 +118,7 @@ func SettingsPage(v Settings) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(v.Version)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/admin/settings.templ`, Line: 45, Col: 57}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/admin/settings.templ`, Line: 57, Col: 57}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -136,6 +148,11 @@ func SettingsPage(v Settings) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+			templ_7745c5c3_Err = components.Select(components.Field{Name: "currency", Label: "Currency (ISO 4217 code)", Value: v.Currency, Error: v.Errors["currency"],
+				Hint: "Every money figure (pages, the weekly digest, the lead export) is shown in this currency, as \"" + format.Currency(v.Currency, 1250000) + "\". Changing it converts nothing: amounts are stored as entered."}, currencies()).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<fieldset class=\"weights\" aria-describedby=\"weights-hint\"><legend>Alignment index weights</legend><p class=\"hint\" id=\"weights-hint\">The alignment index is the weighted mean of each KPI's attainment. Give each KPI a whole number from 0 to ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -143,7 +160,7 @@ func SettingsPage(v Settings) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(maxWeight))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/admin/settings.templ`, Line: 57, Col: 137}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/admin/settings.templ`, Line: 71, Col: 137}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {

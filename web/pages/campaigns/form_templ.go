@@ -223,7 +223,7 @@ func FormPage(v Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "budget", Label: "Budget", Value: v.Budget, Error: v.Errors["budget"],
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "budget", Label: v.MoneyHeader("Budget"), Value: v.Budget, Error: v.Errors["budget"],
 				Hint: "An amount, e.g. 12500 or 12500.50.", Attrs: templ.Attributes{"inputmode": "decimal"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -246,7 +246,7 @@ func NotReadyOf(r campaigns.ReadinessReport, upcoming bool, p components.Page) [
 }
 
 // ResultsOf is the closed loop of a campaign: its leads, each number a link.
-func ResultsOf(r campaigns.Results) ResultsView {
+func ResultsOf(p components.Page, r campaigns.Results) ResultsView {
 	n := strconv.Itoa
 	v := ResultsView{
 		Metrics: []Metric{
@@ -260,7 +260,7 @@ func ResultsOf(r campaigns.Results) ResultsView {
 			}},
 			{Label: "Rejected", Value: n(r.Rejected), URL: r.URL("sort", "rejected")},
 			{Label: "Won", Value: n(r.Won), URL: r.URL("stage", "won")},
-			{Label: "Won value", Value: format.MoneyCents(r.WonValueCents), URL: r.URL("stage", "won")},
+			{Label: "Won value", Value: p.MoneyCents(r.WonValueCents), URL: r.URL("stage", "won")},
 		},
 		Conversion: "—",
 		CostPerWon: "—",
@@ -271,7 +271,7 @@ func ResultsOf(r campaigns.Results) ResultsView {
 		v.Conversion = strconv.FormatFloat(conv*100, 'f', 1, 64) + " %"
 	}
 	if cost, ok := r.CostPerWonCents(); ok {
-		v.CostPerWon = format.MoneyCents(cost)
+		v.CostPerWon = p.MoneyCents(cost)
 	}
 	for _, rc := range r.Rejections {
 		u := r.URL("sort", "rejected")
@@ -316,14 +316,14 @@ func DetailOf(p components.Page, in DetailInput) Detail {
 	v := Detail{
 		Page: p, ID: c.ID, Version: c.Version, Name: c.Name, Channel: c.Channel.Label(), Audience: c.Audience, Offer: c.Offer,
 		Launch: CalendarDayText(c.LaunchOn), LaunchISO: dayISO(c.LaunchOn), End: CalendarDayText(c.EndOn), EndISO: dayISO(c.EndOn),
-		ExpectedLeads: strconv.Itoa(c.ExpectedLeads), Budget: format.MoneyCents(c.BudgetCents), Owner: c.OwnerName,
+		ExpectedLeads: strconv.Itoa(c.ExpectedLeads), Budget: p.MoneyCents(c.BudgetCents), Owner: c.OwnerName,
 		Status: st.Label(), StatusClass: statusClass(st), CanEdit: in.CanEdit,
 		TalkingPoints: campaigns.RenderMarkdown(c.TalkingPoints),
 		Announced:     c.Announced, Late: c.LateNotice, LateReason: c.LateReason, Revision: c.Revision,
 		NoticeDays: c.NoticeDays, ViewerAcks: in.ViewerAcks, IsManager: in.IsManager,
 		AnnounceErrors: in.AnnounceErrors, AnnounceReason: in.AnnounceReason,
 		CommentErrors: in.CommentErrors, CommentValues: in.CommentValues,
-		Results:   ResultsOf(in.Results),
+		Results:   ResultsOf(p, in.Results),
 		Readiness: ReadinessOf(c, in.Today, in.Readiness),
 	}
 	if c.Announced {

@@ -57,7 +57,7 @@ func IndexOf(p components.Page, in IndexInput) Index {
 // IndexRowOf is one archived digest in the index.
 func IndexRowOf(d digest.Summary, p components.Page) IndexRow {
 	row := IndexRow{Week: d.Week, Title: d.Title, Composed: p.DateTime(d.ComposedAt),
-		Wins: format.Count(d.WinCount, "deal") + ", " + format.Money(d.WonValue),
+		Wins: format.Count(d.WinCount, "deal") + ", " + format.Currency(d.Currency, d.WonValue),
 		By:   composedBy(d.ComposedBy, d.ComposedVia)}
 	switch {
 	case d.Sent+d.Waiting+d.Failed == 0:

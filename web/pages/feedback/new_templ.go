@@ -21,18 +21,24 @@ type New struct {
 	LeadHint     string // the linked lead's company, when known
 	Campaign     string
 	CampaignHint string
-	Product      string
-	Theme        string
-	Sentiment    string
-	ChainLink    string
-	Words        string
-	Note         string
-	Errors       map[string]string
-	Themes       []components.Option
-	ThemeHelp    []Choice // active themes with their descriptions
-	Products     []string
-	Sentiments   []Choice
-	Links        []Choice
+	// LeadQuery is the lead search as typed; LeadPicks its matches (or the
+	// linked lead), LeadMessage how many matched.
+	LeadQuery       string
+	LeadPicks       []components.Pick
+	LeadMessage     string
+	CampaignOptions []components.Option
+	Product         string
+	Theme           string
+	Sentiment       string
+	ChainLink       string
+	Words           string
+	Note            string
+	Errors          map[string]string
+	Themes          []components.Option
+	ThemeHelp       []Choice // active themes with their descriptions
+	Products        []string
+	Sentiments      []Choice
+	Links           []Choice
 }
 
 func NewPage(v New) templ.Component {
@@ -118,7 +124,7 @@ func NewPage(v New) templ.Component {
 				var templ_7745c5c3_Var3 string
 				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(p)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 46, Col: 23}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 52, Col: 23}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 				if templ_7745c5c3_Err != nil {
@@ -150,7 +156,7 @@ func NewPage(v New) templ.Component {
 					var templ_7745c5c3_Var4 string
 					templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(t.Label)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 55, Col: 21}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 61, Col: 21}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 					if templ_7745c5c3_Err != nil {
@@ -163,7 +169,7 @@ func NewPage(v New) templ.Component {
 					var templ_7745c5c3_Var5 string
 					templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(t.Hint)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 56, Col: 20}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 62, Col: 20}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 					if templ_7745c5c3_Err != nil {
@@ -213,17 +219,41 @@ func NewPage(v New) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "lead", Label: "Lead number", Type: "text", Value: v.Lead, Error: v.Errors["lead"],
-				Hint: leadHint(v.LeadHint), Attrs: templ.Attributes{"inputmode": "numeric"}}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "lead_q", ID: "lead", Label: "Lead", Type: "search", Value: v.LeadQuery, Error: v.Errors["lead"],
+				Hint: "Type part of the company, contact or email; matches appear below (without JavaScript, press Find lead).",
+				Attrs: templ.Attributes{"maxlength": "200", "autocomplete": "off", "hx-get": "/search/leads",
+					"hx-trigger": "input changed delay:300ms, search", "hx-target": "#lead-picks", "hx-include": "this"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "campaign", Label: "Campaign number", Type: "text", Value: v.Campaign, Error: v.Errors["campaign"],
-				Hint: campaignHint(v.CampaignHint), Attrs: templ.Attributes{"inputmode": "numeric"}}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<button type=\"submit\" class=\"secondary\" formmethod=\"get\" formaction=\"/feedback/new\" formnovalidate name=\"find\" value=\"lead\">Find lead</button><div class=\"pick\"><input type=\"radio\" name=\"lead\" id=\"lead-none\" value=\"\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</details><div class=\"row\"><button type=\"submit\">Log feedback</button> <a href=\"/feedback\">Cancel</a></div></form></section>")
+			if v.Lead == "" {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, " checked")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "> <label for=\"lead-none\">No lead</label></div><div id=\"lead-picks\" aria-live=\"polite\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = components.Picks("lead", v.Lead, v.LeadPicks, v.LeadMessage).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</div>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = components.Select(components.Field{Name: "campaign", Label: "Campaign", Value: v.Campaign, Error: v.Errors["campaign"],
+				Hint: campaignHint(v.CampaignHint)}, v.CampaignOptions).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</details><div class=\"row\"><button type=\"submit\">Log feedback</button> <a href=\"/feedback\">Cancel</a></div></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -237,18 +267,11 @@ func NewPage(v New) templ.Component {
 	})
 }
 
-func leadHint(company string) string {
-	if company != "" {
-		return "Lead: " + company + "."
-	}
-	return "The number on the lead's page, e.g. 1042."
-}
-
 func campaignHint(name string) string {
 	if name != "" {
 		return "Campaign: " + name + "."
 	}
-	return "The campaign whose promise this is about, e.g. 12."
+	return "The campaign whose promise this is about, if any."
 }
 
 var _ = templruntime.GeneratedTemplate

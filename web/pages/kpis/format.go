@@ -20,7 +20,7 @@ func Format(unit kpi.Unit, v *float64) string {
 	r := kpi.Shown(unit, *v)
 	switch unit {
 	case kpi.Percent:
-		return strconv.FormatFloat(r*100, 'f', 0, 64) + " %"
+		return format.Percent(r)
 	case kpi.Score:
 		return strconv.FormatFloat(r, 'f', 1, 64)
 	case kpi.Money:
@@ -83,7 +83,7 @@ type Tile struct {
 
 // TileOf builds a tile from a series; query carries the period choice and
 // signs are the trouble signs of the same snapshot.
-func TileOf(s kpi.Series, query string, signs []kpi.Sign) Tile {
+func TileOf(s kpi.Series, query string, signs []kpi.Sign, currency string) Tile {
 	cur := s.Current()
 	t := Tile{Key: string(s.Key), Name: s.Name, Value: Format(s.Unit, cur.Value), Status: StatusOf(cur),
 		Link: "/kpis/" + string(s.Key) + query}
@@ -97,8 +97,8 @@ func TileOf(s kpi.Series, query string, signs []kpi.Sign) Tile {
 		t.Target = "target " + Format(s.Unit, cur.Target)
 	}
 	if cur.Pace != nil {
-		t.Pace = fmt.Sprintf("%s in progress (%.0f %% gone): %s due by now", PeriodWord(cur.Period.Kind),
-			cur.Elapsed*100, Format(s.Unit, cur.Pace))
+		t.Pace = fmt.Sprintf("%s in progress (%s gone): %s due by now", PeriodWord(cur.Period.Kind),
+			format.Percent(cur.Elapsed), Format(s.Unit, cur.Pace))
 	}
 	switch s.Key {
 	case kpi.SpeedToLead:
@@ -109,9 +109,9 @@ func TileOf(s kpi.Series, query string, signs []kpi.Sign) Tile {
 	case kpi.FeedbackAck:
 		t.Notes = openNotes(cur.Open, signCount(signs, "feedback"), "item", "waiting past 2 business days, counted as late")
 	case kpi.Revenue:
-		t.Extra = format.Money(cur.Numerator) + " won"
+		t.Extra = format.Currency(currency, cur.Numerator) + " won"
 		if cur.Extra != nil {
-			t.Extra += fmt.Sprintf(", %.0f %% from campaigns", *cur.Extra*100)
+			t.Extra += ", " + format.Percent(*cur.Extra) + " from campaigns"
 		}
 		if cur.Value == nil {
 			t.Extra += " (no revenue goal set)"

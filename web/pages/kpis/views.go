@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"tandem/internal/format"
 	"tandem/internal/kpi"
 	"tandem/web/components"
 )
@@ -44,9 +43,9 @@ func PickerOf(path string, q url.Values, p kpi.Period, now time.Time) Picker {
 // ListOf is /kpis for the period p of snapshot d.
 func ListOf(pg components.Page, picker Picker, p kpi.Period, d kpi.Snapshot) List {
 	pq := PeriodQuery(p)
-	v := List{Page: pg, Picker: picker, Index: TileOf(d.Alignment, pq, nil)}
+	v := List{Page: pg, Picker: picker, Index: TileOf(d.Alignment, pq, nil, pg.Currency)}
 	for _, s := range d.KPIs {
-		v.Tiles = append(v.Tiles, TileOf(s, pq, d.Signs))
+		v.Tiles = append(v.Tiles, TileOf(s, pq, d.Signs, pg.Currency))
 	}
 	for _, part := range d.Parts {
 		ip := IndexPart{Name: part.Name, Weight: part.Weight, Attainment: Format(kpi.Percent, part.Attainment),
@@ -74,7 +73,7 @@ func DetailOf(pg components.Page, picker Picker, def kpi.Definition, p kpi.Perio
 			series = ks
 		}
 	}
-	v := Detail{Page: pg, Picker: picker, Def: def, Tile: TileOf(series, PeriodQuery(p), d.Signs), Points: Points(series),
+	v := Detail{Page: pg, Picker: picker, Def: def, Tile: TileOf(series, PeriodQuery(p), d.Signs, pg.Currency), Points: Points(series),
 		Format: func(f float64) string { return Format(def.Unit, &f) }, Failed: series.Failed}
 	for i := len(series.Values) - 1; i >= 0; i-- {
 		v.Rows = append(v.Rows, TableRowOf(series, series.Values[i], TrimFloat))
@@ -114,7 +113,7 @@ func TargetsOf(p components.Page, canEdit bool, today time.Time, current Current
 	v.KPIOptions = append(v.KPIOptions, components.Option{Value: string(kpi.RevenueGoal), Label: RevenueGoalName})
 	gr := TargetRow{Name: RevenueGoalName, Week: "—", Month: "—", Quarter: "not set"}
 	if goal := current[kpi.RevenueGoal][kpi.Quarter]; goal != nil {
-		gr.Quarter = format.Money(*goal)
+		gr.Quarter = p.Money(*goal)
 	}
 	v.Current = append(v.Current, gr)
 	for _, h := range history {
@@ -127,7 +126,11 @@ func TargetsOf(p components.Page, canEdit bool, today time.Time, current Current
 		if by == "" {
 			by = "—"
 		}
-		v.History = append(v.History, HistoryRow{KPI: name, Kind: string(h.Kind), Value: Format(unit, &h.Value),
+		value := Format(unit, &h.Value)
+		if unit == kpi.Money {
+			value = p.Money(h.Value)
+		}
+		v.History = append(v.History, HistoryRow{KPI: name, Kind: h.Kind.Label(), Value: value,
 			From: h.EffectiveFrom.Format("2 Jan 2006"), By: by, At: p.DateTime(h.SetAt)})
 	}
 	return v

@@ -254,12 +254,15 @@ func TestMoneyKeepsTheCents(t *testing.T) {
 		want string
 	}{{12500, "12,500"}, {12500.5, "12,500.50"}, {0.01, "0.01"}, {1234567.89, "1,234,567.89"}} {
 		t.Run(tc.want, func(t *testing.T) {
-			if got := money(&tc.v); got != tc.want {
+			if got := money("", &tc.v); got != tc.want {
 				t.Errorf("money(%v) = %q, want %q", tc.v, got, tc.want)
 			}
 		})
 	}
-	if got := money(nil); got != "—" {
+	if got := money("EUR", &[]float64{12500.5}[0]); got != "EUR 12,500.50" {
+		t.Errorf("with a currency: %q", got)
+	}
+	if got := money("EUR", nil); got != "—" {
 		t.Errorf("no value: %q", got)
 	}
 }

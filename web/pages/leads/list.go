@@ -2,6 +2,7 @@ package leads
 
 import (
 	"net/url"
+	"slices"
 	"time"
 
 	"tandem/internal/leads"
@@ -21,16 +22,30 @@ func Rows(list []leads.Lead, slaHours int, now time.Time) []Row {
 // (Form as typed, Errors why a filter was refused), one page of leads and
 // the counts per stage under the filter.
 type ListInput struct {
-	Query     url.Values
-	Filter    leads.Filter
-	Form      map[string]string
-	Errors    map[string]string
-	Page      leads.Page
-	Counts    leads.StageCounts
-	Reps      []leads.Rep
+	Query  url.Values
+	Filter leads.Filter
+	Form   map[string]string
+	Errors map[string]string
+	Page   leads.Page
+	Counts leads.StageCounts
+	Reps   []leads.Rep
+	// Campaigns are the choices of the campaign filter.
+	Campaigns []leads.CampaignChoice
 	CanCreate bool
 	CanExport bool
 	ShowQueue bool
+}
+
+// campaignFilterOptions are the campaign filter's choices: any campaign,
+// then each by name; a campaign id in the link that is not among them (an
+// old bookmark) stays selectable, so the filter shown is the one applied.
+func campaignFilterOptions(list []leads.CampaignChoice, current string) []components.Option {
+	opts := CampaignOptions(list)
+	opts[0].Label = "Any campaign"
+	if current != "" && !slices.ContainsFunc(opts, func(o components.Option) bool { return o.Value == current }) {
+		opts = append(opts, components.Option{Value: current, Label: "Campaign no. " + current})
+	}
+	return opts
 }
 
 // ListOf is the lead list page at now.
@@ -39,7 +54,7 @@ func ListOf(p components.Page, in ListInput, now time.Time) List {
 	owners = append(owners, RepOptions(in.Reps, "")[1:]...)
 	v := List{
 		Page: p, Rows: Rows(in.Page.Leads, in.Filter.SLAHours, now), Form: in.Form, FilterErrors: in.Errors,
-		OwnerOptions: owners, CanCreate: in.CanCreate, ShowQueue: in.ShowQueue, Capped: in.Counts.Capped,
+		OwnerOptions: owners, CampaignOptions: campaignFilterOptions(in.Campaigns, in.Form["campaign"]), CanCreate: in.CanCreate, ShowQueue: in.ShowQueue, Capped: in.Counts.Capped,
 		StageOptions: []components.Option{{Value: "", Label: "Any stage"}},
 		SLAOptions: []components.Option{{Value: "", Label: "Any"}, {Value: leads.SLABreached, Label: "Breached (no first touch)"},
 			{Value: leads.SLAOpen, Label: "Awaiting first touch"}, {Value: leads.SLAMet, Label: "Touched within SLA"},

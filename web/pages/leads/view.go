@@ -39,12 +39,13 @@ func stageClass(s leads.Stage) string {
 	return "tag"
 }
 
-// money shows a deal value with its cents, "—" when there is none.
-func money(v *float64) string {
+// money shows a deal value with its cents in currency ("" for a table
+// column whose header names it), "—" when there is none.
+func money(currency string, v *float64) string {
 	if v == nil {
 		return "—"
 	}
-	return format.MoneyCents(int64(math.Round(*v * 100)))
+	return format.CurrencyCents(currency, int64(math.Round(*v*100)))
 }
 
 func rating(r *int) string {

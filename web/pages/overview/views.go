@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 
-	"tandem/internal/format"
 	"tandem/internal/kpi"
 	"tandem/web/components"
 	"tandem/web/pages/kpis"
@@ -63,9 +62,9 @@ func Of(p components.Page, in Input) Overview {
 		}
 	}
 	pq := kpis.PeriodQuery(in.Period)
-	v.Index = kpis.TileOf(d.Alignment, pq, nil)
+	v.Index = kpis.TileOf(d.Alignment, pq, nil, p.Currency)
 	for _, s := range d.KPIs {
-		v.Tiles = append(v.Tiles, kpis.TileOf(s, pq, d.Signs))
+		v.Tiles = append(v.Tiles, kpis.TileOf(s, pq, d.Signs, p.Currency))
 	}
 	v.Signs = SignsOf(d.Signs, in.Lens)
 	for _, t := range in.Todos {
@@ -114,7 +113,7 @@ func LaunchOf(l kpi.Launch, target *float64, p components.Page) Launch {
 
 // WinOf is a recent won deal.
 func WinOf(win kpi.Win, p components.Page) Win {
-	ow := Win{Company: win.Company, Link: fmt.Sprintf("/leads/%d", win.LeadID), Value: format.Money(win.Value),
+	ow := Win{Company: win.Company, Link: fmt.Sprintf("/leads/%d", win.LeadID), Value: p.Money(win.Value),
 		Rep: win.Rep, When: p.Date(win.WonAt)}
 	if win.CampaignID != nil {
 		ow.Campaign, ow.CampaignLink = win.Campaign, fmt.Sprintf("/campaigns/%d", *win.CampaignID)
