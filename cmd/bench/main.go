@@ -33,6 +33,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"tandem/internal/format"
 )
 
 type size struct {
@@ -359,6 +361,23 @@ func cookieHeader(c *http.Client, base string) string {
 	return strings.Join(parts, "; ")
 }
 
+// postAndFollow sends a form the way a browser does: the app answers a
+// successful POST with 303 See Other, and the page to read is the one it
+// points to.
+func postAndFollow(c *http.Client, base string, req *http.Request) (string, error) {
+	req.Header.Set("Origin", base)
+	res, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return "", fmt.Errorf("POST %s: status %d, want 303: %.300s", req.URL.Path, res.StatusCode, body)
+	}
+	return get(c, base+res.Header.Get("Location"))
+}
+
 func get(c *http.Client, u string) (string, error) {
 	res, err := c.Get(u)
 	if err != nil {
@@ -512,30 +531,25 @@ func importRace(cfg config, c *http.Client, base, dbURL string) (time.Duration, 
 	req, _ := http.NewRequest(http.MethodPost, base+"/leads/import", &mp)
 	req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
 	req.Header.Set("Origin", base)
-	res, err := c.Do(req)
+	preview, err := postAndFollow(c, base, req)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, fmt.Errorf("import upload: %w", err)
 	}
-	preview, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	action := regexp.MustCompile(`action="(/leads/import/\d+)"`).FindSubmatch(preview)
+	action := regexp.MustCompile(`action="(/leads/import/\d+)"`).FindStringSubmatch(preview)
 	if action == nil {
-		return 0, 0, 0, fmt.Errorf("import preview: status %d", res.StatusCode)
+		return 0, 0, 0, errors.New("import upload: no mapping form on the page it redirected to")
 	}
 	form := url.Values{"csrf_token": {token[1]}, "map_company": {"0"}, "map_contact_name": {"1"}, "map_email": {"2"},
 		"map_phone": {"3"}, "map_title": {"4"}, "map_country": {"5"}, "map_fit": {"-1"}, "map_score": {"6"}}
-	req, _ = http.NewRequest(http.MethodPost, base+string(action[1]), strings.NewReader(form.Encode()))
+	req, _ = http.NewRequest(http.MethodPost, base+action[1], strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", base)
-	res, err = c.Do(req)
+	result, err := postAndFollow(c, base, req)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, fmt.Errorf("import commit: %w", err)
 	}
-	result, _ := io.ReadAll(res.Body)
-	res.Body.Close()
 	appTime := time.Since(start)
-	if !bytes.Contains(result, []byte("100000 leads imported")) {
-		return 0, 0, 0, fmt.Errorf("import result: status %d", res.StatusCode)
+	if want := format.Count(rows, "lead") + " imported"; !strings.Contains(result, want) {
+		return 0, 0, 0, fmt.Errorf("import result: the page does not say %q", want)
 	}
 
 	csv := file("psql")
