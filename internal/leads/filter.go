@@ -2,6 +2,7 @@ package leads
 
 import (
 	"cmp"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -24,6 +25,10 @@ func ParseFilter(q url.Values, meID int64, loc *time.Location) (Filter, map[stri
 	}
 	errs := FieldErrors{}
 	f := Filter{Query: form["q"], Sort: form["sort"], After: q.Get("after")}
+	if tooLong(f.Query, MaxQuery) {
+		errs["q"] = fmt.Sprintf("Keep the search under %d characters.", MaxQuery)
+		f.Query = ""
+	}
 	if st := Stage(form["stage"]); st.Valid() {
 		f.Stage = st
 	} else if form["stage"] != "" {

@@ -112,6 +112,12 @@ func required(f components.Field) components.Field {
 	return f
 }
 
+// limited caps the field at n characters, the server's limit.
+func limited(f components.Field, n int) components.Field {
+	f.MaxLength = n
+	return f
+}
+
 func hinted(f components.Field, hint string) components.Field {
 	f.Hint = hint
 	return f
