@@ -2,7 +2,6 @@ package leads
 
 import (
 	"cmp"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -25,8 +24,8 @@ func ParseFilter(q url.Values, meID int64, loc *time.Location) (Filter, map[stri
 	}
 	errs := FieldErrors{}
 	f := Filter{Query: form["q"], Sort: form["sort"], After: q.Get("after")}
-	if tooLong(f.Query, MaxQuery) {
-		errs["q"] = fmt.Sprintf("Keep the search under %d characters.", MaxQuery)
+	if msg := CheckQuery(f.Query); msg != "" {
+		errs["q"] = msg
 		f.Query = ""
 	}
 	if st := Stage(form["stage"]); st.Valid() {

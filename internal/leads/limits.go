@@ -1,6 +1,9 @@
 package leads
 
-import "unicode/utf8"
+import (
+	"fmt"
+	"unicode/utf8"
+)
 
 // The longest values the lead forms accept, in characters. The templates
 // render them as maxlength, so the browser stops typing where the server
@@ -18,6 +21,14 @@ const (
 	MaxLost        = 1000 // why a deal was lost
 	MaxQuery       = 200  // the list's search box and the lead picker
 )
+
+// CheckQuery returns a message when a search is longer than MaxQuery.
+func CheckQuery(q string) string {
+	if tooLong(q, MaxQuery) {
+		return fmt.Sprintf("Keep the search under %d characters.", MaxQuery)
+	}
+	return ""
+}
 
 // tooLong reports whether s has more than n characters.
 func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }

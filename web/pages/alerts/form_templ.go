@@ -88,13 +88,12 @@ func FormPage(v Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "product", MaxLength: domain.MaxAlertProduct, Label: "Product", Value: v.Product, Error: v.Errors["product"], Required: true,
-				Attrs: templ.Attributes{"maxlength": "200"}}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "product", MaxLength: domain.MaxAlertProduct, Label: "Product", Value: v.Product, Error: v.Errors["product"], Required: true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = components.Input(components.Field{Name: "headline", MaxLength: domain.MaxHeadline, Label: "Headline", Value: v.Headline, Error: v.Errors["headline"], Required: true,
-				Hint: "One line; critical alerts show it on every page until each person acknowledges.", Attrs: templ.Attributes{"maxlength": "200"}}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: "One line; critical alerts show it on every page until each person acknowledges."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
