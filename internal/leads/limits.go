@@ -20,6 +20,9 @@ const (
 	MaxNote        = 4000 // a handoff, acceptance, rejection or follow-up note
 	MaxLost        = 1000 // why a deal was lost
 	MaxQuery       = 200  // the list's search box and the lead picker
+	// MaxDealValueText is the longest deal value as typed:
+	// "999,999,999,999.99" with room for spaces.
+	MaxDealValueText = 24
 )
 
 // CheckQuery returns a message when a search is longer than MaxQuery.

@@ -97,6 +97,9 @@ const dealValueMessage = "Enter the won deal's value: a plain number from 0.01 t
 // ParseDealValue reads a typed deal value; msg is for the user and empty
 // when the value is fine.
 func ParseDealValue(raw string) (value float64, msg string) {
+	if tooLong(raw, MaxDealValueText) {
+		return 0, fmt.Sprintf("Keep the deal value under %d characters, like 12500.50.", MaxDealValueText)
+	}
 	v, msg := validate.Number(raw, MinDealValue, MaxDealValue)
 	switch {
 	case msg == validate.CommaMessage:

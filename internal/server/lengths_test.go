@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -56,6 +57,7 @@ var lengthCases = []lengthCase{
 	{"POST /leads/{id}/hand-off", "note", "f-handoff_note", leads.MaxNote, "Keep the note under"},
 	{"POST /leads/{id}/accept", "note", "f-accept_note", leads.MaxNote, "Keep the note under"},
 	{"POST /leads/{id}/reject", "note", "f-reject_note", leads.MaxNote, "Keep the note under"},
+	{"POST /leads/{id}/win", "value", "f-value", leads.MaxDealValueText, "Keep the deal value under"},
 	{"POST /leads/{id}/lose", "lost", "f-lost", leads.MaxLost, "Keep the reason under"},
 	{"POST /leads/{id}/touch", "note", "f-touch_note", leads.MaxNote, "Keep the note under"},
 	{"POST /leads/{id}/comments", "comment", "f-comment", leads.MaxComment, "Keep the comment under"},
@@ -211,5 +213,27 @@ func TestSearchBoxesKeepTheirLimit(t *testing.T) {
 	wantStatus(t, res, http.StatusOK)
 	if !strings.Contains(res.Body, "Keep the search under") {
 		t.Errorf("the lead picker does not say the search is too long:\n%s", res.Body)
+	}
+}
+
+// A late notice's reason over its limit is refused like the other fields:
+// 422, the message next to the reason, nothing announced.
+func TestLateReasonOverItsLimitIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	c := e.client()
+	c.login("marketer@example.com")
+	id := c.newCampaign(t, "Flash sale", "- **48 hours** only", time.Now().AddDate(0, 0, 3))
+	path := "/campaigns/" + strconv.FormatInt(id, 10)
+	res := c.post(path+"/announce", url.Values{"version": {c.version(t, id)},
+		"late_reason": {strings.Repeat("é", campaigns.MaxReason+1)}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	controls := htmltest.Forms(lenient{t}, path, res.Body)
+	htmltest.FieldErrors(t, path, controls, map[string]string{"f-late_reason": "Keep the reason under"})
+	if got := controls["f-late_reason"].Attrs["maxlength"]; got != strconv.Itoa(campaigns.MaxReason) {
+		t.Errorf("the reason's maxlength is %q, want %d", got, campaigns.MaxReason)
+	}
+	if n := e.count(`SELECT count(*) FROM campaigns WHERE id = $1 AND status = 'announced'`, id); n != 0 {
+		t.Error("a refused announcement was announced")
 	}
 }

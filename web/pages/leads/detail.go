@@ -126,6 +126,7 @@ func hinted(f components.Field, hint string) components.Field {
 func dealValueField(v Detail) components.Field {
 	f := hinted(required(v.field(ActWin, "value", "", v.MoneyHeader("Deal value"))), "A plain amount, like 12500 or 12,500.50.")
 	f.Attrs = templ.Attributes{"inputmode": "decimal", "autocomplete": "off"}
+	f.MaxLength = leads.MaxDealValueText
 	return f
 }
 
