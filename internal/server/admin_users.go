@@ -249,9 +249,9 @@ func (s *Server) renderDeactivate(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		return err
 	}
-	assigned := 0
-	for _, n := range counts.ByStage {
-		assigned += n
+	assigned := 0 // the leads in the rep's hands, which deactivation leaves with them
+	for _, st := range []leads.Stage{leads.HandedOff, leads.Accepted, leads.Opportunity} {
+		assigned += counts.ByStage[st]
 	}
 	v := admin.DeactivateOf(s.page(w, r, "Deactivate "+u.Name, ""), u, sessions, assigned, msg)
 	return s.render(w, r, status, admin.DeactivatePage(v))

@@ -24,13 +24,13 @@ type Deactivate struct {
 }
 
 // DeactivateOf is the question asked before deactivating u, who has
-// sessions live sessions and leads leads assigned; refusal says why it
+// sessions live sessions and leads open leads assigned; refusal says why it
 // cannot be done (the last admin, already deactivated).
 func DeactivateOf(p components.Page, u users.User, sessions, leads int, refusal string) Deactivate {
 	path := "/admin/users/" + strconv.FormatInt(u.ID, 10)
 	signedOut := "They are signed out at once"
 	if sessions > 0 {
-		signedOut += " (" + format.Count(sessions, "live session") + " ended)"
+		signedOut += " (" + format.Count(sessions, "live session") + " end)"
 	}
 	conf := components.Confirm{
 		Heading:  "Deactivate " + u.Name + "?",
@@ -53,9 +53,10 @@ func DeactivateOf(p components.Page, u users.User, sessions, leads int, refusal 
 
 func leadsStay(n int) string {
 	if n == 0 {
-		return "No leads are assigned to them."
+		return "No open leads are assigned to them."
 	}
-	return fmt.Sprintf("The %s assigned to them stay assigned: a sales manager reassigns them.", format.Count(n, "lead"))
+	return fmt.Sprintf("The %s they are working (handed off, accepted or opportunity) stay assigned to them: a sales manager reassigns them.",
+		format.Count(n, "lead"))
 }
 
 func DeactivatePage(v Deactivate) templ.Component {
