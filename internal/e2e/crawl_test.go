@@ -32,7 +32,10 @@ var demoPersonas = []string{"admin@example.com", "sales.manager@example.com", "m
 // roles open. The crawl adds the newest digest week it finds on /digests.
 var crawlPages = append(append([]string{}, walkPages...),
 	"/leads/import", "/feedback/new", "/feedback/board", "/campaigns/new", "/campaigns/1/edit", "/alerts/new",
-	"/alerts/1", "/admin/users", "/admin/users/new", "/admin/users/1", "/admin/audit", "/admin/themes")
+	"/alerts/1", "/admin/users", "/admin/users/new", "/admin/users/1", "/admin/audit", "/admin/themes",
+	// The confirm steps: a draft campaign's announcement, a rep's
+	// deactivation, a merge of two live items.
+	"/campaigns/16/announce", "/admin/users/5/deactivate", "/feedback/1/merge?into=2")
 
 // axeViolation is what the crawl keeps of one axe-core result.
 type axeViolation struct {
