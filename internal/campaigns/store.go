@@ -330,3 +330,11 @@ func (s *Store) Revisions(ctx context.Context, id int64) ([]Revision, error) {
 }
 
 func link(id int64) string { return "/campaigns/" + itoa64(id) }
+
+// AudienceSize is how many people an announcement reaches now: the active
+// members of sales and service, whom Announce notifies.
+func (s *Store) AudienceSize(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE active AND team IN ('sales', 'service')`).Scan(&n)
+	return n, err
+}

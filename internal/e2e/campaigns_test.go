@@ -58,7 +58,14 @@ func TestCampaignNoticeJourney(t *testing.T) {
 	if !regexp.MustCompile(`^/campaigns/\d+$`).MatchString(path) {
 		t.Fatalf("after saving the draft the browser is on %s: %s", path, h.TextOr("main", ""))
 	}
-	h.ClickAndWait(`section.announce button[type="submit"]`)
+	// Announce… leads to the confirm step, which says whom it reaches.
+	if code := h.ClickAndWait(`section.announce a.button`); code != 200 || h.Path() != path+"/announce" {
+		t.Fatalf("Announce… landed on %s with %d", h.Path(), code)
+	}
+	if got := h.Text("section.confirm"); !strings.Contains(got, "in sales and service? They will be asked to acknowledge it.") {
+		t.Fatalf("the confirm step says %q", got)
+	}
+	h.ClickAndWait(`section.confirm button[type="submit"]`)
 	if got := h.Text(".flash"); !strings.Contains(got, "Announced to sales and service") {
 		t.Fatalf("after announcing the flash says %q", got)
 	}

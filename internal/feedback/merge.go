@@ -2,7 +2,10 @@ package feedback
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,7 +24,7 @@ func (s *Store) Merge(ctx context.Context, by users.User, from, into int64, vers
 		return ErrNotTriager
 	}
 	if into == from {
-		return FieldErrors{"into": "An item cannot be merged into itself; enter the number of the other item."}
+		return errMergeSelf
 	}
 	now := s.now()
 	return db.InTxRetry(ctx, s.pool, func(tx pgx.Tx) error {
@@ -55,17 +58,14 @@ func (s *Store) Merge(ctx context.Context, by users.User, from, into int64, vers
 		case b.MergedInto != nil:
 			return Merged(b.ID, *b.MergedInto)
 		case into <= 0:
-			return FieldErrors{"into": "Enter the number of the item to merge this one into, e.g. 42."}
+			return errMergeNoTarget
 		case b.Version != version:
 			return db.ErrConflict
 		case a == nil:
-			return FieldErrors{"into": fmt.Sprintf("There is no feedback item #%d.", into)}
-		case a.MergedInto != nil && *a.MergedInto == from:
-			return FieldErrors{"into": fmt.Sprintf("Item #%d was merged into this one (#%d) already; merging #%d into it would make a loop.",
-				into, from, from)}
-		case a.MergedInto != nil:
-			return FieldErrors{"into": fmt.Sprintf("Item #%d was itself merged into #%d; merge into #%d instead.",
-				into, *a.MergedInto, *a.MergedInto)}
+			return noMergeTarget(into)
+		}
+		if err := refuseTarget(from, into, a.MergedInto); err != nil {
+			return err
 		}
 		// Holding B, nobody can merge into it any more, but a merge that
 		// committed while this one waited for B may have added items the
@@ -122,4 +122,76 @@ func (s *Store) Merge(ctx context.Context, by users.User, from, into int64, vers
 		title := fmt.Sprintf("Feedback #%d (%s) was merged into #%d by %s", from, short(b.Customer, 60), into, by.Name)
 		return notifications.Send(ctx, tx, notify, by.ID, "feedback_merged", title, Link(into))
 	})
+}
+
+// The refusals of a merge's target, shared by Merge and MergeTarget so the
+// confirm page asks nothing the merge would then refuse.
+var (
+	errMergeSelf     = FieldErrors{"into": "An item cannot be merged into itself; pick the other item."}
+	errMergeNoTarget = FieldErrors{"into": "Pick the item to merge this one into: search for it by its words or customer."}
+)
+
+func noMergeTarget(into int64) error {
+	return FieldErrors{"into": fmt.Sprintf("There is no feedback item #%d.", into)}
+}
+
+// refuseTarget refuses a merge of from into into, itself merged into
+// mergedInto (nil when it was not).
+func refuseTarget(from, into int64, mergedInto *int64) error {
+	switch {
+	case mergedInto != nil && *mergedInto == from:
+		return FieldErrors{"into": fmt.Sprintf("Item #%d was merged into this one (#%d) already; merging #%d into it would make a loop.",
+			into, from, from)}
+	case mergedInto != nil:
+		return FieldErrors{"into": fmt.Sprintf("Item #%d was itself merged into #%d; merge into #%d instead.",
+			into, *mergedInto, *mergedInto)}
+	}
+	return nil
+}
+
+// MergeTarget reads the item a merge of from into into would go to, and
+// refuses what Merge would refuse, without writing: what the confirm step
+// asks about. Merge checks again under its locks.
+func (s *Store) MergeTarget(ctx context.Context, by users.User, from Item, into int64) (Item, error) {
+	switch {
+	case !CanTriage(by):
+		return Item{}, ErrNotTriager
+	case from.MergedInto != nil:
+		return Item{}, Merged(from.ID, *from.MergedInto)
+	case into == from.ID:
+		return Item{}, errMergeSelf
+	case into <= 0:
+		return Item{}, errMergeNoTarget
+	}
+	a, err := s.Get(ctx, into)
+	if errors.Is(err, db.ErrNotFound) {
+		return Item{}, noMergeTarget(into)
+	}
+	if err != nil {
+		return Item{}, err
+	}
+	if err := refuseTarget(from.ID, into, a.MergedInto); err != nil {
+		return Item{}, err
+	}
+	return a, nil
+}
+
+// SearchTargets finds up to limit items from may be merged into: matching
+// q in their words, note or customer (web-search syntax, as the list), not
+// merged themselves, never from itself; the best matches first.
+func (s *Store) SearchTargets(ctx context.Context, from int64, q string, limit int) ([]Item, bool, error) {
+	f := Filter{Query: q, Sort: SortRelevance}
+	cond, args, query := f.where(s.now())
+	n := len(args)
+	rows, err := s.pool.Query(ctx, `SELECT `+itemColumns+itemFrom+` WHERE `+cond+` AND f.id <> $`+strconv.Itoa(n+1)+`
+		ORDER BY `+orderBy(f.Sort, query)+` LIMIT $`+strconv.Itoa(n+2), slices.Concat(args, []any{from, limit + 1})...)
+	if err != nil {
+		return nil, false, err
+	}
+	list, err := collectItems(rows)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(list) > limit
+	return list[:min(len(list), limit)], more, nil
 }

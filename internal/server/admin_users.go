@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tandem/internal/format"
+	"tandem/internal/leads"
 	"tandem/internal/refusal"
 	"tandem/internal/users"
 	"tandem/web/components"
@@ -184,19 +185,76 @@ func (s *Server) adminChangeAccess(w http.ResponseWriter, r *http.Request) error
 	})
 }
 
+// adminSetActive reactivates a user, or deactivates one once confirmed
+// (see confirmed); a refused deactivation comes back on the confirm page.
 func (s *Server) adminSetActive(w http.ResponseWriter, r *http.Request) error {
-	return s.adminMutation(w, r, func(u users.User) (string, error) {
-		version, err := postedVersion(r)
-		if err != nil {
-			return "", err
-		}
-		active := r.PostFormValue("active") == "true"
-		_, err = s.users.SetActive(r.Context(), actor(r), u.ID, version, active)
-		if active {
+	if r.PostFormValue("active") == "true" {
+		return s.adminMutation(w, r, func(u users.User) (string, error) {
+			version, err := postedVersion(r)
+			if err != nil {
+				return "", err
+			}
+			_, err = s.users.SetActive(r.Context(), actor(r), u.ID, version, true)
 			return u.Name + " is active again.", err
+		})
+	}
+	u, err := s.userFromPath(r)
+	if err != nil {
+		return err
+	}
+	if !confirmed(r) || !u.Active {
+		return s.renderDeactivate(w, r, http.StatusOK, u, nil)
+	}
+	version, err := postedVersion(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.users.SetActive(r.Context(), actor(r), u.ID, version, false); err != nil {
+		if refusal.KindOf(err) == refusal.Unknown {
+			return err // a version conflict: the error page explains
 		}
-		return u.Name + " is deactivated and signed out.", err
-	})
+		return s.renderDeactivate(w, r, http.StatusOK, u, err)
+	}
+	s.flash(w, r, "success", u.Name+" is deactivated and signed out.")
+	return redirect(w, r, userDetailPath(u.ID))
+}
+
+// adminDeactivateConfirm asks before deactivating: GET /admin/users/{id}/deactivate.
+func (s *Server) adminDeactivateConfirm(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.userFromPath(r)
+	if err != nil {
+		return err
+	}
+	return s.renderDeactivate(w, r, http.StatusOK, u, nil)
+}
+
+// renderDeactivate shows the confirm step for u; refused is the store's
+// refusal of a post (the last admin), shown instead of the button with its
+// status, as is a user who is deactivated already (409).
+func (s *Server) renderDeactivate(w http.ResponseWriter, r *http.Request, status int, u users.User, refused error) error {
+	msg := ""
+	switch {
+	case refused != nil:
+		ref, _, _ := refusal.As(refused)
+		status, msg = refusalStatus(ref.Kind), ref.Message
+	case !u.Active:
+		status, msg = http.StatusConflict, u.Name+" is deactivated already; reactivate them from their page."
+	}
+	ctx := r.Context()
+	sessions, err := s.users.CountSessions(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	counts, err := s.leads.CountByStage(ctx, leads.Filter{OwnerID: u.ID})
+	if err != nil {
+		return err
+	}
+	assigned := 0 // the leads in the rep's hands, which deactivation leaves with them
+	for _, st := range []leads.Stage{leads.HandedOff, leads.Accepted, leads.Opportunity} {
+		assigned += counts.ByStage[st]
+	}
+	v := admin.DeactivateOf(s.page(w, r, "Deactivate "+u.Name, ""), u, sessions, assigned, msg)
+	return s.render(w, r, status, admin.DeactivatePage(v))
 }
 
 func (s *Server) adminEndSessions(w http.ResponseWriter, r *http.Request) error {

@@ -167,7 +167,7 @@ func TestDeactivationAndRoleChangeEndLiveSessions(t *testing.T) {
 	admin.get("/admin/users/" + strconv.FormatInt(repID, 10))
 	version := e.count(`SELECT version FROM users WHERE id = $1`, repID)
 	res := admin.post("/admin/users/"+strconv.FormatInt(repID, 10)+"/active",
-		url.Values{"active": {"false"}, "version": {strconv.Itoa(version)}})
+		url.Values{"active": {"false"}, "confirm": {"yes"}, "version": {strconv.Itoa(version)}})
 	wantStatus(t, res, http.StatusSeeOther)
 	if got := classify(rep.get("/")); got != "sign-in" {
 		t.Errorf("deactivated user's session: %s", got)
@@ -226,7 +226,7 @@ func TestLastAdminCannotBeRemoved(t *testing.T) {
 	if !strings.Contains(res.Body, "last active admin") {
 		t.Errorf("no explanation:\n%s", res.Body)
 	}
-	res = admin.post(path+"/active", url.Values{"active": {"false"}, "version": {version}})
+	res = admin.post(path+"/active", url.Values{"active": {"false"}, "confirm": {"yes"}, "version": {version}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	if n := e.count(`SELECT count(*) FROM users WHERE role = 'admin' AND active`); n != 1 {
 		t.Fatalf("%d active admins", n)
@@ -263,7 +263,7 @@ func TestAdminFormWithoutVersionIsRefused(t *testing.T) {
 		form url.Values
 	}{
 		{"/access", url.Values{"team": {"service"}, "role": {"manager"}}},
-		{"/active", url.Values{"active": {"false"}}},
+		{"/active", url.Values{"active": {"false"}, "confirm": {"yes"}}},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			res := admin.post("/admin/users/"+id+tc.path, tc.form)

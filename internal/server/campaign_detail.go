@@ -4,9 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"tandem/internal/campaigns"
+	"tandem/internal/refusal"
 	campaignpages "tandem/web/pages/campaigns"
 )
 
@@ -21,22 +23,91 @@ func (s *Server) campaignDetail(w http.ResponseWriter, r *http.Request) error {
 	return s.renderCampaign(w, r, http.StatusOK, c, campaignExtras{})
 }
 
+// confirmed reports whether a post carries confirm=yes, the field of a
+// confirm step's button. Announce, deactivate and merge require it: a post
+// without it (a page cached from before the confirm step, a crafted or
+// scripted request) changes nothing and is answered with the confirm page,
+// 200 since nothing was refused, so nothing hard to undo happens on one
+// click.
+func confirmed(r *http.Request) bool { return r.PostFormValue("confirm") == "yes" }
+
+// campaignAnnounceConfirm asks before announcing: GET /campaigns/{id}/announce.
+func (s *Server) campaignAnnounceConfirm(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.campaignFromPath(r)
+	if err != nil {
+		return err
+	}
+	return s.renderAnnounce(w, r, http.StatusOK, c, "", announceRefusal(c, s.today()))
+}
+
+// announceRefusal is what Announce would refuse before anything is typed:
+// an announced or ended campaign, talking points missing.
+func announceRefusal(c campaigns.Campaign, today time.Time) error {
+	switch {
+	case c.Announced:
+		return refusal.Conflicts("This campaign is announced already: sales and service have it as a notice.")
+	case today.After(c.EndOn):
+		return campaigns.ErrEnded
+	case strings.TrimSpace(c.TalkingPoints) == "":
+		return refusal.Invalidf("Add talking points before announcing: they are what sales and service will read.")
+	}
+	return nil
+}
+
+// renderAnnounce shows the confirm step for c with status; refused is a
+// refusal of the announcement: a late reason's comes back next to the
+// reason, any other instead of the button.
+func (s *Server) renderAnnounce(w http.ResponseWriter, r *http.Request, status int, c campaigns.Campaign, reason string, refused error) error {
+	ctx := r.Context()
+	set, err := s.settings.Get(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	in := campaignpages.AnnounceInput{Campaign: c, Reason: reason, NoticeDays: set.NoticeDays,
+		Lead: campaigns.NoticeLead(c.LaunchOn, now, s.cfg.Location),
+		Late: campaigns.IsLate(c.LaunchOn, now, set.NoticeDays, s.cfg.Location)}
+	if in.Audience, err = s.campaign.AudienceSize(ctx); err != nil {
+		return err
+	}
+	if refused != nil {
+		k := refusal.KindOf(refused)
+		if k == refusal.Unknown {
+			return refused
+		}
+		status = refusalStatus(k)
+		if fe := refusal.FieldMessages(refused); fe["late_reason"] != "" && len(fe) == 1 {
+			in.Errors = fe
+		} else {
+			ref, _, _ := refusal.As(refused)
+			in.Refusal = ref.Message
+		}
+	}
+	v := campaignpages.AnnounceOf(s.page(w, r, "Announce "+c.Name, "campaigns"), in)
+	return s.render(w, r, status, campaignpages.AnnouncePage(v))
+}
+
+// campaignAnnounce announces c once confirmed (see confirmed); refusals
+// come back on the confirm page.
 func (s *Server) campaignAnnounce(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.campaignFromPath(r)
 	if err != nil {
 		return err
 	}
+	reason := r.PostFormValue("late_reason")
+	if !confirmed(r) {
+		return s.renderAnnounce(w, r, http.StatusOK, c, reason, announceRefusal(c, s.today()))
+	}
 	version, err := postedVersion(r)
 	if err != nil {
 		return err
 	}
-	reason := r.PostFormValue("late_reason")
 	announced, err := s.campaign.Announce(r.Context(), currentUser(r).ID, c.ID, version, reason, time.Now())
-	if fe := (campaigns.FieldErrors{}); errors.As(err, &fe) {
-		return s.renderCampaign(w, r, http.StatusUnprocessableEntity, c, campaignExtras{announceErrs: fe, announceReason: reason})
+	if refusal.KindOf(err) != refusal.Unknown {
+		return s.renderAnnounce(w, r, http.StatusOK, c, reason, err)
 	}
 	if err != nil {
-		return err // campaigns.ErrAlreadyAnnounced, ErrEnded: refusals with their message
+		return err // a version conflict: the error page explains
 	}
 	msg := "Announced to sales and service."
 	if announced.LateNotice {
@@ -104,10 +175,8 @@ func (s *Server) campaignComment(w http.ResponseWriter, r *http.Request) error {
 
 // campaignExtras are what a refused form on the campaign page sends back.
 type campaignExtras struct {
-	announceErrs   campaigns.FieldErrors
-	announceReason string
-	commentErrs    map[int64]string
-	commentValues  map[int64]string
+	commentErrs   map[int64]string
+	commentValues map[int64]string
 }
 
 // renderCampaign gathers the campaign page's parts; campaignpages.DetailOf
@@ -117,7 +186,6 @@ func (s *Server) renderCampaign(w http.ResponseWriter, r *http.Request, status i
 	me := currentUser(r)
 	in := campaignpages.DetailInput{Campaign: c, Today: s.today(), CanEdit: marketers.allow(me),
 		ViewerAcks: campaigns.Acknowledges(*me), IsManager: me.IsManager(),
-		AnnounceErrors: x.announceErrs, AnnounceReason: x.announceReason,
 		CommentErrors: x.commentErrs, CommentValues: x.commentValues}
 	var err error
 	if in.Revisions, err = s.campaign.Revisions(ctx, c.ID); err != nil {

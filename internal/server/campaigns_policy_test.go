@@ -8,6 +8,7 @@ var campaignAccess = map[string]string{
 	"GET /campaigns/{id}":           "signed in",
 	"GET /campaigns/{id}/edit":      "marketing, admins",
 	"POST /campaigns/{id}":          "marketing, admins",
+	"GET /campaigns/{id}/announce":  "marketing, admins",
 	"POST /campaigns/{id}/announce": "marketing, admins",
 	"POST /campaigns/{id}/ack":      "sales, service, admins",
 	"POST /campaigns/{id}/comments": "signed in",

@@ -20,7 +20,7 @@ func TestReadinessFigureRoundsAndSaysWhenNobodyIsMeasured(t *testing.T) {
 	m.login("marketer@example.com")
 	id := m.newCampaign(t, "Rounding webinar", "- Read me", time.Now().AddDate(0, 0, 30))
 	path := "/campaigns/" + strconv.FormatInt(id, 10)
-	wantRedirect(t, m.post(path+"/announce", url.Values{"version": {m.version(t, id)}}), path)
+	wantRedirect(t, m.post(path+"/announce", url.Values{"confirm": {"yes"}, "version": {m.version(t, id)}}), path)
 
 	// Sales 6, service 3 (Omar leaves): 4 sales and 2 service acknowledge.
 	if _, err := e.pool.Exec(ctx, `UPDATE users SET active = false WHERE email = 'omar.haddad@example.com'`); err != nil {

@@ -100,16 +100,20 @@ func TestLateAnnouncementNeedsAReason(t *testing.T) {
 	c.login("marketer@example.com")
 	id := c.newCampaign(t, "Flash sale", "- **48 hours** only", time.Now().AddDate(0, 0, 3))
 	path := "/campaigns/" + strconv.FormatInt(id, 10)
-	page := c.get(path)
-	if !strings.Contains(page.Body, "It will be marked as a late notice") || !strings.Contains(page.Body, `name="late_reason"`) {
-		t.Error("the announce form does not warn about the late notice")
+	// The campaign page warns; its confirm step asks for the reason.
+	if !strings.Contains(c.get(path).Body, "It will be marked as a late notice") {
+		t.Error("the campaign page does not warn about the late notice")
 	}
-	res := c.post(path+"/announce", url.Values{"version": {c.version(t, id)}, "late_reason": {""}})
+	if page := c.get(path + "/announce"); !strings.Contains(page.Body, "It will be marked as a late notice") ||
+		!strings.Contains(page.Body, `name="late_reason"`) {
+		t.Error("the announce confirm step does not ask for the late notice's reason")
+	}
+	res := c.post(path+"/announce", url.Values{"confirm": {"yes"}, "version": {c.version(t, id)}, "late_reason": {""}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	if !strings.Contains(res.Body, "This is a late notice") {
 		t.Errorf("no late-notice message:\n%s", res.Body)
 	}
-	res = c.post(path+"/announce", url.Values{"version": {c.version(t, id)}, "late_reason": {"Stock arrived early."}})
+	res = c.post(path+"/announce", url.Values{"confirm": {"yes"}, "version": {c.version(t, id)}, "late_reason": {"Stock arrived early."}})
 	wantRedirect(t, res, path)
 	if e.count(`SELECT count(*) FROM campaigns WHERE id = $1 AND late_notice AND late_reason = 'Stock arrived early.'`, id) != 1 {
 		t.Fatal("the campaign is not stored as a late notice with its reason")
@@ -124,7 +128,7 @@ func TestLateAnnouncementNeedsAReason(t *testing.T) {
 		t.Error("the reason is not shown on the campaign")
 	}
 	// Announcing again is a conflict, not a second notice.
-	res = c.post(path+"/announce", url.Values{"version": {c.version(t, id)}})
+	res = c.post(path+"/announce", url.Values{"confirm": {"yes"}, "version": {c.version(t, id)}})
 	wantStatus(t, res, http.StatusConflict)
 }
 
@@ -138,7 +142,7 @@ func TestAcknowledgeAndBanner(t *testing.T) {
 	m.login("marketer@example.com")
 	id := m.newCampaign(t, "Banner test", "- Read me", time.Now().AddDate(0, 0, 30))
 	path := "/campaigns/" + strconv.FormatInt(id, 10)
-	wantRedirect(t, m.post(path+"/announce", url.Values{"version": {m.version(t, id)}}), path)
+	wantRedirect(t, m.post(path+"/announce", url.Values{"confirm": {"yes"}, "version": {m.version(t, id)}}), path)
 
 	rep := e.client()
 	rep.login("agent@example.com")
@@ -192,7 +196,7 @@ func TestTalkingPointRevisionThroughTheWeb(t *testing.T) {
 	m.login("marketing.manager@example.com")
 	id := m.newCampaign(t, "Revision test", "- First", time.Now().AddDate(0, 0, 30))
 	path := "/campaigns/" + strconv.FormatInt(id, 10)
-	wantRedirect(t, m.post(path+"/announce", url.Values{"version": {m.version(t, id)}}), path)
+	wantRedirect(t, m.post(path+"/announce", url.Values{"confirm": {"yes"}, "version": {m.version(t, id)}}), path)
 	rep := e.client()
 	rep.login("rep@example.com")
 	wantRedirect(t, rep.post(path+"/ack", nil), path)

@@ -205,6 +205,7 @@ func (s *Server) feedbackCreate(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		v.LeadQuery = r.PostFormValue("lead_q") // the lead search as typed stays, with the picked lead
 		return s.render(w, r, refusalStatus(k), fbpages.NewPage(v))
 	}
 	if err != nil {

@@ -32,7 +32,10 @@ func (s *Server) feedbackItem(w http.ResponseWriter, r *http.Request) error {
 			it.ID, *it.MergedInto, *it.MergedInto))
 		return redirect(w, r, feedback.Link(*it.MergedInto))
 	}
-	return s.renderFeedbackItem(w, r, http.StatusOK, it, fbpages.ItemForm{}, nil)
+	// into_q is the merge picker's search without JavaScript: its Find
+	// button sends it here by GET, and the page lists the matches.
+	q := r.URL.Query()
+	return s.renderFeedbackItem(w, r, http.StatusOK, it, fbpages.ItemForm{IntoQuery: q.Get("into_q"), Into: q.Get("into")}, nil)
 }
 
 func (s *Server) renderFeedbackItem(w http.ResponseWriter, r *http.Request, status int, it feedback.Item,
@@ -59,6 +62,11 @@ func (s *Server) renderFeedbackItem(w http.ResponseWriter, r *http.Request, stat
 	}
 	p := s.page(w, r, fbpages.ItemTitle(it), "feedback")
 	v := fbpages.ItemOf(p, it, heard, events, merged, owners, *me, s.feedback.Now()).WithForm(form, errs)
+	if v.CanTriage {
+		if v.IntoPicks, v.IntoMessage, err = s.feedbackPicks(ctx, it.ID, form.IntoQuery); err != nil {
+			return err
+		}
+	}
 	return s.render(w, r, status, fbpages.ItemPage(v))
 }
 
@@ -139,19 +147,57 @@ func (s *Server) feedbackRating(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-func (s *Server) feedbackMerge(w http.ResponseWriter, r *http.Request) error {
-	form := fbpages.ItemForm{Into: r.PostFormValue("into")}
+// feedbackMergeConfirm asks before merging: GET /feedback/{id}/merge?into=N,
+// where the merge picker's form sends the chosen item. A refused merge
+// (into itself, a missing or merged item) is said instead of the button.
+func (s *Server) feedbackMergeConfirm(w http.ResponseWriter, r *http.Request) error {
 	it, err := s.feedbackFromPath(r)
 	if err != nil {
 		return err
+	}
+	return s.renderMerge(w, r, it, feedback.ParseRef(r.URL.Query().Get("into")), nil)
+}
+
+// renderMerge shows the confirm step for merging it into into, with the
+// status of what the domain refuses (200 when nothing); refused is a
+// refusal of the post itself.
+func (s *Server) renderMerge(w http.ResponseWriter, r *http.Request, it feedback.Item, into int64, refused error) error {
+	target, err := s.feedback.MergeTarget(r.Context(), *currentUser(r), it, into)
+	if refused == nil {
+		refused = err
+	}
+	status, msg := http.StatusOK, ""
+	if refused != nil {
+		ref, _, ok := refusal.As(refused)
+		if !ok {
+			return refused
+		}
+		status, msg, target = refusalStatus(ref.Kind), ref.Message, feedback.Item{} // no button
+	}
+	v := fbpages.MergeOf(s.page(w, r, fmt.Sprintf("Merge #%d", it.ID), "feedback"), it, target, msg)
+	return s.render(w, r, status, fbpages.MergePage(v))
+}
+
+// feedbackMerge merges the item into the one chosen, once confirmed (see
+// confirmed); refusals come back on the confirm page.
+func (s *Server) feedbackMerge(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.feedbackFromPath(r)
+	if err != nil {
+		return err
+	}
+	into := feedback.ParseRef(r.PostFormValue("into")) // 0 when mistyped: the store says so
+	if !confirmed(r) {
+		return s.renderMerge(w, r, it, into, nil)
 	}
 	version, err := postedVersion(r)
 	if err != nil {
 		return err
 	}
-	into := feedback.ParseRef(form.Into) // 0 when mistyped: the store says so on the form
 	if err := s.feedback.Merge(r.Context(), *currentUser(r), it.ID, into, version); err != nil {
-		return s.refusedOnItem(w, r, it, form, err)
+		if refusal.KindOf(err) == refusal.Unknown {
+			return err // a version conflict: the error page explains
+		}
+		return s.renderMerge(w, r, it, into, err)
 	}
 	s.flash(w, r, "success", fmt.Sprintf("Feedback #%d is merged into #%d: its reporter and +1s count here now, each once.", it.ID, into))
 	return redirect(w, r, feedback.Link(into))

@@ -194,13 +194,13 @@ func TestFeedbackMergeRedirectsAndCountsOnce(t *testing.T) {
 
 	marketer.get(b)
 	version := strconv.Itoa(e.count(`SELECT version FROM feedback_items WHERE id = $1`, itemIDFrom(b)))
-	res := marketer.post(b+"/merge", url.Values{"into": {"#" + itemIDFrom(b)}, "version": {version}})
+	res := marketer.post(b+"/merge", url.Values{"confirm": {"yes"}, "into": {"#" + itemIDFrom(b)}, "version": {version}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	if !strings.Contains(res.Body, "cannot be merged into itself") {
 		t.Error("self-merge message missing")
 	}
-	wantStatus(t, marketer.post(b+"/merge", url.Values{"into": {"lots"}, "version": {version}}), http.StatusUnprocessableEntity)
-	wantRedirect(t, marketer.post(b+"/merge", url.Values{"into": {"#" + itemIDFrom(a)}, "version": {version}}), a)
+	wantStatus(t, marketer.post(b+"/merge", url.Values{"confirm": {"yes"}, "into": {"lots"}, "version": {version}}), http.StatusUnprocessableEntity)
+	wantRedirect(t, marketer.post(b+"/merge", url.Values{"confirm": {"yes"}, "into": {"#" + itemIDFrom(a)}, "version": {version}}), a)
 
 	// A counts the marketer once and gains B's reporter; the agent reported A.
 	if n := e.count(`SELECT count(*) FROM feedback_heard WHERE item_id = $1`, itemIDFrom(a)); n != 2 {

@@ -32,7 +32,7 @@ func TestFeedbackWritesWithoutVersionAreRefused(t *testing.T) {
 	}{
 		{"status", b + "/status", url.Values{"status": {"acknowledged"}, "response": {"Seen."}}},
 		{"owner", b + "/owner", url.Values{"owner": {owner}}},
-		{"merge", b + "/merge", url.Values{"into": {itemIDFrom(a)}}},
+		{"merge", b + "/merge", url.Values{"into": {itemIDFrom(a)}, "confirm": {"yes"}}},
 		{"malformed version", b + "/status", url.Values{"status": {"acknowledged"}, "response": {"Seen."}, "version": {"one"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

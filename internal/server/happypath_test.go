@@ -91,7 +91,7 @@ var happyPaths = map[string]happyCase{
 	}},
 	"POST /admin/users/{id}/active": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		id := e.userID("agent@example.com")
-		return happyPost{path: userPath(id, "/active"), form: url.Values{"active": {"false"},
+		return happyPost{path: userPath(id, "/active"), form: url.Values{"active": {"false"}, "confirm": {"yes"},
 			"version": {strconv.Itoa(e.count(`SELECT version FROM users WHERE id = $1`, id))}},
 			state: `SELECT active FROM users WHERE id = $1`, args: []any{id}}
 	}},
@@ -215,7 +215,7 @@ var happyPaths = map[string]happyCase{
 	}},
 	"POST /campaigns/{id}/announce": {as: "marketer@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		id := c.newCampaign(t, "Happy path announce", "- First point", time.Now().AddDate(0, 0, 30))
-		return happyPost{path: campaignPath(id) + "/announce", form: url.Values{"version": {c.version(t, id)}},
+		return happyPost{path: campaignPath(id) + "/announce", form: url.Values{"version": {c.version(t, id)}, "confirm": {"yes"}},
 			state: `SELECT status FROM campaigns WHERE id = $1`, args: []any{id}}
 	}},
 	"POST /campaigns/{id}/ack": {as: "rep@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
@@ -277,7 +277,7 @@ var happyPaths = map[string]happyCase{
 	}},
 	"POST /feedback/{id}/merge": {as: "marketer@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		ids := e.twoFeedbackItems(t)
-		return happyPost{path: feedbackPath(ids[1], "/merge"), form: url.Values{"into": {strconv.Itoa(ids[0])},
+		return happyPost{path: feedbackPath(ids[1], "/merge"), form: url.Values{"into": {strconv.Itoa(ids[0])}, "confirm": {"yes"},
 			"version": {feedbackVersion(e, ids[1])}},
 			state: `SELECT coalesce(merged_into, 0) FROM feedback_items WHERE id = $1`, args: []any{ids[1]}}
 	}},
@@ -367,7 +367,7 @@ func announcedCampaign(t *testing.T, e *testEnv) int64 {
 	m := e.client()
 	m.login("marketer@example.com")
 	id := m.newCampaign(t, "Happy path notice", "- First point", time.Now().AddDate(0, 0, 30))
-	wantRedirect(t, m.post(campaignPath(id)+"/announce", url.Values{"version": {m.version(t, id)}}), campaignPath(id))
+	wantRedirect(t, m.post(campaignPath(id)+"/announce", url.Values{"confirm": {"yes"}, "version": {m.version(t, id)}}), campaignPath(id))
 	return id
 }
 

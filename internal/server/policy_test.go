@@ -35,6 +35,7 @@ var accountAccess = map[string]string{
 	"GET /admin/users/{id}":                "admins",
 	"POST /admin/users/{id}/access":        "admins",
 	"POST /admin/users/{id}/active":        "admins",
+	"GET /admin/users/{id}/deactivate":     "admins",
 	"POST /admin/users/{id}/sessions/end":  "admins",
 	"POST /admin/users/{id}/password-link": "admins",
 	"GET /admin/audit":                     "admins",

@@ -107,6 +107,7 @@ func (s *Server) Routes() []route {
 		{"GET", "/admin/users/{id}", admins, s.adminUser},
 		{"POST", "/admin/users/{id}/access", admins, s.adminChangeAccess},
 		{"POST", "/admin/users/{id}/active", admins, s.adminSetActive},
+		{"GET", "/admin/users/{id}/deactivate", admins, s.adminDeactivateConfirm},
 		{"POST", "/admin/users/{id}/sessions/end", admins, s.adminEndSessions},
 		{"POST", "/admin/users/{id}/password-link", admins, s.adminPasswordLink},
 		{"GET", "/admin/audit", admins, s.adminAudit},
@@ -161,6 +162,7 @@ func (s *Server) Routes() []route {
 		{"GET", "/campaigns/{id}", signedIn, s.campaignDetail},
 		{"GET", "/campaigns/{id}/edit", marketers, s.campaignEditForm},
 		{"POST", "/campaigns/{id}", marketers, s.campaignUpdate},
+		{"GET", "/campaigns/{id}/announce", marketers, s.campaignAnnounceConfirm},
 		{"POST", "/campaigns/{id}/announce", marketers, s.campaignAnnounce},
 		{"POST", "/campaigns/{id}/ack", fieldTeams, s.campaignAck},
 		{"POST", "/campaigns/{id}/comments", signedIn, s.campaignComment},
@@ -184,7 +186,9 @@ func (s *Server) Routes() []route {
 		{"POST", "/feedback/{id}/status", triagers, s.feedbackStatus},
 		{"POST", "/feedback/{id}/owner", triagers, s.feedbackOwner},
 		{"POST", "/feedback/{id}/rating", signedIn, s.feedbackRating}, // the reporter only: checked on the item
+		{"GET", "/feedback/{id}/merge", triagers, s.feedbackMergeConfirm},
 		{"POST", "/feedback/{id}/merge", triagers, s.feedbackMerge},
+		{"GET", "/search/feedback", triagers, s.searchFeedback},
 
 		{"GET", "/admin/themes", admins, s.adminThemes},
 		{"POST", "/admin/themes", admins, s.adminCreateTheme},

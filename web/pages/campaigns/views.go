@@ -303,10 +303,8 @@ type DetailInput struct {
 	AnnounceLate bool
 	NoticeDays   int
 	// What a refused form on the page sends back.
-	AnnounceErrors map[string]string
-	AnnounceReason string
-	CommentErrors  map[int64]string
-	CommentValues  map[int64]string
+	CommentErrors map[int64]string
+	CommentValues map[int64]string
 }
 
 // DetailOf is the campaign page's view.
@@ -321,7 +319,6 @@ func DetailOf(p components.Page, in DetailInput) Detail {
 		TalkingPoints: campaigns.RenderMarkdown(c.TalkingPoints),
 		Announced:     c.Announced, Late: c.LateNotice, LateReason: c.LateReason, Revision: c.Revision,
 		NoticeDays: c.NoticeDays, ViewerAcks: in.ViewerAcks, IsManager: in.IsManager,
-		AnnounceErrors: in.AnnounceErrors, AnnounceReason: in.AnnounceReason,
 		CommentErrors: in.CommentErrors, CommentValues: in.CommentValues,
 		Results:   ResultsOf(p, in.Results),
 		Readiness: ReadinessOf(c, in.Today, in.Readiness),

@@ -199,7 +199,7 @@ func TestItemPageFormsAreLabelled(t *testing.T) {
 	}
 	p := render(t, ItemPage(v))
 	controls := wantLabelledControls(t, p)
-	for _, name := range []string{"status", "response", "owner", "into", "customer", "note"} {
+	for _, name := range []string{"status", "response", "owner", "into_q", "customer", "note"} { // into_q: the merge picker's search
 		if controls[name] == nil {
 			t.Errorf("the triager's item page has no %q control", name)
 		}
