@@ -225,7 +225,7 @@ func TestLateReasonOverItsLimitIsRefused(t *testing.T) {
 	c.login("marketer@example.com")
 	id := c.newCampaign(t, "Flash sale", "- **48 hours** only", time.Now().AddDate(0, 0, 3))
 	path := "/campaigns/" + strconv.FormatInt(id, 10)
-	res := c.post(path+"/announce", url.Values{"version": {c.version(t, id)},
+	res := c.post(path+"/announce", url.Values{"version": {c.version(t, id)}, "confirm": {"yes"},
 		"late_reason": {strings.Repeat("é", campaigns.MaxReason+1)}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	controls := htmltest.Forms(lenient{t}, path, res.Body)
