@@ -59,13 +59,16 @@ func (r Role) Label() string { return roleLabels.Of(r) }
 
 // User is an account.
 type User struct {
-	ID        int64     `db:"id"`
-	Email     string    `db:"email"`
-	Name      string    `db:"name"`
-	Team      Team      `db:"team"`
-	Role      Role      `db:"role"`
-	Timezone  string    `db:"timezone"`
-	Active    bool      `db:"active"`
+	ID       int64  `db:"id"`
+	Email    string `db:"email"`
+	Name     string `db:"name"`
+	Team     Team   `db:"team"`
+	Role     Role   `db:"role"`
+	Timezone string `db:"timezone"`
+	Active   bool   `db:"active"`
+	// Service marks a team's non-login account that its service API
+	// tokens act as; it never signs in or gets a password link.
+	Service   bool      `db:"service"`
 	CreatedAt time.Time `db:"created_at"`
 	Version   int       `db:"version"`
 }

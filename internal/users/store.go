@@ -26,11 +26,17 @@ type Store struct {
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-const userColumns = `id, email, name, team, role, timezone, active, created_at, version`
+const userColumns = `id, email, name, team, role, timezone, active, service, created_at, version`
 
 // queryUser runs a query of one row of userColumns, read by name.
 func queryUser(ctx context.Context, q db.DBTX, sql string, args ...any) (User, error) {
 	return db.QueryOne[User](ctx, q, sql, args...)
+}
+
+// RecordAbout writes an audit event about the user with id targetID (an
+// API token of theirs, say) inside the caller's transaction.
+func RecordAbout(ctx context.Context, q db.DBTX, by Actor, action string, targetID int64, email, detail string) error {
+	return record(ctx, q, by, action, targetID, email, detail)
 }
 
 // Actor is who makes a change and from where, for the audit log.
@@ -188,6 +194,12 @@ func (s *Store) SetActive(ctx context.Context, by Actor, id int64, version int, 
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
 				return err
 			}
+			// Their API tokens die with the account, in this transaction:
+			// a reactivated user starts without any.
+			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now(), revoked_by = NULLIF($2, 0)
+				WHERE user_id = $1 AND revoked_at IS NULL`, id, by.UserID); err != nil {
+				return err
+			}
 		}
 		return record(ctx, tx, by, action, id, u.Email, "")
 	})
@@ -315,7 +327,7 @@ var ErrLinkInvalid = refusal.Missing("This link is no longer valid: it was used 
 func (s *Store) PasswordLinkUser(ctx context.Context, token string) (User, error) {
 	u, err := queryUser(ctx, s.pool, `
 		SELECT `+prefixed("u.", userColumns)+` FROM password_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > now() AND u.active`, hashToken(token))
+		WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > now() AND u.active AND NOT u.service`, hashToken(token))
 	if errors.Is(err, db.ErrNotFound) {
 		return User{}, ErrLinkInvalid
 	}
