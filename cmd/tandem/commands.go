@@ -29,6 +29,7 @@ import (
 	"tandem/internal/seed"
 	"tandem/internal/server"
 	"tandem/internal/settings"
+	"tandem/internal/tokens"
 	"tandem/internal/users"
 )
 
@@ -106,6 +107,7 @@ func newDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) server.D
 		KPI:           kpi.NewEngine(pool, cfg.Location),
 		Digests:       digest.FromConfig(pool, cfg, log),
 		Notifications: notifications.NewStore(pool),
+		Tokens:        tokens.NewStore(pool),
 	}
 }
 
@@ -277,4 +279,49 @@ func readPassword(stdin io.Reader, prompt io.Writer) (string, error) {
 		return "", err
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// cmdToken creates a personal API token for automation and prints it once.
+func cmdToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const usage = "usage: tandem token create --email E --scopes read,write [--name N] [--expires 90d|never]"
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "the user the token acts as (required)")
+	scopes := fs.String("scopes", "read", "read, write or read,write")
+	name := fs.String("name", "command line", "what the token is for")
+	expires := fs.String("expires", "90d", "lifetime in days (e.g. 30d) or never")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	in := tokens.New{Name: *name}
+	for _, sc := range strings.Split(*scopes, ",") {
+		in.Scopes = append(in.Scopes, tokens.Scope(strings.TrimSpace(sc)))
+	}
+	d, ok := tokens.ParseExpiry(*expires)
+	if !ok {
+		return errors.New("--expires: a number of days such as 90d, or never")
+	}
+	in.Expires = d
+	cfg, err := config.Load(getenv, true)
+	if err != nil {
+		return err
+	}
+	pool, err := db.Open(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	u, err := users.NewStore(pool).ByEmail(ctx, *email)
+	if err != nil {
+		return fmt.Errorf("no active user with the email %q", *email)
+	}
+	_, secret, err := tokens.NewStore(pool).CreatePersonal(ctx, users.Actor{IP: "command line"}, u.ID, in)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, secret)
+	return nil
 }

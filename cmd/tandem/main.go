@@ -28,6 +28,9 @@ commands:
   migrate up|down N|version|force V
   seed demo                     load the demo company (idempotent)
   seed scale [-leads N …]       load a large synthetic company with COPY (benchmarks)
+  token create --email E --scopes read,write [--name N] [--expires 90d|never]
+                                create an API token acting as the user and
+                                print it once
   user create --email E --name N --team T --role R
                                 create a user; the password is prompted for,
                                 or read from standard input when piped
@@ -53,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdSeed(ctx, args[1:], getenv, stdout)
 	case "user":
 		return cmdUser(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "token":
+		return cmdToken(ctx, args[1:], getenv, stdout, stderr)
 	case "digest":
 		return cmdDigest(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":

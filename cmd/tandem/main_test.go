@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -58,6 +59,15 @@ func TestMigrateAndSeedCommands(t *testing.T) {
 		getenv, strings.NewReader("password1234\n"), &out, &out)
 	if err == nil || !strings.Contains(err.Error(), "password") {
 		t.Errorf("weak password accepted: %v", err)
+	}
+	out.Reset()
+	err = run(ctx, []string{"token", "create", "--email", "first.admin@example.com", "--scopes", "read,write", "--expires", "never"},
+		getenv, nil, &out, &out)
+	if err != nil || !regexp.MustCompile(`^tdm_[A-Za-z0-9_-]{43}\n$`).MatchString(out.String()) {
+		t.Errorf("token create: %v %q", err, out.String())
+	}
+	if err := run(ctx, []string{"token", "create", "--email", "nobody@example.com"}, getenv, nil, &out, &out); err == nil {
+		t.Error("token for an unknown user")
 	}
 	if err := run(ctx, []string{"migrate", "down", "x"}, getenv, nil, &out, &out); err == nil {
 		t.Error("migrate down x accepted")

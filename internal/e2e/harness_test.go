@@ -34,6 +34,7 @@ import (
 	"tandem/internal/servertest"
 	"tandem/internal/settings"
 	"tandem/internal/testdb/demo"
+	"tandem/internal/tokens"
 	"tandem/internal/users"
 )
 
@@ -133,6 +134,7 @@ func startFor(t *testing.T, timeout time.Duration, extraEnv map[string]string) *
 		KPI:           kpi.NewEngine(pool, cfg.Location),
 		Digests:       digest.FromConfig(pool, cfg, log),
 		Notifications: notifications.NewStore(pool),
+		Tokens:        tokens.NewStore(pool),
 	})
 	hs := srv.HTTPServer()
 	hs.Handler = guard.Handler(hs.Handler)

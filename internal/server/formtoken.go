@@ -55,6 +55,8 @@ func resultPath(kind string, id int64) string {
 		return "/admin/themes"
 	case "target":
 		return "/kpis/targets"
+	case "api_token":
+		return "/account/tokens"
 	}
 	return "/"
 }

@@ -105,6 +105,24 @@ var happyPaths = map[string]happyCase{
 		return happyPost{path: userPath(id, "/password-link"),
 			state: `SELECT count(*) FROM password_tokens WHERE user_id = $1`, args: []any{id}}
 	}},
+	"POST /account/tokens": {as: "rep@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		return happyPost{path: "/account/tokens", form: url.Values{"name": {"CI"}, "scopes": {"read", "write"}, "expires": {"30d"}},
+			state: `SELECT count(*) FROM api_tokens`}
+	}},
+	"POST /account/tokens/{id}/revoke": {as: "rep@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		id := e.apiToken("rep@example.com")
+		return happyPost{path: "/account/tokens/" + strconv.FormatInt(id, 10) + "/revoke",
+			state: `SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL`}
+	}},
+	"POST /admin/tokens": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		return happyPost{path: "/admin/tokens", form: url.Values{"name": {"Mautic"}, "team": {"marketing"}, "scopes": {"write"}, "expires": {"never"}},
+			state: `SELECT count(*) FROM api_tokens WHERE kind = 'service'`}
+	}},
+	"POST /admin/tokens/{id}/revoke": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		id := e.apiToken("rep@example.com")
+		return happyPost{path: "/admin/tokens/" + strconv.FormatInt(id, 10) + "/revoke",
+			state: `SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL`}
+	}},
 	"POST /admin/settings": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		version, err := e.srv.settings.Version(context.Background())
 		if err != nil {

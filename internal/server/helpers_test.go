@@ -26,6 +26,7 @@ import (
 	"tandem/internal/servertest"
 	"tandem/internal/settings"
 	"tandem/internal/testdb/demo"
+	"tandem/internal/tokens"
 	"tandem/internal/users"
 )
 
@@ -68,6 +69,7 @@ func newServer(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) *Server 
 		KPI:           kpi.NewEngine(pool, cfg.Location),
 		Digests:       digest.FromConfig(pool, cfg, log),
 		Notifications: notifications.NewStore(pool),
+		Tokens:        tokens.NewStore(pool),
 	})
 }
 

@@ -100,6 +100,9 @@ func (s *Server) Routes() []route {
 		{"GET", "/account", signedIn, s.account},
 		{"POST", "/account", signedIn, s.updateAccount},
 		{"POST", "/account/password", signedIn, s.changePassword},
+		{"GET", "/account/tokens", signedIn, s.accountTokens},
+		{"POST", "/account/tokens", signedIn, s.createAccountToken},
+		{"POST", "/account/tokens/{id}/revoke", signedIn, s.revokeAccountToken}, // the owner's own: checked by the store
 
 		{"GET", "/admin/users", admins, s.adminUsers},
 		{"GET", "/admin/users/new", admins, s.adminNewUserForm},
@@ -111,6 +114,9 @@ func (s *Server) Routes() []route {
 		{"POST", "/admin/users/{id}/sessions/end", admins, s.adminEndSessions},
 		{"POST", "/admin/users/{id}/password-link", admins, s.adminPasswordLink},
 		{"GET", "/admin/audit", admins, s.adminAudit},
+		{"GET", "/admin/tokens", admins, s.adminTokens},
+		{"POST", "/admin/tokens", admins, s.createServiceToken},
+		{"POST", "/admin/tokens/{id}/revoke", admins, s.revokeAnyToken},
 		{"GET", "/admin/settings", admins, s.adminSettings},
 		{"POST", "/admin/settings", admins, s.adminUpdateSettings},
 

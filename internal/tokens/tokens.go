@@ -23,6 +23,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -146,6 +147,22 @@ func (n New) expiresAt(now time.Time) *time.Time {
 	}
 	t := now.Add(n.Expires)
 	return &t
+}
+
+// ParseExpiry reads a lifetime such as "90d" or "never" (-1); "" is the
+// default (0).
+func ParseExpiry(v string) (time.Duration, bool) {
+	switch v {
+	case "":
+		return 0, true
+	case "never":
+		return -1, true
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+	if err != nil || !strings.HasSuffix(v, "d") || n < 1 || n > 730 {
+		return 0, false
+	}
+	return time.Duration(n) * 24 * time.Hour, true
 }
 
 // Store reads and writes tokens.

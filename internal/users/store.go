@@ -100,6 +100,11 @@ type Filter struct {
 // PageSize is how many users a page of the admin list shows.
 const PageSize = 50
 
+// ByEmail returns the active, signing-in user with the email.
+func (s *Store) ByEmail(ctx context.Context, email string) (User, error) {
+	return queryUser(ctx, s.pool, `SELECT `+userColumns+` FROM users WHERE email = $1 AND active AND NOT service`, normalizeEmail(email))
+}
+
 // List returns one page of users matching f, ordered by name, and the total
 // number of matches.
 func (s *Store) List(ctx context.Context, f Filter) ([]User, int, error) {
