@@ -25,6 +25,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
+	// APIRateLimit is how many API requests one token may make per minute
+	// (API_RATE_LIMIT), counted across every instance.
+	APIRateLimit int
 	// SMTP is the mail server the weekly digest goes through; mail is off
 	// when SMTP.Host is empty.
 	SMTP SMTP
@@ -100,6 +103,9 @@ func Load(getenv func(string) string, needDatabase bool) (Config, error) {
 		return c, err
 	}
 	c.DBMaxConns = int32(conns)
+	if c.APIRateLimit, err = intSetting(getenv, "API_RATE_LIMIT", 600, 1, 1000000); err != nil {
+		return c, err
+	}
 
 	durations := []struct {
 		name string

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net/http"
 	"slices"
 
 	"github.com/go-chi/chi/v5"
@@ -101,6 +100,7 @@ func (s *Server) Routes() []route {
 		{"POST", "/account", signedIn, s.updateAccount},
 		{"POST", "/account/password", signedIn, s.changePassword},
 		{"GET", "/account/tokens", signedIn, s.accountTokens},
+		{"GET", "/api/docs", anyone, s.apiDocs},
 		{"POST", "/account/tokens", signedIn, s.createAccountToken},
 		{"POST", "/account/tokens/{id}/revoke", signedIn, s.revokeAccountToken}, // the owner's own: checked by the store
 
@@ -214,7 +214,7 @@ func (s *Server) Routes() []route {
 }
 
 // PublicRoutes lists what is served before sessions are loaded, to anyone.
-var PublicRoutes = []string{"GET /healthz", "GET /readyz", "GET /static/*"}
+var PublicRoutes = []string{"GET /healthz", "GET /readyz", "GET /static/*", "GET /api/v1/openapi.json"}
 
 func (s *Server) routes() *chi.Mux {
 	r := chi.NewRouter()
@@ -225,11 +225,12 @@ func (s *Server) routes() *chi.Mux {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Handle("/static/*", static.Handler())
+	r.Mount(apiPrefix, s.apiRouter())
 
 	r.Group(func(r chi.Router) {
 		r.Use(noStore, s.limitBody, s.checkQuery, s.loadSession, s.checkCSRF)
-		r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
-		r.MethodNotAllowed(s.handle(func(http.ResponseWriter, *http.Request) error { return errMethodNotAllowed }))
+		r.NotFound(s.pageOrProblem(errNotFound))
+		r.MethodNotAllowed(s.pageOrProblem(errMethodNotAllowed))
 		for _, rt := range s.Routes() {
 			r.Method(rt.Method, rt.Pattern, s.authorize(rt.Access, s.handle(rt.handle)))
 		}

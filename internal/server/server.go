@@ -131,6 +131,9 @@ func (s *Server) RunMaintenance(ctx context.Context, interval time.Duration) {
 		if err := s.users.PurgeExpired(ctx, s.session); err != nil && ctx.Err() == nil {
 			s.log.Warn("purge expired sessions", "err", err)
 		}
+		if err := s.tokens.Purge(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("purge idempotency keys and rate windows", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -104,8 +104,12 @@ func currentSession(r *http.Request) *users.Session {
 	return sess
 }
 
-// currentUser is the signed-in user, nil for anonymous visitors.
+// currentUser is the signed-in user, or on the API the token's user; nil
+// for anonymous visitors.
 func currentUser(r *http.Request) *users.User {
+	if c := callerOf(r); c != nil {
+		return &c.User
+	}
 	if sess := currentSession(r); sess != nil {
 		return &sess.User
 	}
