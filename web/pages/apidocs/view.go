@@ -178,7 +178,9 @@ func typeOf(ref *openapi3.SchemaRef) string {
 func Anchor(kind, name string) string { return kind + "-" + strings.ToLower(name) }
 
 // isSchemaName tells a component's name from a described shape.
-func isSchemaName(s string) bool { return s != "" && !strings.ContainsAny(s, " :(") && s != "object" && s != "string" }
+func isSchemaName(s string) bool {
+	return s != "" && !strings.ContainsAny(s, " :(") && s != "object" && s != "string"
+}
 
 // problemKinds are the problem types the API answers with.
 var problemKinds = [][2]string{
