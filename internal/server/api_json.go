@@ -66,6 +66,20 @@ func readJSON(r *http.Request, v any) error {
 	return nil
 }
 
+// readOptionalJSON is readJSON for a body that may be left out: an empty
+// body is an empty object.
+func readOptionalJSON(r *http.Request, v any) error {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	return readJSON(r, v)
+}
+
 // ifMatchVersion reads If-Match: "<version>": 428 without it, 412 when it
 // is not a version at all.
 func ifMatchVersion(r *http.Request) (int, error) {
@@ -166,9 +180,8 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.RequestURI() + "\n" + string(body)))
 		tokenID := callerOf(r).Token.ID
-		stored, err := s.tokens.Claim(r.Context(), tokenID, key, sum[:])
+		stored, err := s.tokens.Claim(r.Context(), tokenID, key, idempotencyHash(r.Method, r.URL.RequestURI(), body))
 		switch {
 		case err != nil:
 			s.problem(w, r, err)
@@ -178,6 +191,12 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			s.runAndKeep(w, r, next, tokenID, key)
 		}
 	})
+}
+
+// idempotencyHash identifies a request for its key: method, address and body.
+func idempotencyHash(method, uri string, body []byte) []byte {
+	sum := sha256.Sum256([]byte(method + " " + uri + "\n" + string(body)))
+	return sum[:]
 }
 
 func (s *Server) runAndKeep(w http.ResponseWriter, r *http.Request, next http.Handler, tokenID int64, key string) {

@@ -267,10 +267,8 @@ func (s *Server) apiLeadMove(action string) handlerFunc {
 			return err
 		}
 		var body apiMoveInput
-		if r.ContentLength != 0 {
-			if err := readJSON(r, &body); err != nil {
-				return err
-			}
+		if err := readOptionalJSON(r, &body); err != nil {
+			return err
 		}
 		l, err := s.leads.Apply(r.Context(), *currentUser(r), id, version, readMove(mv.to, body.form(mv.fields)))
 		if err != nil {

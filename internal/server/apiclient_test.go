@@ -102,7 +102,9 @@ func (c *apiClient) do(method, path string, body any, headers ...string) apiResp
 			t.Fatalf("%s %s: request does not match the document: %v", method, path, err)
 		}
 	}
-	req.Body = io.NopCloser(bytes.NewReader(raw))
+	if raw != nil {
+		req.Body = io.NopCloser(bytes.NewReader(raw))
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
