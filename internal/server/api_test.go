@@ -418,3 +418,51 @@ func TestAPIConcurrentCreatesWithOneKeyMakeOneLead(t *testing.T) {
 		t.Errorf("%d leads from one key", n)
 	}
 }
+
+func TestAPIRejectRecycleAndLose(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	_, mk := e.token("marketer@example.com")
+	_, rp := e.token("rep@example.com")
+	m, r := e.api(mk), e.api(rp)
+	var lead apiLead
+	create := func() string {
+		res := m.post("/api/v1/leads", newLeadBody(fmt.Sprintf("cycle%d@example.com", e.count(`SELECT count(*) FROM leads`))))
+		res.json(t, &lead)
+		return res.Header.Get("Location")
+	}
+	step := func(c *apiClient, path, action string, body any, want int) {
+		t.Helper()
+		res := c.post(path+"/"+action, body, "If-Match", versionETag(lead.Version))
+		if res.StatusCode != want {
+			t.Fatalf("%s: %d %s", action, res.StatusCode, res.Body)
+		}
+		if want == http.StatusOK {
+			res.json(t, &lead)
+		} else {
+			res.problem(t)
+		}
+	}
+	path := create()
+	step(m, path, "qualify", nil, http.StatusOK)
+	step(m, path, "hand-off", map[string]any{"note": "Asked for a demo", "owner": e.userID("rep@example.com")}, http.StatusOK)
+	r.invalid = true
+	step(r, path, "reject", map[string]any{"rating": 2}, http.StatusUnprocessableEntity)
+	r.invalid = false
+	step(r, path, "reject", map[string]any{"reason": "no_budget", "rating": 2}, http.StatusOK)
+	step(m, path, "recycle", nil, http.StatusOK)
+	if lead.Stage != "recycled" {
+		t.Errorf("stage %s, want recycled", lead.Stage)
+	}
+	step(r, path, "qualify", nil, http.StatusForbidden)
+
+	path = create()
+	step(m, path, "qualify", nil, http.StatusOK)
+	step(m, path, "hand-off", map[string]any{"note": "Hot", "owner": e.userID("rep@example.com")}, http.StatusOK)
+	step(r, path, "accept", map[string]any{"rating": 5}, http.StatusOK)
+	step(r, path, "lose", map[string]any{"lost": "Went cold"}, http.StatusOK)
+	if got := e.count(`SELECT count(*) FROM leads WHERE id = $1 AND stage = 'lost' AND lost_reason = 'Went cold'`, lead.ID); got != 1 {
+		t.Error("the lost lead is not stored as lost")
+	}
+	step(r, path, "win", map[string]any{"value": "1.00"}, http.StatusUnprocessableEntity) // as on the page: no move out of lost
+}
