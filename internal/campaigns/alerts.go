@@ -321,7 +321,7 @@ func (s *Store) AlertReachByTeam(ctx context.Context, id int64) ([]AlertReach, e
 	rows, err := s.pool.Query(ctx, `SELECT u.team, count(*) AS people, count(k.user_id) AS acked,
 			coalesce(array_agg(u.name ORDER BY lower(u.name), u.id) FILTER (WHERE k.user_id IS NULL), '{}') AS missing
 		FROM users u LEFT JOIN alert_acks k ON k.alert_id = $1 AND k.user_id = u.id
-		WHERE u.active GROUP BY u.team`, id)
+		WHERE u.active AND NOT u.service GROUP BY u.team`, id)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func checkOwner(ctx context.Context, q db.DBTX, id int64) (string, error) {
 
 // Owners lists the people who may own a campaign: active marketers.
 func (s *Store) Owners(ctx context.Context) ([]users.User, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, name FROM users WHERE active AND team = 'marketing' ORDER BY lower(name), id`)
+	rows, err := s.pool.Query(ctx, `SELECT id, name FROM users WHERE active AND NOT service AND team = 'marketing' ORDER BY lower(name), id`)
 	if err != nil {
 		return nil, err
 	}

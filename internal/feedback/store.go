@@ -122,7 +122,7 @@ func (s *Store) MergedFrom(ctx context.Context, id int64) ([]MergedItem, error) 
 // Owners lists the people an item can be assigned to: active marketers.
 func (s *Store) Owners(ctx context.Context) ([]Person, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, name FROM users
-		WHERE team = 'marketing' AND active ORDER BY lower(name), id`)
+		WHERE team = 'marketing' AND active AND NOT service ORDER BY lower(name), id`)
 	if err != nil {
 		return nil, err
 	}

@@ -121,7 +121,7 @@ const NoRepChosen = "Choose a rep."
 // repName returns the name of the active sales user id; ok is false when
 // id is no such user.
 func repName(ctx context.Context, q db.DBTX, id int64) (name string, ok bool, err error) {
-	err = q.QueryRow(ctx, `SELECT name FROM users WHERE id = $1 AND team = 'sales' AND active`, id).Scan(&name)
+	err = q.QueryRow(ctx, `SELECT name FROM users WHERE id = $1 AND team = 'sales' AND active AND NOT service`, id).Scan(&name)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", false, nil
 	}

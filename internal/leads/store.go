@@ -282,7 +282,7 @@ type Rep struct {
 
 // Reps lists active sales users, for owner pickers.
 func (s *Store) Reps(ctx context.Context) ([]Rep, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, name FROM users WHERE team = 'sales' AND active ORDER BY lower(name)`)
+	rows, err := s.pool.Query(ctx, `SELECT id, name FROM users WHERE team = 'sales' AND active AND NOT service ORDER BY lower(name)`)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"tandem/internal/htmltest"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
+	"tandem/internal/tokens"
 	"tandem/internal/users"
 )
 
@@ -41,6 +42,8 @@ var lengthCases = []lengthCase{
 	{"POST /set-password/{token}", "password", "f-password", users.MaxPasswordLen, "Use at most"},
 	{"POST /admin/users", "name", "f-name", users.MaxName, "Keep the name under"},
 	{"POST /admin/users", "email", "f-email", users.MaxEmail, "Keep the email address under"},
+	{"POST /account/tokens", "name", "f-name", tokens.MaxName, "Keep the name under"},
+	{"POST /admin/tokens", "name", "f-name", tokens.MaxName, "Keep the name under"},
 	{"POST /admin/themes", "name", "f-name", feedback.MaxTheme, "Keep the name under"},
 	{"POST /admin/themes", "description", "f-description", feedback.MaxThemeDoc, "Keep the description under"},
 	{"POST /admin/themes/{id}", "name", "t{id}-name", feedback.MaxTheme, "Keep the name under"},

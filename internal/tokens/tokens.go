@@ -22,6 +22,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -116,7 +117,7 @@ func (n *New) Validate() error {
 	case n.Name == "":
 		errs["name"] = "Give the token a name, e.g. the tool that will use it."
 	case utf8.RuneCountInString(n.Name) > MaxName:
-		errs["name"] = "Keep the name under 100 characters."
+		errs["name"] = fmt.Sprintf("Keep the name under %d characters.", MaxName)
 	}
 	if len(n.Scopes) == 0 {
 		errs["scopes"] = "Choose at least one scope."
