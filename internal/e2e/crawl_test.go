@@ -36,7 +36,8 @@ var crawlPages = append(append([]string{}, walkPages...),
 	"/kpis/revenue", "/kpis/conversion",
 	// The confirm steps: a draft campaign's announcement, a rep's
 	// deactivation, a merge of two live items.
-	"/campaigns/16/announce", "/admin/users/5/deactivate", "/feedback/1/merge?into=2")
+	"/campaigns/16/announce", "/admin/users/5/deactivate", "/feedback/1/merge?into=2",
+	"/account/tokens", "/admin/tokens", "/api/docs")
 
 // axeViolation is what the crawl keeps of one axe-core result.
 type axeViolation struct {
