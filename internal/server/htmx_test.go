@@ -136,3 +136,114 @@ func TestMarkAllNotificationsReadBothWays(t *testing.T) {
 		t.Errorf("%d unread after marking all read without JavaScript", n)
 	}
 }
+
+// queueLead is one of the demo rep's leads in stage, with its version.
+func queueLead(t *testing.T, e *testEnv, stage string, skip int) (int, string) {
+	t.Helper()
+	id := e.count(`SELECT id FROM leads WHERE stage = $1 AND owner_id = $2 AND first_touch_at IS NULL ORDER BY id OFFSET $3 LIMIT 1`,
+		stage, e.userID("rep@example.com"), skip)
+	if id == 0 {
+		t.Fatalf("the demo rep has no %s lead number %d without a first touch", stage, skip+1)
+	}
+	return id, strconv.Itoa(e.count(`SELECT version FROM leads WHERE id = $1`, id))
+}
+
+func TestQueueAcceptBothWays(t *testing.T) {
+	e, c := demoEnv(t, "rep@example.com")
+	page := c.get("/leads/queue")
+	id, version := queueLead(t, e, "handed_off", 0)
+	path := leadPath(id, "/accept")
+	if !strings.Contains(page.Body, `hx-post="`+path+`"`) {
+		t.Fatalf("the queue has no htmx accept form for lead %d", id)
+	}
+	stage := func(id int) string {
+		var s string
+		if err := e.pool.QueryRow(t.Context(), `SELECT stage FROM leads WHERE id = $1`, id).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	// htmx, refused: no rating is a 422 with the row and its message.
+	res := c.htmxPost(path, url.Values{"version": {version}, "from": {"queue"}})
+	wantFragment(t, res, http.StatusUnprocessableEntity, "Check the form")
+	if !strings.Contains(res.Body, `<tr id="queue-`+strconv.Itoa(id)+`">`) || !strings.Contains(res.Body, `aria-invalid="true"`) {
+		t.Errorf("the refused answer is not the row with its field marked:\n%s", res.Body)
+	}
+	if got := stage(id); got != "handed_off" {
+		t.Fatalf("a refused accept moved the lead to %s", got)
+	}
+
+	// htmx: the row again, now asking for the first touch.
+	res = c.htmxPost(path, url.Values{"version": {version}, "rating": {"4"}, "from": {"queue"}})
+	wantFragment(t, res, http.StatusOK, "Lead moved to Accepted.")
+	if !strings.Contains(res.Body, `hx-post="`+leadPath(id, "/touch")+`"`) {
+		t.Errorf("the accepted row does not offer the first touch:\n%s", res.Body)
+	}
+	if got := stage(id); got != "accepted" {
+		t.Errorf("stage after accepting with htmx: %s", got)
+	}
+
+	// htmx, stale: the form's version is old now; the row as it is (409).
+	res = c.htmxPost(leadPath(id, "/reject"), url.Values{"version": {version}, "reason": {"no_budget"}, "rating": {"2"}})
+	wantFragment(t, res, http.StatusConflict, "Someone else changed this lead")
+
+	// Without JavaScript: 303 back to the queue with the flash.
+	id2, version2 := queueLead(t, e, "handed_off", 0)
+	wantFlash(t, c, c.post(leadPath(id2, "/accept"), url.Values{"version": {version2}, "rating": {"3"}, "from": {"queue"}}),
+		"Lead moved to Accepted.")
+	if got := stage(id2); got != "accepted" {
+		t.Errorf("stage after accepting without JavaScript: %s", got)
+	}
+}
+
+func TestQueueRejectBothWays(t *testing.T) {
+	e, c := demoEnv(t, "rep@example.com")
+	c.get("/leads/queue")
+	id, version := queueLead(t, e, "handed_off", 0)
+	res := c.htmxPost(leadPath(id, "/reject"), url.Values{"version": {version}, "reason": {"no_budget"}, "rating": {"2"},
+		"note": {""}, "from": {"queue"}})
+	wantFragment(t, res, http.StatusOK, "left your queue")
+	if !strings.Contains(res.Body, "Done: it left your queue.") {
+		t.Errorf("the rejected row does not say it left the queue:\n%s", res.Body)
+	}
+	if n := e.count(`SELECT count(*) FROM leads WHERE id = $1 AND stage = 'rejected' AND rejection_reason = 'no_budget'`, id); n != 1 {
+		t.Error("the lead was not rejected with its reason")
+	}
+
+	// "Other" needs a note: the reject form comes back open with the message.
+	id2, version2 := queueLead(t, e, "handed_off", 0)
+	res = c.htmxPost(leadPath(id2, "/reject"), url.Values{"version": {version2}, "reason": {"other"}, "rating": {"2"}, "from": {"queue"}})
+	wantFragment(t, res, http.StatusUnprocessableEntity, "Say why")
+	if !strings.Contains(res.Body, `<details class="queue-reject" open>`) {
+		t.Errorf("the refused reject form is not open:\n%s", res.Body)
+	}
+
+	wantFlash(t, c, c.post(leadPath(id2, "/reject"), url.Values{"version": {version2}, "reason": {"bad_timing"}, "rating": {"3"},
+		"from": {"queue"}}), "Lead moved to Rejected.")
+	if n := e.count(`SELECT count(*) FROM leads WHERE id = $1 AND stage = 'rejected'`, id2); n != 1 {
+		t.Error("the lead was not rejected without JavaScript")
+	}
+}
+
+func TestQueueTouchBothWays(t *testing.T) {
+	e, c := demoEnv(t, "rep@example.com")
+	c.get("/leads/queue")
+	touches := func(id int) int {
+		return e.count(`SELECT count(*) FROM lead_events WHERE lead_id = $1 AND kind = 'touch'`, id)
+	}
+	id, _ := queueLead(t, e, "accepted", 0)
+	res := c.htmxPost(leadPath(id, "/touch"), url.Values{"kind": {"call"}, "note": {"Booked a demo."}, "from": {"queue"}})
+	wantFragment(t, res, http.StatusOK, "Touch logged.")
+	if !strings.Contains(res.Body, "Done: it left your queue.") || touches(id) != 1 {
+		t.Errorf("touch with htmx: %d touches, answer:\n%s", touches(id), res.Body)
+	}
+	res = c.htmxPost(leadPath(id, "/touch"), url.Values{"kind": {"fax"}, "from": {"queue"}})
+	wantFragment(t, res, http.StatusUnprocessableEntity, "Choose how you followed up")
+
+	id2, _ := queueLead(t, e, "accepted", 0)
+	wantFlash(t, c, c.post(leadPath(id2, "/touch"), url.Values{"kind": {"email"}, "from": {"queue"}}), "Touch logged.")
+	if touches(id2) != 1 {
+		t.Error("the touch was not logged without JavaScript")
+	}
+}

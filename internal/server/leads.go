@@ -61,7 +61,7 @@ func (s *Server) leadQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := leadpages.QueueOf(s.page(w, r, "My queue", "leads"), list, sla, manager, time.Now())
+	v := leadpages.QueueOf(s.page(w, r, "My queue", "leads"), *me, list, sla, manager, time.Now())
 	return s.render(w, r, http.StatusOK, leadpages.QueuePage(v))
 }
 

@@ -621,7 +621,7 @@ func LeadTable(p components.Page, rows []Row, empty string) templ.Component {
 // Queue is a rep's to-do list.
 type Queue struct {
 	components.Page
-	Rows     []Row
+	Items    []QueueItem
 	Breached int
 	Manager  bool
 }
@@ -709,7 +709,7 @@ func QueuePage(v Queue) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = LeadTable(v.Page, v.Rows, "Nothing waiting for you. New handoffs will show up here.").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = QueueTable(v).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
