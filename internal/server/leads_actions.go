@@ -3,8 +3,8 @@ package server
 import (
 	"errors"
 	"maps"
-	"slices"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
