@@ -37,29 +37,39 @@ func (s *Server) feedbackItem(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderFeedbackItem(w http.ResponseWriter, r *http.Request, status int, it feedback.Item,
 	form fbpages.ItemForm, errs map[string]string) error {
+	v, err := s.feedbackItemView(w, r, it, form, errs)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, status, fbpages.ItemPage(v))
+}
+
+// feedbackItemView is the item page's view model, with form's values and
+// errs' messages in their fields.
+func (s *Server) feedbackItemView(w http.ResponseWriter, r *http.Request, it feedback.Item,
+	form fbpages.ItemForm, errs map[string]string) (fbpages.Item, error) {
 	ctx := r.Context()
 	me := currentUser(r)
 	heard, err := s.feedback.HeardBy(ctx, it.ID)
 	if err != nil {
-		return err
+		return fbpages.Item{}, err
 	}
 	events, err := s.feedback.Events(ctx, it.ID)
 	if err != nil {
-		return err
+		return fbpages.Item{}, err
 	}
 	merged, err := s.feedback.MergedFrom(ctx, it.ID)
 	if err != nil {
-		return err
+		return fbpages.Item{}, err
 	}
 	var owners []feedback.Person
 	if feedback.CanTriage(*me) {
 		if owners, err = s.feedback.Owners(ctx); err != nil {
-			return err
+			return fbpages.Item{}, err
 		}
 	}
 	p := s.page(w, r, fbpages.ItemTitle(it), "feedback")
-	v := fbpages.ItemOf(p, it, heard, events, merged, owners, *me, s.feedback.Now()).WithForm(form, errs)
-	return s.render(w, r, status, fbpages.ItemPage(v))
+	return fbpages.ItemOf(p, it, heard, events, merged, owners, *me, s.feedback.Now()).WithForm(form, errs), nil
 }
 
 // feedbackAction loads the item, runs change, and answers: a redirect back
@@ -89,12 +99,45 @@ func (s *Server) refusedOnItem(w http.ResponseWriter, r *http.Request, it feedba
 	return err
 }
 
+// heardAdded is the message of a +1 that was added.
+const heardAdded = "Your +1 is added: marketing sees that more customers say this."
+
 func (s *Server) feedbackHeard(w http.ResponseWriter, r *http.Request) error {
 	form := fbpages.ItemForm{Customer: r.PostFormValue("customer"), Note: r.PostFormValue("note")}
+	if isHTMX(r) {
+		return s.feedbackHeardHTMX(w, r, form)
+	}
 	return s.feedbackAction(w, r, form, func(it feedback.Item) (string, error) {
-		err := s.feedback.AddHeard(r.Context(), *currentUser(r), it.ID, form.Customer, form.Note)
-		return "Your +1 is added: marketing sees that more customers say this.", err
+		return heardAdded, s.feedback.AddHeard(r.Context(), *currentUser(r), it.ID, form.Customer, form.Note)
 	})
+}
+
+// feedbackHeardHTMX answers a +1 sent by htmx from the item page with its
+// "Heard it too" section again: with the new +1 (200), or with the form's
+// messages (422).
+func (s *Server) feedbackHeardHTMX(w http.ResponseWriter, r *http.Request, form fbpages.ItemForm) error {
+	it, err := s.feedbackFromPath(r)
+	if err != nil {
+		return err
+	}
+	status, kind, msg, errs := http.StatusOK, "success", heardAdded, map[string]string(nil)
+	if err := s.feedback.AddHeard(r.Context(), *currentUser(r), it.ID, form.Customer, form.Note); err != nil {
+		ref, _, ok := refusal.As(err)
+		if !ok || ref.Field == "" {
+			return err
+		}
+		errs = refusal.FieldMessages(err)
+		status, kind, msg = refusalStatus(ref.Kind), "error", "Not added: "+firstMessage(errs)
+	} else if it, err = s.feedbackFromPath(r); err != nil { // with its new count
+		return err
+	} else {
+		form = fbpages.ItemForm{}
+	}
+	v, err := s.feedbackItemView(w, r, it, form, errs)
+	if err != nil {
+		return err
+	}
+	return s.fragment(w, r, status, kind, msg, fbpages.HeardSection(v))
 }
 
 func (s *Server) feedbackStatus(w http.ResponseWriter, r *http.Request) error {

@@ -247,3 +247,49 @@ func TestQueueTouchBothWays(t *testing.T) {
 		t.Error("the touch was not logged without JavaScript")
 	}
 }
+
+// unheardItem is a feedback item the user did not report and has no +1 on.
+func unheardItem(t *testing.T, e *testEnv, email string, skip int) int {
+	t.Helper()
+	id := e.count(`SELECT f.id FROM feedback_items f WHERE f.merged_into IS NULL AND f.reporter_id <> $1
+		AND NOT EXISTS (SELECT 1 FROM feedback_heard h WHERE h.item_id = f.id AND h.user_id = $1) ORDER BY f.id OFFSET $2 LIMIT 1`,
+		e.userID(email), skip)
+	if id == 0 {
+		t.Fatal("no feedback item to +1")
+	}
+	return id
+}
+
+func TestFeedbackHeardBothWays(t *testing.T) {
+	e, c := demoEnv(t, "rep@example.com")
+	id := unheardItem(t, e, "rep@example.com", 0)
+	heard := func(id int) int { return e.count(`SELECT count(*) FROM feedback_heard WHERE item_id = $1`, id) }
+	before := heard(id)
+	page := c.get(feedbackPath(id, ""))
+	if !strings.Contains(page.Body, `hx-post="`+feedbackPath(id, "/heard")+`"`) {
+		t.Fatal("the item page has no htmx +1 form")
+	}
+
+	// htmx, refused: a customer name over the limit comes back in the section (422).
+	res := c.htmxPost(feedbackPath(id, "/heard"), url.Values{"customer": {strings.Repeat("x", 5000)}})
+	wantFragment(t, res, http.StatusUnprocessableEntity, "Not added")
+	if !strings.Contains(res.Body, `<section class="card" aria-labelledby="heard-h" id="heard">`) || !strings.Contains(res.Body, `aria-invalid="true"`) {
+		t.Errorf("the refused answer is not the section with the field marked:\n%s", res.Body)
+	}
+
+	res = c.htmxPost(feedbackPath(id, "/heard"), url.Values{"customer": {"Okapi Freight"}})
+	wantFragment(t, res, http.StatusOK, "Your +1 is added")
+	if !strings.Contains(res.Body, "You added your +1.") || !strings.Contains(res.Body, "Okapi Freight") {
+		t.Errorf("the answer does not show the new +1:\n%s", res.Body)
+	}
+	if heard(id) != before+1 {
+		t.Errorf("%d +1s after adding one with htmx, want %d", heard(id), before+1)
+	}
+
+	id2 := unheardItem(t, e, "rep@example.com", 0)
+	before2 := heard(id2)
+	wantFlash(t, c, c.post(feedbackPath(id2, "/heard"), nil), "Your +1 is added")
+	if heard(id2) != before2+1 {
+		t.Error("no +1 added without JavaScript")
+	}
+}
