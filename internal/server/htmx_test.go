@@ -293,3 +293,44 @@ func TestFeedbackHeardBothWays(t *testing.T) {
 		t.Error("no +1 added without JavaScript")
 	}
 }
+
+func TestCampaignAckBothWays(t *testing.T) {
+	e, c := demoEnv(t, "rep@example.com")
+	first, second := announcedCampaign(t, e), announcedCampaign(t, e)
+	acks := func(id int64) int {
+		return e.count(`SELECT count(*) FROM acknowledgements WHERE campaign_id = $1 AND user_id = $2`, id, e.userID("rep@example.com"))
+	}
+	page := c.get("/campaigns")
+	if !strings.Contains(page.Body, `hx-post="`+campaignPath(first)+`/ack"`) || !strings.Contains(page.Body, `<div id="notices-banner">`) {
+		t.Fatal("the notices have no htmx acknowledge form, or the banner no id")
+	}
+
+	res := c.htmxPost(campaignPath(first)+"/ack", nil)
+	wantFragment(t, res, http.StatusOK, "Acknowledged: Happy path notice.")
+	if !strings.Contains(res.Body, "✓ acknowledged") || !strings.Contains(res.Body, `<div id="notices-banner" hx-swap-oob="true">`) {
+		t.Errorf("the answer does not replace the button and the banner:\n%s", res.Body)
+	}
+	if acks(first) != 1 {
+		t.Error("no acknowledgement stored with htmx")
+	}
+
+	req, _ := http.NewRequest(http.MethodPost, e.http.URL+campaignPath(second)+"/ack",
+		strings.NewReader(url.Values{"csrf_token": {c.csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.http.URL)
+	req.Header.Set("Referer", e.http.URL+"/campaigns")
+	res = c.do(req)
+	wantRedirect(t, res, "/campaigns")
+	wantFlash(t, c, res, "Acknowledged: Happy path notice.")
+	if acks(second) != 1 {
+		t.Error("no acknowledgement stored without JavaScript")
+	}
+
+	// Marketing does not acknowledge: the refusal is only a message.
+	m := e.client()
+	m.login("marketer@example.com")
+	res = m.htmxPost(campaignPath(first)+"/ack", nil)
+	if res.StatusCode != http.StatusForbidden || res.Header.Get("HX-Reswap") != "none" || strings.Contains(res.Body, "<html") {
+		t.Errorf("a refused htmx acknowledgement: status %d, HX-Reswap %q\n%s", res.StatusCode, res.Header.Get("HX-Reswap"), res.Body)
+	}
+}
