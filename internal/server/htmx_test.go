@@ -334,3 +334,46 @@ func TestCampaignAckBothWays(t *testing.T) {
 		t.Errorf("a refused htmx acknowledgement: status %d, HX-Reswap %q\n%s", res.StatusCode, res.Header.Get("HX-Reswap"), res.Body)
 	}
 }
+
+func TestLiveFiltersAnswerTheResults(t *testing.T) {
+	e, c := demoEnv(t, "marketer@example.com")
+	company := ""
+	if err := e.pool.QueryRow(t.Context(), `SELECT company FROM leads ORDER BY id LIMIT 1`).Scan(&company); err != nil {
+		t.Fatal(err)
+	}
+	q := "/leads?q=" + url.QueryEscape(company)
+	page := c.get(q)
+	if !strings.Contains(page.Body, `hx-get="/leads"`) || !strings.Contains(page.Body, `<div id="lead-results">`) {
+		t.Fatal("the lead list has no live filter form or no results region")
+	}
+	res := c.htmxGet(q)
+	wantFragment(t, res, http.StatusOK, "")
+	if !strings.HasPrefix(res.Body, `<div id="lead-results">`) || !strings.Contains(res.Body, company) ||
+		!strings.Contains(res.Body, `id="stage-tabs" hx-swap-oob="true"`) {
+		t.Errorf("the live answer is not the results with the stage counts:\n%s", res.Body)
+	}
+	res = c.htmxGet("/leads?created_from=2030-99-99")
+	wantFragment(t, res, http.StatusUnprocessableEntity, "")
+	if !strings.Contains(res.Body, `id="lead-filter-errors" hx-swap-oob="true"`) || !strings.Contains(res.Body, "Enter a date") {
+		t.Errorf("a refused live filter does not show its error:\n%s", res.Body)
+	}
+
+	page = c.get("/feedback")
+	if !strings.Contains(page.Body, `hx-get="/feedback"`) || !strings.Contains(page.Body, `<div id="feedback-results">`) {
+		t.Fatal("the feedback list has no live filter form or no results region")
+	}
+	res = c.htmxGet("/feedback?sentiment=negative")
+	wantFragment(t, res, http.StatusOK, "")
+	if !strings.HasPrefix(res.Body, `<div id="feedback-results">`) || !strings.Contains(res.Body, "match") {
+		t.Errorf("the live feedback answer is not the results:\n%s", res.Body)
+	}
+	res = c.htmxGet("/feedback?sentiment=furious")
+	wantFragment(t, res, http.StatusUnprocessableEntity, "")
+	// A history restore wants the whole page.
+	req, _ := http.NewRequest(http.MethodGet, e.http.URL+"/feedback", nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-History-Restore-Request", "true")
+	if res := c.do(req); !strings.Contains(res.Body, "<html") {
+		t.Error("a history restore did not get the whole page")
+	}
+}
