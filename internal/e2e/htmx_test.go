@@ -83,6 +83,25 @@ func TestFeedbackHeardInPlaceJourney(t *testing.T) {
 	h.checkConsole()
 }
 
+func TestFeedbackListHeardInPlaceJourney(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	h.Login("rep@example.com")
+	h.Open("/feedback")
+	if !h.Exists(".fb-plus button") {
+		t.Fatal("the feedback list offers no +1")
+	}
+	h.markPage()
+	h.step("+1 from the list", chromedp.Evaluate[chromedp.Void](
+		`(b => { b.closest('td').id = 'plus-cell'; b.click() })(document.querySelector('.fb-plus button'))`))
+	h.waitUntil("the cell shows the +1", `document.querySelector('td .fb-customers') && Array.from(document.querySelectorAll('td[data-label="Heard too"]')).some(td => td.textContent.includes('incl. your +1'))`)
+	if got := h.Text("#live-status"); !strings.Contains(got, "Your +1 is added") {
+		t.Errorf("status message after the +1: %q", got)
+	}
+	h.wantSamePage()
+	h.checkConsole()
+}
+
 func TestMarkNotificationReadInPlaceJourney(t *testing.T) {
 	t.Parallel()
 	h := start(t)

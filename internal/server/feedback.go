@@ -53,8 +53,17 @@ func (s *Server) feedbackList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.feedback.Now()
+	ids := make([]int64, len(list))
+	for i, it := range list {
+		ids[i] = it.ID
+	}
+	me := currentUser(r)
+	mine, err := s.feedback.HeardByUser(r.Context(), me.ID, ids)
+	if err != nil {
+		return err
+	}
 	for _, it := range list {
-		v.Cards = append(v.Cards, fbpages.CardOf(p, it, now, fbpages.ListExcerpt))
+		v.Cards = append(v.Cards, fbpages.CardOf(p, it, now, fbpages.ListExcerpt).WithViewer(it.ReporterID == me.ID, mine[it.ID]))
 	}
 	v.Total, v.Capped = min(total, feedback.CountCap), total > feedback.CountCap
 	v.Pages = (v.Total + feedback.PageSize - 1) / feedback.PageSize

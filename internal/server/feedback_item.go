@@ -104,8 +104,14 @@ const heardAdded = "Your +1 is added: marketing sees that more customers say thi
 
 func (s *Server) feedbackHeard(w http.ResponseWriter, r *http.Request) error {
 	form := fbpages.ItemForm{Customer: r.PostFormValue("customer"), Note: r.PostFormValue("note")}
-	if isHTMX(r) {
+	fromList := r.PostFormValue("from") == "list"
+	switch {
+	case isHTMX(r) && fromList:
+		return s.feedbackHeardInList(w, r)
+	case isHTMX(r):
 		return s.feedbackHeardHTMX(w, r, form)
+	case fromList:
+		return s.feedbackHeardFromList(w, r)
 	}
 	return s.feedbackAction(w, r, form, func(it feedback.Item) (string, error) {
 		return heardAdded, s.feedback.AddHeard(r.Context(), *currentUser(r), it.ID, form.Customer, form.Note)
@@ -198,4 +204,45 @@ func (s *Server) feedbackMerge(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.flash(w, r, "success", fmt.Sprintf("Feedback #%d is merged into #%d: its reporter and +1s count here now, each once.", it.ID, into))
 	return redirect(w, r, feedback.Link(into))
+}
+
+// feedbackHeardFromList is a +1 from the list without JavaScript: back to
+// the list with the flash; a refusal (already added) on the item page.
+func (s *Server) feedbackHeardFromList(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.feedbackFromPath(r)
+	if err != nil {
+		return err
+	}
+	if err := s.feedback.AddHeard(r.Context(), *currentUser(r), it.ID, "", ""); err != nil {
+		return s.refusedOnItem(w, r, it, fbpages.ItemForm{}, err)
+	}
+	return s.done(w, r, backTo(r, "/feedback"), heardAdded)
+}
+
+// feedbackHeardInList answers a +1 sent by htmx from the list with the
+// row's "Heard too" cell again: 200 with the new count, 422 with the cell
+// as it is and the refusal's message (reported it, added one before).
+func (s *Server) feedbackHeardInList(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.feedbackFromPath(r)
+	if err != nil {
+		return err
+	}
+	me := currentUser(r)
+	status, kind, msg := http.StatusOK, "success", heardAdded
+	if err := s.feedback.AddHeard(r.Context(), *me, it.ID, "", ""); err != nil {
+		if refusal.KindOf(err) != refusal.Invalid {
+			return err
+		}
+		status, kind, msg = http.StatusUnprocessableEntity, "error", "Not added: "+firstMessage(refusal.FieldMessages(err))
+	}
+	if it, err = s.feedbackFromPath(r); err != nil {
+		return err
+	}
+	mine, err := s.feedback.HeardByUser(r.Context(), me.ID, []int64{it.ID})
+	if err != nil {
+		return err
+	}
+	p := s.page(w, r, "Customer feedback", "feedback")
+	c := fbpages.CardOf(p, it, s.feedback.Now(), fbpages.ListExcerpt).WithViewer(it.ReporterID == me.ID, mine[it.ID])
+	return s.fragment(w, r, status, kind, msg, fbpages.HeardCell(p.CSRF, c))
 }

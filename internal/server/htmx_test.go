@@ -377,3 +377,33 @@ func TestLiveFiltersAnswerTheResults(t *testing.T) {
 		t.Error("a history restore did not get the whole page")
 	}
 }
+
+func TestFeedbackListHeardBothWays(t *testing.T) {
+	e, c := demoEnv(t, "rep@example.com")
+	page := c.get("/feedback")
+	if !strings.Contains(page.Body, `<input type="hidden" name="from" value="list">`) {
+		t.Fatal("the feedback list has no +1 button")
+	}
+	id := unheardItem(t, e, "rep@example.com", 0)
+	heard := func(id int) int { return e.count(`SELECT count(*) FROM feedback_heard WHERE item_id = $1`, id) }
+	before := heard(id)
+	res := c.htmxPost(feedbackPath(id, "/heard"), url.Values{"from": {"list"}})
+	wantFragment(t, res, http.StatusOK, "Your +1 is added")
+	if !strings.HasPrefix(res.Body, `<td data-label="Heard too" class="num">`) || !strings.Contains(res.Body, "incl. your +1") {
+		t.Errorf("the answer is not the cell with the new +1:\n%s", res.Body)
+	}
+	if heard(id) != before+1 {
+		t.Errorf("%d +1s after adding one from the list, want %d", heard(id), before+1)
+	}
+	// Twice: refused in place.
+	wantFragment(t, c.htmxPost(feedbackPath(id, "/heard"), url.Values{"from": {"list"}}), http.StatusUnprocessableEntity, "Not added")
+
+	id2 := unheardItem(t, e, "rep@example.com", 0)
+	before2 := heard(id2)
+	res = c.post(feedbackPath(id2, "/heard"), url.Values{"from": {"list"}})
+	wantRedirect(t, res, "/feedback")
+	wantFlash(t, c, res, "Your +1 is added")
+	if heard(id2) != before2+1 {
+		t.Error("no +1 added from the list without JavaScript")
+	}
+}
