@@ -32,7 +32,8 @@ var demoPersonas = []string{"admin@example.com", "sales.manager@example.com", "m
 // roles open. The crawl adds the newest digest week it finds on /digests.
 var crawlPages = append(append([]string{}, walkPages...),
 	"/leads/import", "/feedback/new", "/feedback/board", "/campaigns/new", "/campaigns/1/edit", "/alerts/new",
-	"/alerts/1", "/admin/users", "/admin/users/new", "/admin/users/1", "/admin/audit", "/admin/themes")
+	"/alerts/1", "/admin/users", "/admin/users/new", "/admin/users/1", "/admin/audit", "/admin/themes",
+	"/kpis/revenue", "/kpis/conversion")
 
 // axeViolation is what the crawl keeps of one axe-core result.
 type axeViolation struct {
@@ -44,7 +45,7 @@ type axeViolation struct {
 
 // Every role opens every page of the crawl; each page must have no serious
 // or critical axe-core violation (at 1280 px, with the whole navigation
-// shown) and no horizontal overflow at 390 × 844.
+// shown), no chart label cut off, and no horizontal overflow at 390 × 844.
 func TestEveryPageFitsAPhoneAndPassesAxe(t *testing.T) {
 	t.Parallel()
 	for _, email := range demoPersonas {
@@ -54,7 +55,7 @@ func TestEveryPageFitsAPhoneAndPassesAxe(t *testing.T) {
 			h := startFor(t, 4*time.Minute, nil)
 			h.Login(email)
 			crawled, refused := 0, 0
-			var axeFails, overflows []string
+			var axeFails, overflows, clipped []string
 			pages := append([]string{}, crawlPages...)
 			for i := 0; i < len(pages); i++ {
 				p := pages[i]
@@ -75,6 +76,9 @@ func TestEveryPageFitsAPhoneAndPassesAxe(t *testing.T) {
 						pages = append(pages, week)
 					}
 				}
+				for _, c := range h.ClippedChartText() {
+					clipped = append(clipped, p+": "+c)
+				}
 				for _, v := range h.Axe() {
 					axeFails = append(axeFails, fmt.Sprintf("%s: %s (%s) %s at %s", p, v.ID, v.Impact, v.Help,
 						strings.Join(v.Targets, ", ")))
@@ -85,6 +89,9 @@ func TestEveryPageFitsAPhoneAndPassesAxe(t *testing.T) {
 			}
 			for _, f := range axeFails {
 				t.Errorf("axe as %s: %s", role, f)
+			}
+			for _, c := range clipped {
+				t.Errorf("chart text cut off as %s: %s", role, c)
 			}
 			for _, o := range overflows {
 				t.Errorf("overflow at %d px as %s: %s", phoneWidth, role, o)

@@ -345,7 +345,7 @@ func TestMQLsAgainstTheCommitmentAndOnPace(t *testing.T) {
 	e := newTestEnv(t)
 	c := e.client()
 	c.login("marketer@example.com")
-	for kind, commitment := range map[string]string{"month": "600", "week": "140", "quarter": "1800"} {
+	for kind, commitment := range map[string]string{"month": "600", "week": "140", "quarter": "1,800"} {
 		res := c.get("/kpis/mql?kind=" + kind)
 		wantStatus(t, res, http.StatusOK)
 		if !strings.Contains(res.Body, "leads that became MQL in the period / "+commitment+" the committed number") {
@@ -361,6 +361,31 @@ func TestMQLsAgainstTheCommitmentAndOnPace(t *testing.T) {
 			!regexp.MustCompile(`(on|close to|behind) pace`).MatchString(mql) {
 			t.Errorf("%s: the MQL tile is not paced:\n%s", kind, mql)
 		}
+	}
+}
+
+// Without a revenue goal in force (a fresh install, or a period before the
+// first goal) the revenue page says the goal is not set and where to set
+// it; it never divides by 0. Amounts read as money.
+func TestRevenueWithoutAGoalSaysItIsNotSet(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	if _, err := e.pool.Exec(t.Context(), `DELETE FROM kpi_targets WHERE kpi = 'revenue_goal'`); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	c.login("marketer@example.com")
+	res := c.get("/kpis/revenue?kind=month")
+	wantStatus(t, res, http.StatusOK)
+	if strings.Contains(res.Body, "/ 0 ") || strings.Contains(res.Body, "/ USD 0 ") {
+		t.Error(`the revenue page divides by "0" without a goal`)
+	}
+	if !regexp.MustCompile(`This period:</strong> USD [0-9,]+ won value in the period; the goal for the period is not set for`).MatchString(res.Body) || !strings.Contains(res.Body, `<a href="/kpis/targets">Set it on the targets page</a>`) {
+		i := strings.Index(res.Body, "This period")
+		t.Errorf("the revenue page does not say the goal is not set and where to set it: %.400s", res.Body[max(i, 0):])
+	}
+	if !strings.Contains(res.Body, `<td class="num">not set</td>`) {
+		t.Error(`the revenue table does not show the missing goal as "not set"`)
 	}
 }
 

@@ -72,3 +72,19 @@ func TestBarChartViewBox(t *testing.T) {
 		t.Errorf("ViewBox = %q", got)
 	}
 }
+
+func TestLineChartMarginsFitTheLabels(t *testing.T) {
+	v := 1_250_000.0
+	points := []ChartPoint{{Label: "2026-W01", Value: &v}, {Label: "2026-W02", Value: &v}}
+	short := chartGeom(points, func(float64) string { return "9" })
+	long := chartGeom(points, func(float64) string { return "USD 1,250,000" })
+	if long.left <= short.left {
+		t.Errorf("left margin %.0f for money labels, %.0f for one digit: the money labels would be cut off", long.left, short.left)
+	}
+	if long.left < textWidth("USD 1,250,000") {
+		t.Errorf("left margin %.0f is narrower than the label", long.left)
+	}
+	if end := long.x(len(points)-1) + textWidth("2026-W02")/2; end > long.w {
+		t.Errorf("the last period label ends at %.0f, past the chart's width %.0f", end, long.w)
+	}
+}

@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // ChartPoint is one value of a chart; Value nil is a gap (no data).
@@ -74,7 +75,27 @@ func (g geom) segments(points []ChartPoint, target bool) []string {
 
 func sparkGeom(points []ChartPoint) geom { return newGeom(points, 120, 32, 2, 2, 3, 3) }
 
-func chartGeom(points []ChartPoint) geom { return newGeom(points, 640, 240, 56, 16, 12, 40) }
+// axisCharWidth is a generous width of one character of the charts' 11px
+// axis text, in viewBox units: margins sized with it are never too narrow,
+// so no label is cut at the edge of the chart.
+const axisCharWidth = 7.0
+
+func textWidth(s string) float64 { return float64(utf8.RuneCountInString(s)) * axisCharWidth }
+
+// chartGeom sizes the margins to the labels: the left one fits the widest
+// value on the y axis ("USD 1,250,000"), and both fit half of the first and
+// last period label, which are centred on the first and last point.
+func chartGeom(points []ChartPoint, format func(float64) string) geom {
+	g := newGeom(points, 640, 240, 40, 16, 12, 40)
+	for _, t := range g.yTicks() {
+		g.left = max(g.left, textWidth(format(t))+12)
+	}
+	if len(points) > 0 {
+		g.left = max(g.left, textWidth(points[0].Label)/2+4)
+		g.right = max(g.right, textWidth(points[len(points)-1].Label)/2+4)
+	}
+	return g
+}
 
 func f1(v float64) string { return fmt.Sprintf("%.1f", v) }
 

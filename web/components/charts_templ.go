@@ -138,7 +138,7 @@ func LineChart(id, title string, points []ChartPoint, format func(float64) strin
 			templ_7745c5c3_Var6 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		g := chartGeom(points)
+		g := chartGeom(points, format)
 		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<svg class=\"chart\" viewBox=\"0 0 640 240\" role=\"img\" aria-labelledby=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err

@@ -102,8 +102,9 @@ func themeRowOf(t feedback.ThemeTrend, tr feedback.Trends, months []Month, loc *
 			return fmt.Sprintf("%s: %d in %s", t.Theme, t.Counts[i], months[i].Long)
 		}),
 		Labels: []components.ChartLabel{
-			{X: 0, Y: spark.PlotH + sparkLabelH - 3, Text: first.Label, Anchor: "start"},
-			{X: width, Y: spark.PlotH + sparkLabelH - 3, Text: last.Label, Anchor: "end"},
+			// Inset by a little: glyphs such as "J" reach left of their origin.
+			{X: 2, Y: spark.PlotH + sparkLabelH - 3, Text: first.Label, Anchor: "start"},
+			{X: width - 2, Y: spark.PlotH + sparkLabelH - 3, Text: last.Label, Anchor: "end"},
 		},
 	}
 	for i, n := range t.Counts {

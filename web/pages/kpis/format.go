@@ -3,6 +3,7 @@ package kpis
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"tandem/internal/format"
@@ -26,7 +27,7 @@ func Format(unit kpi.Unit, v *float64) string {
 	case kpi.Money:
 		return format.Money(r)
 	}
-	return strconv.FormatFloat(r, 'f', 0, 64)
+	return format.Int(int(math.Round(r)))
 }
 
 // Status grades attainment in words, icon and a class, so the colour is
@@ -188,6 +189,8 @@ func TableRowOf(s kpi.Series, v kpi.Value, number func(float64) string) TableRow
 		row.Value, row.Status, row.Numerator, row.Denominator = "—", failedStatus, "—", "—"
 	case s.Key == kpi.Alignment:
 		row.Numerator, row.Denominator = "—", "—"
+	case againstCommitment(s) && v.Denominator == 0:
+		row.Denominator = "not set"
 	}
 	return row
 }

@@ -1,11 +1,13 @@
 package kpis
 
 import (
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 	"tandem/web/components"
 )
@@ -75,15 +77,30 @@ func DetailOf(pg components.Page, picker Picker, def kpi.Definition, p kpi.Perio
 	}
 	v := Detail{Page: pg, Picker: picker, Def: def, Tile: TileOf(series, PeriodQuery(p), d.Signs, pg.Currency), Points: Points(series),
 		Format: func(f float64) string { return Format(def.Unit, &f) }, Failed: series.Failed}
+	number := func(f float64) string {
+		switch {
+		case def.Unit == kpi.Money || def.Key == kpi.Revenue: // revenue is a share of its goal; its parts are money
+			return format.Currency(pg.Currency, f)
+		case f == math.Trunc(f) && math.Abs(f) < 1e15:
+			return format.Int(int(f))
+		}
+		return TrimFloat(f)
+	}
 	for i := len(series.Values) - 1; i >= 0; i-- {
-		v.Rows = append(v.Rows, TableRowOf(series, series.Values[i], TrimFloat))
+		v.Rows = append(v.Rows, TableRowOf(series, series.Values[i], number))
 	}
 	if def.Key != kpi.Alignment && !series.Failed {
 		cur := series.Current()
-		v.Numerator, v.Denominator = TrimFloat(cur.Numerator), TrimFloat(cur.Denominator)
+		v.Numerator, v.Denominator = number(cur.Numerator), number(cur.Denominator)
+		v.NoCommitment = againstCommitment(series) && cur.Denominator == 0
 	}
 	return v
 }
+
+// againstCommitment is whether a KPI is counted against a number someone
+// committed to (the MQL target, the revenue goal) rather than against
+// records: with none set it has no denominator to show, not a zero.
+func againstCommitment(s kpi.Series) bool { return s.Unit == kpi.Count || s.Key == kpi.Revenue }
 
 // RevenueGoalName is how the quarterly revenue goal is named on the
 // targets page.
