@@ -10,6 +10,7 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/enum"
+	"tandem/internal/format"
 	"tandem/internal/notifications"
 	"tandem/internal/users"
 )
@@ -36,6 +37,13 @@ var severityLabels = enum.Labels[Severity]{
 
 // Label is the severity as shown.
 func (v Severity) Label() string { return severityLabels.Of(v) }
+
+// Limits of the alert form, in characters (see MaxName).
+const (
+	MaxHeadline     = 200
+	MaxAlertProduct = 200
+	MaxAlertText    = 10000 // what happened, and the guidance
+)
 
 // AlertForm is an alert as typed.
 type AlertForm struct {
@@ -67,24 +75,24 @@ func (f AlertForm) Parse(today time.Time) (AlertDetails, FieldErrors) {
 		WhatHappened: strings.TrimSpace(strings.ReplaceAll(f.WhatHappened, "\r\n", "\n")),
 		Guidance:     strings.TrimSpace(strings.ReplaceAll(f.Guidance, "\r\n", "\n")),
 	}
-	short := func(field, value, what string) {
+	short := func(field, value, what, noun string, limit int) {
 		switch n := utf8.RuneCountInString(value); {
 		case n == 0:
 			errs[field] = "Enter " + what + "."
-		case n > maxName:
-			errs[field] = "Keep it under 200 characters."
+		case n > limit:
+			errs[field] = "Keep the " + noun + " under " + format.Int(limit) + " characters."
 		}
 	}
 	long := func(field, value, what string) {
 		switch n := utf8.RuneCountInString(value); {
 		case n == 0:
 			errs[field] = "Describe " + what + "."
-		case n > 10000:
-			errs[field] = "Keep it under 10,000 characters."
+		case n > MaxAlertText:
+			errs[field] = "Keep it under " + format.Int(MaxAlertText) + " characters."
 		}
 	}
-	short("headline", d.Headline, "a headline people see in the banner")
-	short("product", d.Product, "the product concerned")
+	short("headline", d.Headline, "a headline people see in the banner", "headline", MaxHeadline)
+	short("product", d.Product, "the product concerned", "product name", MaxAlertProduct)
 	if !d.Severity.Valid() {
 		errs["severity"] = "Choose a severity."
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/format"
 	"tandem/internal/notifications"
 	"tandem/internal/users"
 )
@@ -27,15 +28,16 @@ type Comment struct {
 	Replies    []Comment  `db:"-"`
 }
 
-const maxComment = 5000
+// MaxComment is the longest question or answer, in characters.
+const MaxComment = 5000
 
 // CheckComment returns a message when body is empty or too long.
 func CheckComment(body string) string {
 	switch n := utf8.RuneCountInString(strings.TrimSpace(body)); {
 	case n == 0:
 		return "Write your question or answer first."
-	case n > maxComment:
-		return "Keep it under 5,000 characters."
+	case n > MaxComment:
+		return "Keep it under " + format.Int(MaxComment) + " characters."
 	}
 	return ""
 }

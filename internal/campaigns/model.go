@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"tandem/internal/enum"
+	"tandem/internal/format"
 	"tandem/internal/refusal"
 	"tandem/internal/users"
 	"tandem/internal/validate"
@@ -157,12 +158,17 @@ type Form struct {
 	LateReason    string // only when an edit makes an announced campaign late
 }
 
-// Limits on what a campaign form accepts.
+// Limits on what the campaign forms accept. The text limits are in
+// characters and rendered as maxlength, so the browser stops typing where
+// the server would refuse; Go counts runes, the browser UTF-16 units,
+// which differ only for characters such as some emoji: close enough.
 const (
-	maxName          = 200
-	maxShort         = 500
-	maxTalkingPoints = 20000
-	maxReason        = 2000
+	MaxName          = 200
+	MaxAudience      = 500
+	MaxOffer         = 500
+	MaxTalkingPoints = 20000
+	MaxReason        = 2000 // a late-notice reason
+	MaxBudget        = 24   // characters of the typed amount, "999,999,999,999.99" and spaces
 	maxExpectedLeads = 1000000
 	maxBudgetCents   = 999_999_999_999_99
 	dateLayout       = "2006-01-02"
@@ -181,20 +187,20 @@ func (f Form) Parse() (Details, FieldErrors) {
 	switch n := utf8.RuneCountInString(d.Name); {
 	case n == 0:
 		errs["name"] = "Enter the campaign's name."
-	case n > maxName:
-		errs["name"] = "Keep the name under 200 characters."
+	case n > MaxName:
+		errs["name"] = "Keep the name under " + format.Int(MaxName) + " characters."
 	}
 	if !d.Channel.Valid() {
 		errs["channel"] = "Choose a channel."
 	}
-	if utf8.RuneCountInString(d.Audience) > maxShort {
-		errs["audience"] = "Keep the audience under 500 characters."
+	if utf8.RuneCountInString(d.Audience) > MaxAudience {
+		errs["audience"] = "Keep the audience under " + format.Int(MaxAudience) + " characters."
 	}
-	if utf8.RuneCountInString(d.Offer) > maxShort {
-		errs["offer"] = "Keep the offer under 500 characters."
+	if utf8.RuneCountInString(d.Offer) > MaxOffer {
+		errs["offer"] = "Keep the offer under " + format.Int(MaxOffer) + " characters."
 	}
-	if utf8.RuneCountInString(d.TalkingPoints) > maxTalkingPoints {
-		errs["talking_points"] = "Keep the talking points under 20,000 characters."
+	if utf8.RuneCountInString(d.TalkingPoints) > MaxTalkingPoints {
+		errs["talking_points"] = "Keep the talking points under " + format.Int(MaxTalkingPoints) + " characters."
 	}
 	var launchMsg, endMsg string
 	d.LaunchOn, launchMsg = parseDate(f.LaunchOn, "Enter the launch date as a date, e.g. 2026-03-02.")
@@ -216,7 +222,9 @@ func (f Form) Parse() (Details, FieldErrors) {
 	} else {
 		d.ExpectedLeads = int(n)
 	}
-	if cents, ok := ParseMoney(f.Budget); !ok {
+	if utf8.RuneCountInString(f.Budget) > MaxBudget {
+		errs["budget"] = "Keep the budget under " + format.Int(MaxBudget) + " characters, e.g. 12500 or 12500.50."
+	} else if cents, ok := ParseMoney(f.Budget); !ok {
 		errs["budget"] = "Enter the budget as an amount, e.g. 12500 or 12500.50."
 	} else {
 		d.BudgetCents = cents
@@ -310,8 +318,8 @@ func CheckReason(reason string) string {
 	switch n := utf8.RuneCountInString(reason); {
 	case n == 0:
 		return "Say why the notice is late: the sales and service teams will read it."
-	case n > maxReason:
-		return "Keep the reason under 2,000 characters."
+	case n > MaxReason:
+		return "Keep the reason under " + format.Int(MaxReason) + " characters."
 	}
 	return ""
 }

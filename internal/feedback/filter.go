@@ -2,11 +2,12 @@ package feedback
 
 import (
 	"cmp"
+	"fmt"
 	"strings"
-	"tandem/internal/users"
 	"time"
 	"unicode/utf8"
 
+	"tandem/internal/users"
 	"tandem/internal/validate"
 )
 
@@ -39,7 +40,7 @@ func (in *FilterInput) Parse(loc *time.Location) (Filter, FieldErrors) {
 		Product: in.Product, Team: users.Team(in.Team), Overdue: in.Overdue, Sort: Sort(in.Sort), Page: in.Page}
 	errs := FieldErrors{}
 	if utf8.RuneCountInString(in.Q) > MaxQuery {
-		errs["q"] = "Keep the search under 200 characters."
+		errs["q"] = fmt.Sprintf("Keep the search under %d characters.", MaxQuery)
 	}
 	if in.Status != "" && in.Status != StatusOpen && !Status(in.Status).Valid() {
 		errs["status"] = "Choose a status from the list."

@@ -12,13 +12,16 @@ import (
 // FieldErrors is the shared field-to-message map of refused input.
 type FieldErrors = validate.FieldErrors
 
-// Text limits, the same as the table's checks.
+// Text limits in characters, the same as the table's checks, rendered as
+// maxlength. Go counts runes, the browser UTF-16 units, which differ only
+// for characters such as some emoji: close enough.
 const (
 	MaxCustomer = 200
 	MaxProduct  = 100
 	MaxText     = 4000
 	MaxTheme    = 80
 	MaxThemeDoc = 300
+	MaxRef      = 20 // an item number as typed, "#123"
 )
 
 func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }

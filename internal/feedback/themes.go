@@ -98,13 +98,22 @@ func (s *Store) CreateTheme(ctx context.Context, in ThemeInput) (Theme, error) {
 	if errs := in.validate(); errs != nil {
 		return Theme{}, errs
 	}
-	rows, err := s.pool.Query(ctx, `INSERT INTO feedback_themes (name, description, active) VALUES ($1, $2, true)`+
-		themeReturning, in.Name, in.Description)
+	var t Theme
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `INSERT INTO feedback_themes (name, description, active) VALUES ($1, $2, true)`+
+			themeReturning, in.Name, in.Description)
+		if err != nil {
+			return err
+		}
+		if t, err = savedTheme(rows); err != nil {
+			return err
+		}
+		return db.RecordCreated(ctx, tx, "theme", t.ID)
+	})
 	if err != nil {
-		return Theme{}, err
+		return Theme{}, themeFieldErrors(err)
 	}
-	t, err := savedTheme(rows)
-	return t, themeFieldErrors(err)
+	return t, nil
 }
 
 // UpdateTheme renames, redescribes, retires or reinstates a theme. At least

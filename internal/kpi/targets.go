@@ -6,9 +6,11 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
+	"tandem/internal/db"
 	"tandem/internal/validate"
 )
 
@@ -100,7 +102,12 @@ type TargetInput struct {
 // FieldErrors is the shared field-to-message map of refused input.
 type FieldErrors = validate.FieldErrors
 
+// MaxTargetValue is the longest target the form accepts, in characters
+// (rendered as maxlength): "999,999,999,999.99" and some room.
+const MaxTargetValue = 24
+
 // SetTarget records a new target from a day on; older rows stay as history.
+// The form token attached to ctx is recorded with the new row.
 func (e *Engine) SetTarget(ctx context.Context, by int64, in TargetInput) (Target, error) {
 	errs := FieldErrors{}
 	def, ok := Lookup(in.KPI)
@@ -143,8 +150,10 @@ func (e *Engine) SetTarget(ctx context.Context, by int64, in TargetInput) (Targe
 			Scan(&t.ID, &t.SetAt); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM kpi_snapshots`)
-		return err
+		if _, err := tx.Exec(ctx, `DELETE FROM kpi_snapshots`); err != nil {
+			return err
+		}
+		return db.RecordCreated(ctx, tx, "target", t.ID)
 	})
 	if err != nil {
 		return Target{}, err
@@ -171,6 +180,9 @@ var targetRanges = map[Unit]struct {
 // targetValue parses a typed target in its unit: a plain decimal (no NaN,
 // Inf or exponent) within the unit's range, percentages turned into ratios.
 func targetValue(unit Unit, raw string) (float64, string) {
+	if utf8.RuneCountInString(raw) > MaxTargetValue {
+		return 0, fmt.Sprintf("Keep the target under %d characters: a plain number, like 80 or 12500.", MaxTargetValue)
+	}
 	r := targetRanges[unit]
 	v, msg := validate.Number(strings.TrimSuffix(strings.TrimSpace(raw), "%"), math.Inf(-1), math.Inf(1))
 	switch {

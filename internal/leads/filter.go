@@ -24,6 +24,10 @@ func ParseFilter(q url.Values, meID int64, loc *time.Location) (Filter, map[stri
 	}
 	errs := FieldErrors{}
 	f := Filter{Query: form["q"], Sort: form["sort"], After: q.Get("after")}
+	if msg := CheckQuery(f.Query); msg != "" {
+		errs["q"] = msg
+		f.Query = ""
+	}
 	if st := Stage(form["stage"]); st.Valid() {
 		f.Stage = st
 	} else if form["stage"] != "" {

@@ -97,6 +97,9 @@ const dealValueMessage = "Enter the won deal's value: a plain number from 0.01 t
 // ParseDealValue reads a typed deal value; msg is for the user and empty
 // when the value is fine.
 func ParseDealValue(raw string) (value float64, msg string) {
+	if tooLong(raw, MaxDealValueText) {
+		return 0, fmt.Sprintf("Keep the deal value under %d characters, like 12500.50.", MaxDealValueText)
+	}
 	v, msg := validate.Number(raw, MinDealValue, MaxDealValue)
 	switch {
 	case msg == validate.CommaMessage:
@@ -229,13 +232,13 @@ func (n NewLead) Validate() FieldErrors {
 	errs := FieldErrors{}
 	if n.Company == "" {
 		errs["company"] = "Enter the company."
-	} else if len([]rune(n.Company)) > 200 {
-		errs["company"] = "Keep the company under 200 characters."
+	} else if tooLong(n.Company, MaxCompany) {
+		errs["company"] = fmt.Sprintf("Keep the company name under %d characters.", MaxCompany)
 	}
 	if n.ContactName == "" {
 		errs["contact_name"] = "Enter the contact's name."
-	} else if len([]rune(n.ContactName)) > 200 {
-		errs["contact_name"] = "Keep the name under 200 characters."
+	} else if tooLong(n.ContactName, MaxContactName) {
+		errs["contact_name"] = fmt.Sprintf("Keep the contact's name under %d characters.", MaxContactName)
 	}
 	if msg := users.CheckEmail(n.Email); msg != "" {
 		errs["email"] = msg
@@ -251,10 +254,14 @@ func (n NewLead) Validate() FieldErrors {
 	if n.SourceCampaignID < 0 {
 		errs["source_campaign"] = "Choose a campaign from the list."
 	}
-	for field, v := range map[string]string{"phone": n.Phone, "title": n.Title, "country": n.Country} {
-		if len([]rune(v)) > 200 {
-			errs[field] = "Keep this under 200 characters."
-		}
+	if tooLong(n.Phone, MaxPhone) {
+		errs["phone"] = fmt.Sprintf("Keep the phone number under %d characters.", MaxPhone)
+	}
+	if tooLong(n.Title, MaxTitle) {
+		errs["title"] = fmt.Sprintf("Keep the job title under %d characters.", MaxTitle)
+	}
+	if tooLong(n.Country, MaxCountry) {
+		errs["country"] = fmt.Sprintf("Keep the country under %d characters.", MaxCountry)
 	}
 	if len(errs) == 0 {
 		return nil

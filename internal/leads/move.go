@@ -111,6 +111,12 @@ func (m Move) Validate() FieldErrors {
 			errs["lost"] = "Say why the deal was lost."
 		}
 	}
+	if _, set := errs["note"]; !set && tooLong(strings.TrimSpace(m.Note), MaxNote) {
+		errs["note"] = fmt.Sprintf("Keep the note under %d characters.", MaxNote)
+	}
+	if _, set := errs["lost"]; !set && tooLong(strings.TrimSpace(m.Lost), MaxLost) {
+		errs["lost"] = fmt.Sprintf("Keep the reason under %d characters.", MaxLost)
+	}
 	maps.Copy(errs, m.Unread)
 	if len(errs) == 0 {
 		return nil

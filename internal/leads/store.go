@@ -197,6 +197,9 @@ func (s *Store) Touch(ctx context.Context, by users.User, id int64, kind, note s
 	if !slices.Contains(TouchKinds, kind) {
 		return refusal.InvalidField("kind", "Choose how you followed up: call, email, meeting or note.")
 	}
+	if note = strings.TrimSpace(note); tooLong(note, MaxNote) {
+		return refusal.InvalidField("note", fmt.Sprintf("Keep the note under %d characters.", MaxNote))
+	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		l, err := lockLead(ctx, tx, id)
 		if err != nil {
@@ -209,9 +212,11 @@ func (s *Store) Touch(ctx context.Context, by users.User, id int64, kind, note s
 			WHERE id = $1`, id); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, touch_kind, note, version)
-			VALUES ($1, $2, 'touch', $3, $4, $5)`, id, by.ID, kind, strings.TrimSpace(note), l.Version)
-		return err
+		if _, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, touch_kind, note, version)
+			VALUES ($1, $2, 'touch', $3, $4, $5)`, id, by.ID, kind, note, l.Version); err != nil {
+			return err
+		}
+		return db.RecordCreated(ctx, tx, "touch", id)
 	})
 }
 
@@ -253,15 +258,20 @@ func (s *Store) Comment(ctx context.Context, by users.User, id int64, text strin
 	switch {
 	case text == "":
 		return refusal.InvalidField("comment", "Write a comment first.")
-	case len([]rune(text)) > 4000:
-		return refusal.InvalidField("comment", "Keep comments under 4000 characters.")
+	case tooLong(text, MaxComment):
+		return refusal.InvalidField("comment", fmt.Sprintf("Keep the comment under %d characters.", MaxComment))
 	}
-	tag, err := s.pool.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, note, version)
-		SELECT id, $2, 'comment', $3, version FROM leads WHERE id = $1`, id, by.ID, text)
-	if err == nil && tag.RowsAffected() == 0 {
-		return db.ErrNotFound
-	}
-	return err
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, note, version)
+			SELECT id, $2, 'comment', $3, version FROM leads WHERE id = $1`, id, by.ID, text)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return db.ErrNotFound
+		}
+		return db.RecordCreated(ctx, tx, "lead_comment", id)
+	})
 }
 
 // Rep is a sales user who can own leads.

@@ -34,7 +34,14 @@ func (s *Server) adminThemes(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) adminCreateTheme(w http.ResponseWriter, r *http.Request) error {
 	in := feedback.ThemeInput{Name: r.PostFormValue("name"), Description: r.PostFormValue("description"), Active: true}
-	t, err := s.feedback.CreateTheme(r.Context(), in)
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	t, err := s.feedback.CreateTheme(ctx, in)
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
 	if k := refusal.KindOf(err); k != refusal.Unknown {
 		return s.renderThemes(w, r, refusalStatus(k),
 			admin.Themes{Name: in.Name, Description: in.Description, Errors: refusal.FieldMessages(err)}, admin.ThemeRow{})

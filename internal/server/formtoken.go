@@ -39,7 +39,7 @@ func withFormToken(r *http.Request) context.Context {
 // resultPath is the page that shows what a create form made.
 func resultPath(kind string, id int64) string {
 	switch kind {
-	case "lead", "touch":
+	case "lead", "touch", "lead_comment":
 		return leads.Link(id)
 	case "lead_import":
 		return importPath(id)
@@ -47,7 +47,7 @@ func resultPath(kind string, id int64) string {
 		return campaignPath(id)
 	case "alert":
 		return alertPath(id)
-	case "feedback", "feedback_comment":
+	case "feedback", "feedback_comment", "feedback_response":
 		return feedback.Link(id)
 	case "user":
 		return userDetailPath(id)

@@ -195,7 +195,14 @@ func (s *Server) kpiTargets(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) kpiSetTarget(w http.ResponseWriter, r *http.Request) error {
 	in := kpi.TargetInput{KPI: kpi.Key(r.PostFormValue("kpi")), Kind: kpi.Kind(r.PostFormValue("kind")),
 		Value: r.PostFormValue("value"), EffectiveFrom: r.PostFormValue("effective_from")}
-	_, err := s.kpi.SetTarget(r.Context(), currentUser(r).ID, in)
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	_, err := s.kpi.SetTarget(ctx, currentUser(r).ID, in)
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
 	if k := refusal.KindOf(err); k != refusal.Unknown {
 		v, verr := s.targetsView(w, r)
 		if verr != nil {

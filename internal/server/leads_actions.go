@@ -124,7 +124,15 @@ func (s *Server) leadTouch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	form := postedForm(r, "kind", "note")
-	if err := s.leads.Touch(r.Context(), *currentUser(r), id, form["kind"], form["note"]); err != nil {
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	err = s.leads.Touch(ctx, *currentUser(r), id, form["kind"], form["note"])
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
+	if err != nil {
 		return s.leadRefused(w, r, id, err, leadpages.ActTouch, form)
 	}
 	return s.leadDone(w, r, id, "Touch logged.")
@@ -157,7 +165,15 @@ func (s *Server) leadComment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	form := postedForm(r, "comment")
-	if err := s.leads.Comment(r.Context(), *currentUser(r), id, form["comment"]); err != nil {
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	err = s.leads.Comment(ctx, *currentUser(r), id, form["comment"])
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
+	if err != nil {
 		return s.leadRefused(w, r, id, err, leadpages.ActComment, form)
 	}
 	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10)+"#timeline-h")

@@ -21,6 +21,9 @@ func (s *Server) leadPicks(ctx context.Context, q string) ([]components.Pick, st
 	if q == "" {
 		return nil, "Type part of the company, contact or email to find the lead.", nil
 	}
+	if msg := leads.CheckQuery(q); msg != "" {
+		return nil, msg, nil
+	}
 	page, err := s.leads.List(ctx, leads.Filter{Query: q, Limit: maxPicks})
 	if err != nil {
 		return nil, "", err

@@ -4,9 +4,11 @@ package users
 
 import (
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"tandem/internal/enum"
 	"tandem/internal/refusal"
@@ -147,13 +149,25 @@ func (n NewUser) Validate() FieldErrors {
 	return errs
 }
 
+// The longest names, addresses and timezones the user forms accept, in
+// characters (runes here; the browser's maxlength counts UTF-16 units,
+// which differ only for characters such as some emoji: close enough).
+const (
+	MaxName     = 200
+	MaxEmail    = 254 // the longest address SMTP carries
+	MaxTimezone = 64  // IANA names are far shorter
+)
+
 // CheckEmail returns a message when email is not a plain address.
 func CheckEmail(email string) string {
 	if email == "" {
 		return "Enter an email address."
 	}
+	if utf8.RuneCountInString(email) > MaxEmail {
+		return fmt.Sprintf("Keep the email address under %d characters.", MaxEmail)
+	}
 	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || !strings.Contains(email[strings.Index(email, "@"):], ".") || len(email) > 254 {
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.Index(email, "@"):], ".") || len(email) > MaxEmail {
 		return "Enter an email address like name@example.com."
 	}
 	return ""
@@ -164,8 +178,8 @@ func CheckName(name string) string {
 	switch {
 	case name == "":
 		return "Enter a name."
-	case len([]rune(name)) > 200:
-		return "Keep the name under 200 characters."
+	case utf8.RuneCountInString(name) > MaxName:
+		return fmt.Sprintf("Keep the name under %d characters.", MaxName)
 	}
 	return ""
 }
@@ -174,6 +188,9 @@ func CheckName(name string) string {
 func CheckTimezone(tz string) string {
 	if tz == "" || tz == "Local" {
 		return "Choose a timezone."
+	}
+	if utf8.RuneCountInString(tz) > MaxTimezone {
+		return fmt.Sprintf("Keep the timezone under %d characters.", MaxTimezone)
 	}
 	if _, err := time.LoadLocation(tz); err != nil {
 		return "Choose a timezone from the list (e.g. Europe/Berlin)."

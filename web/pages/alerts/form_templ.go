@@ -9,6 +9,7 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 import (
+	domain "tandem/internal/campaigns"
 	"tandem/web/components"
 	"tandem/web/pages/campaigns"
 )
@@ -87,13 +88,12 @@ func FormPage(v Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "product", Label: "Product", Value: v.Product, Error: v.Errors["product"], Required: true,
-				Attrs: templ.Attributes{"maxlength": "200"}}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "product", MaxLength: domain.MaxAlertProduct, Label: "Product", Value: v.Product, Error: v.Errors["product"], Required: true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "headline", Label: "Headline", Value: v.Headline, Error: v.Errors["headline"], Required: true,
-				Hint: "One line; critical alerts show it on every page until each person acknowledges.", Attrs: templ.Attributes{"maxlength": "200"}}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "headline", MaxLength: domain.MaxHeadline, Label: "Headline", Value: v.Headline, Error: v.Errors["headline"], Required: true,
+				Hint: "One line; critical alerts show it on every page until each person acknowledges."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -101,12 +101,12 @@ func FormPage(v Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "what_happened", Label: "What happened", Value: v.WhatHappened, Error: v.Errors["what_happened"], Required: true,
+			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "what_happened", MaxLength: domain.MaxAlertText, Label: "What happened", Value: v.WhatHappened, Error: v.Errors["what_happened"], Required: true,
 				Hint: "Markdown. The fault or recall, who is affected, what service is doing about it."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "guidance", Label: "What sales and marketing should say, or stop saying", Value: v.Guidance,
+			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "guidance", MaxLength: domain.MaxAlertText, Label: "What sales and marketing should say, or stop saying", Value: v.Guidance,
 				Error: v.Errors["guidance"], Required: true, Hint: "Markdown. Claims to pause, the wording to use with customers."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

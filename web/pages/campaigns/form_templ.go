@@ -10,6 +10,7 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import (
 	"strconv"
+	"tandem/internal/campaigns"
 	"tandem/web/components"
 )
 
@@ -82,7 +83,7 @@ func FormPage(v Form) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(v.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/campaigns/form.templ`, Line: 40, Col: 16}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/campaigns/form.templ`, Line: 41, Col: 16}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -100,7 +101,7 @@ func FormPage(v Form) templ.Component {
 				var templ_7745c5c3_Var4 templ.SafeURL
 				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinURLErrs(campaignURL(v.ID, ""))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/campaigns/form.templ`, Line: 42, Col: 35}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/campaigns/form.templ`, Line: 43, Col: 35}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
@@ -140,7 +141,7 @@ func FormPage(v Form) templ.Component {
 			var templ_7745c5c3_Var5 templ.SafeURL
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinURLErrs(v.action())
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/campaigns/form.templ`, Line: 51, Col: 42}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/campaigns/form.templ`, Line: 52, Col: 42}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
@@ -166,7 +167,7 @@ func FormPage(v Form) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(v.Version))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/campaigns/form.templ`, Line: 55, Col: 72}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/campaigns/form.templ`, Line: 56, Col: 72}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {
@@ -177,8 +178,7 @@ func FormPage(v Form) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "name", Label: "Name", Value: v.Name, Error: v.Errors["name"], Required: true,
-				Attrs: templ.Attributes{"maxlength": "200"}}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "name", MaxLength: campaigns.MaxName, Label: "Name", Value: v.Name, Error: v.Errors["name"], Required: true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -186,17 +186,17 @@ func FormPage(v Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "audience", Label: "Audience", Value: v.Audience, Error: v.Errors["audience"],
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "audience", MaxLength: campaigns.MaxAudience, Label: "Audience", Value: v.Audience, Error: v.Errors["audience"],
 				Hint: "Who the campaign speaks to, e.g. \"IT leads at mid-size manufacturers in DACH\"."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "offer", Label: "Offer", Value: v.Offer, Error: v.Errors["offer"],
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "offer", MaxLength: campaigns.MaxOffer, Label: "Offer", Value: v.Offer, Error: v.Errors["offer"],
 				Hint: "What prospects are offered, e.g. \"free 30-day pilot\"."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "talking_points", Label: "Key messages and talking points", Value: v.TalkingPoints,
+			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "talking_points", MaxLength: campaigns.MaxTalkingPoints, Label: "Key messages and talking points", Value: v.TalkingPoints,
 				Error: v.Errors["talking_points"], Attrs: templ.Attributes{"rows": "10"},
 				Hint: "Markdown: **bold**, *italic*, lists with -, links as [text](https://…). Needed before announcing."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
@@ -223,7 +223,7 @@ func FormPage(v Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "budget", Label: v.MoneyHeader("Budget"), Value: v.Budget, Error: v.Errors["budget"],
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "budget", MaxLength: campaigns.MaxBudget, Label: v.MoneyHeader("Budget"), Value: v.Budget, Error: v.Errors["budget"],
 				Hint: "An amount, e.g. 12500 or 12500.50.", Attrs: templ.Attributes{"inputmode": "decimal"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -237,7 +237,7 @@ func FormPage(v Form) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Announced {
-				templ_7745c5c3_Err = components.TextArea(components.Field{Name: "late_reason", Label: "Reason for late notice", Value: v.LateReason, Error: v.Errors["late_reason"],
+				templ_7745c5c3_Err = components.TextArea(components.Field{Name: "late_reason", MaxLength: campaigns.MaxReason, Label: "Reason for late notice", Value: v.LateReason, Error: v.Errors["late_reason"],
 					Hint: "Needed only when the notice is, or with a new launch date becomes, a late notice."}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

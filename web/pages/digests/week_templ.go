@@ -299,8 +299,8 @@ func managerPanel(v Week) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "note", Label: "Your note", Value: v.Note, Error: v.NoteErrors["note"],
-				Hint:  "A few lines at the top of the digest, signed with your name. It is frozen with the numbers when the digest is archived.",
-				Attrs: templ.Attributes{"maxlength": itoa(digest.MaxNote), "rows": "4"}}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint:      "A few lines at the top of the digest, signed with your name. It is frozen with the numbers when the digest is archived.",
+				MaxLength: digest.MaxNote, Attrs: templ.Attributes{"rows": "4"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -10,6 +10,7 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import (
 	"tandem/internal/feedback"
+	"tandem/internal/leads"
 	"tandem/web/components"
 )
 
@@ -103,12 +104,12 @@ func NewPage(v New) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = components.Input(components.Field{Name: "customer", MaxLength: feedback.MaxCustomer, Label: "Customer (company)", Value: v.Customer, Error: v.Errors["customer"],
-				Required: true, Attrs: templ.Attributes{"maxlength": "200"}}).Render(ctx, templ_7745c5c3_Buffer)
+				Required: true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = components.Input(components.Field{Name: "product", MaxLength: feedback.MaxProduct, Label: "Product", Value: v.Product, Error: v.Errors["product"],
-				Required: true, Hint: "Pick a suggestion or type a new one.", Attrs: templ.Attributes{"list": "fb-products", "maxlength": "100"}}).Render(ctx, templ_7745c5c3_Buffer)
+				Required: true, Hint: "Pick a suggestion or type a new one.", Attrs: templ.Attributes{"list": "fb-products"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -124,7 +125,7 @@ func NewPage(v New) templ.Component {
 				var templ_7745c5c3_Var3 string
 				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(p)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 52, Col: 23}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 53, Col: 23}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 				if templ_7745c5c3_Err != nil {
@@ -156,7 +157,7 @@ func NewPage(v New) templ.Component {
 					var templ_7745c5c3_Var4 string
 					templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(t.Label)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 61, Col: 21}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 62, Col: 21}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 					if templ_7745c5c3_Err != nil {
@@ -169,7 +170,7 @@ func NewPage(v New) templ.Component {
 					var templ_7745c5c3_Var5 string
 					templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(t.Hint)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 62, Col: 20}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/feedback/new.templ`, Line: 63, Col: 20}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 					if templ_7745c5c3_Err != nil {
@@ -196,12 +197,12 @@ func NewPage(v New) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "words", MaxLength: feedback.MaxText, Label: "The customer's own words", Value: v.Words, Error: v.Errors["words"],
-				Required: true, Hint: "Quote them as closely as you can; this is what search finds.", Attrs: templ.Attributes{"maxlength": "4000", "rows": "5"}}).Render(ctx, templ_7745c5c3_Buffer)
+				Required: true, Hint: "Quote them as closely as you can; this is what search finds.", Attrs: templ.Attributes{"rows": "5"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = components.TextArea(components.Field{Name: "note", MaxLength: feedback.MaxText, Label: "Your note (optional)", Value: v.Note, Error: v.Errors["note"],
-				Hint: "Context for marketing: what happened, how often you hear it.", Attrs: templ.Attributes{"maxlength": "4000", "rows": "3"}}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: "Context for marketing: what happened, how often you hear it.", Attrs: templ.Attributes{"rows": "3"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -219,9 +220,9 @@ func NewPage(v New) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "lead_q", ID: "lead", Label: "Lead", Type: "search", Value: v.LeadQuery, Error: v.Errors["lead"],
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "lead_q", ID: "lead", MaxLength: leads.MaxQuery, Label: "Lead", Type: "search", Value: v.LeadQuery, Error: v.Errors["lead"],
 				Hint: "Type part of the company, contact or email; matches appear below (without JavaScript, press Find lead).",
-				Attrs: templ.Attributes{"maxlength": "200", "autocomplete": "off", "hx-get": "/search/leads",
+				Attrs: templ.Attributes{"autocomplete": "off", "hx-get": "/search/leads",
 					"hx-trigger": "input changed delay:300ms, search", "hx-target": "#lead-picks", "hx-include": "this"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

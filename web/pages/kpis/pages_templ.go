@@ -994,7 +994,7 @@ func TargetsPage(v Targets) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Input(components.Field{Name: "value", Label: "Target", Value: v.Form["value"], Error: v.Errors["value"], Required: true,
+				templ_7745c5c3_Err = components.Input(components.Field{Name: "value", MaxLength: kpi.MaxTargetValue, Label: "Target", Value: v.Form["value"], Error: v.Errors["value"], Required: true,
 					Hint: "Percentages as 80 for 80 %; ratings 1–5; counts and money as numbers (the revenue goal is per quarter)."}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -112,6 +112,12 @@ func required(f components.Field) components.Field {
 	return f
 }
 
+// limited caps the field at n characters, the server's limit.
+func limited(f components.Field, n int) components.Field {
+	f.MaxLength = n
+	return f
+}
+
 func hinted(f components.Field, hint string) components.Field {
 	f.Hint = hint
 	return f
@@ -120,6 +126,7 @@ func hinted(f components.Field, hint string) components.Field {
 func dealValueField(v Detail) components.Field {
 	f := hinted(required(v.field(ActWin, "value", "", v.MoneyHeader("Deal value"))), "A plain amount, like 12500 or 12,500.50.")
 	f.Attrs = templ.Attributes{"inputmode": "decimal", "autocomplete": "off"}
+	f.MaxLength = leads.MaxDealValueText
 	return f
 }
 

@@ -146,7 +146,7 @@ func ListPage(v List) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.Field{Name: "q", Label: "Search", Type: "search", Value: v.Form["q"], Hint: "Company, contact or email"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.Field{Name: "q", MaxLength: leads.MaxQuery, Label: "Search", Type: "search", Value: v.Form["q"], Error: v.FilterErrors["q"], Hint: "Company, contact or email"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
