@@ -65,6 +65,7 @@ var lengthCases = []lengthCase{
 	{"POST /campaigns", "name", "f-name", campaigns.MaxName, "Keep the name under"},
 	{"POST /campaigns", "audience", "f-audience", campaigns.MaxAudience, "Keep the audience under"},
 	{"POST /campaigns", "offer", "f-offer", campaigns.MaxOffer, "Keep the offer under"},
+	{"POST /campaigns", "key", "f-key", campaigns.MaxKey, "Keep the key under"},
 	{"POST /campaigns", "talking_points", "f-talking_points", campaigns.MaxTalkingPoints, "Keep the talking points under"},
 	{"POST /campaigns", "budget", "f-budget", campaigns.MaxBudget, "Keep the budget under"},
 	{"POST /campaigns/{id}", "name", "f-name", campaigns.MaxName, "Keep the name under"},
