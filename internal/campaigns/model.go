@@ -67,10 +67,10 @@ func (s Status) Label() string { return statusLabels.Of(s) }
 
 // Details are the fields a marketer edits.
 type Details struct {
-	Name          string
-	Channel       Channel
-	Audience      string
-	Offer         string
+	Name     string
+	Channel  Channel
+	Audience string
+	Offer    string
 	// Key is what utm_campaign values of lead intake match (lowercase,
 	// unique, optional; see KeyOf).
 	Key           string
