@@ -99,8 +99,11 @@ func TestCampaignNoticeJourney(t *testing.T) {
 		t.Fatalf("the notices page has no acknowledge button for %s: %s", path, h.TextOr(".notices-pending", ""))
 	}
 	h.Screenshot("notices-page.png")
-	h.ClickAndWait(ack)
-	if got := h.Text(".flash"); !strings.Contains(got, "Acknowledged: Journey webinar") {
+	// Acknowledging answers in place (htmx, issue 15): the button becomes
+	// "acknowledged" and the message appears in the live region.
+	h.step("acknowledge", chromedp.Click(chromedp.CSS(ack)))
+	h.waitUntil("the acknowledgement answered", `document.querySelector('#live-status').textContent.includes('Acknowledged')`)
+	if got := h.Text("#live-status .flash"); !strings.Contains(got, "Acknowledged: Journey webinar") {
 		t.Errorf("after acknowledging the flash says %q", got)
 	}
 	if h.Exists(ack) {

@@ -257,6 +257,11 @@ func (h *harness) ExpectRefused(path string) {
 	if h.refused == nil {
 		h.refused = map[string]bool{}
 	}
+	// The console names the resource by its URL; compare paths only, so a
+	// page opened with a query (/feedback/1/merge?into=2) matches too.
+	if u, err := url.Parse(path); err == nil {
+		path = u.Path
+	}
 	h.refused[path] = true
 }
 

@@ -83,6 +83,23 @@ func (s *Store) HeardBy(ctx context.Context, id int64) ([]Heard, error) {
 	return pgx.CollectRows(rows, pgx.RowToStructByName[Heard])
 }
 
+// HeardByUser says which of the items the user has added a +1 to.
+func (s *Store) HeardByUser(ctx context.Context, userID int64, ids []int64) (map[int64]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT item_id FROM feedback_heard WHERE user_id = $1 AND item_id = ANY($2)`, userID, ids)
+	if err != nil {
+		return nil, err
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
+	}
+	heard := make(map[int64]bool, len(list))
+	for _, id := range list {
+		heard[id] = true
+	}
+	return heard, nil
+}
+
 // Events returns the item's history, oldest first.
 func (s *Store) Events(ctx context.Context, id int64) ([]Event, error) {
 	rows, err := s.pool.Query(ctx, `

@@ -9,6 +9,7 @@ import (
 
 	"tandem/internal/campaigns"
 	"tandem/internal/refusal"
+	"tandem/web/components"
 	campaignpages "tandem/web/pages/campaigns"
 )
 
@@ -126,14 +127,20 @@ func (s *Server) campaignAck(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err // campaigns.ErrNotAudience, ErrNotAnnounced: refusals with their message
 	}
+	kind, msg := "success", "Acknowledged: "+c.Name+"."
 	switch res {
 	case campaigns.AckNew:
-		s.flash(w, r, "success", "Acknowledged: "+c.Name+".")
 	case campaigns.AckRenewed:
-		s.flash(w, r, "success", "Acknowledged the new talking points of "+c.Name+".")
+		msg = "Acknowledged the new talking points of " + c.Name + "."
 	default:
-		s.flash(w, r, "info", "You had already acknowledged "+c.Name+".")
+		kind, msg = "info", "You had already acknowledged "+c.Name+"."
 	}
+	if isHTMX(r) {
+		// The button becomes "acknowledged"; the banner's count drops.
+		p := s.page(w, r, c.Name, "campaigns")
+		return s.fragment(w, r, http.StatusOK, kind, msg, campaignpages.AckDone(msg), components.NoticesBanner(p.PendingNotices, true))
+	}
+	s.flash(w, r, kind, msg)
 	return redirect(w, r, backTo(r, campaignPath(c.ID)))
 }
 

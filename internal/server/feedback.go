@@ -46,15 +46,24 @@ func (s *Server) feedbackList(w http.ResponseWriter, r *http.Request) error {
 	v := fbpages.List{Page: p, Filters: values, Options: opts, Errors: errs, PageNum: max(f.Page, 1)}
 	v.Filtered = values != (fbpages.Filters{Sort: values.Sort})
 	if len(errs) > 0 {
-		return s.render(w, r, http.StatusUnprocessableEntity, fbpages.ListPage(v))
+		return s.feedbackListAnswer(w, r, http.StatusUnprocessableEntity, v)
 	}
 	list, total, err := s.feedback.List(r.Context(), f)
 	if err != nil {
 		return err
 	}
 	now := s.feedback.Now()
+	ids := make([]int64, len(list))
+	for i, it := range list {
+		ids[i] = it.ID
+	}
+	me := currentUser(r)
+	mine, err := s.feedback.HeardByUser(r.Context(), me.ID, ids)
+	if err != nil {
+		return err
+	}
 	for _, it := range list {
-		v.Cards = append(v.Cards, fbpages.CardOf(p, it, now, fbpages.ListExcerpt))
+		v.Cards = append(v.Cards, fbpages.CardOf(p, it, now, fbpages.ListExcerpt).WithViewer(it.ReporterID == me.ID, mine[it.ID]))
 	}
 	v.Total, v.Capped = min(total, feedback.CountCap), total > feedback.CountCap
 	v.Pages = (v.Total + feedback.PageSize - 1) / feedback.PageSize
@@ -69,7 +78,16 @@ func (s *Server) feedbackList(w http.ResponseWriter, r *http.Request) error {
 	if v.PageNum < v.Pages {
 		v.NextURL = pageURL(v.PageNum + 1)
 	}
-	return s.render(w, r, http.StatusOK, fbpages.ListPage(v))
+	return s.feedbackListAnswer(w, r, http.StatusOK, v)
+}
+
+// feedbackListAnswer is the list page, or for a live filter (htmx) only its
+// results and the filter errors.
+func (s *Server) feedbackListAnswer(w http.ResponseWriter, r *http.Request, status int, v fbpages.List) error {
+	if isHTMX(r) {
+		return s.fragment(w, r, status, "", "", fbpages.Results(v), fbpages.ListErrors(v.Errors, true))
+	}
+	return s.render(w, r, status, fbpages.ListPage(v))
 }
 
 func (s *Server) feedbackBoard(w http.ResponseWriter, r *http.Request) error {

@@ -40,34 +40,45 @@ func (s *Server) feedbackItem(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderFeedbackItem(w http.ResponseWriter, r *http.Request, status int, it feedback.Item,
 	form fbpages.ItemForm, errs map[string]string) error {
+	v, err := s.feedbackItemView(w, r, it, form, errs)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, status, fbpages.ItemPage(v))
+}
+
+// feedbackItemView is the item page's view model, with form's values and
+// errs' messages in their fields.
+func (s *Server) feedbackItemView(w http.ResponseWriter, r *http.Request, it feedback.Item,
+	form fbpages.ItemForm, errs map[string]string) (fbpages.Item, error) {
 	ctx := r.Context()
 	me := currentUser(r)
 	heard, err := s.feedback.HeardBy(ctx, it.ID)
 	if err != nil {
-		return err
+		return fbpages.Item{}, err
 	}
 	events, err := s.feedback.Events(ctx, it.ID)
 	if err != nil {
-		return err
+		return fbpages.Item{}, err
 	}
 	merged, err := s.feedback.MergedFrom(ctx, it.ID)
 	if err != nil {
-		return err
+		return fbpages.Item{}, err
 	}
 	var owners []feedback.Person
 	if feedback.CanTriage(*me) {
 		if owners, err = s.feedback.Owners(ctx); err != nil {
-			return err
+			return fbpages.Item{}, err
 		}
 	}
 	p := s.page(w, r, fbpages.ItemTitle(it), "feedback")
 	v := fbpages.ItemOf(p, it, heard, events, merged, owners, *me, s.feedback.Now()).WithForm(form, errs)
 	if v.CanTriage {
 		if v.IntoPicks, v.IntoMessage, err = s.feedbackPicks(ctx, it.ID, form.IntoQuery); err != nil {
-			return err
+			return fbpages.Item{}, err
 		}
 	}
-	return s.render(w, r, status, fbpages.ItemPage(v))
+	return v, nil
 }
 
 // feedbackAction loads the item, runs change, and answers: a redirect back
@@ -97,12 +108,51 @@ func (s *Server) refusedOnItem(w http.ResponseWriter, r *http.Request, it feedba
 	return err
 }
 
+// heardAdded is the message of a +1 that was added.
+const heardAdded = "Your +1 is added: marketing sees that more customers say this."
+
 func (s *Server) feedbackHeard(w http.ResponseWriter, r *http.Request) error {
 	form := fbpages.ItemForm{Customer: r.PostFormValue("customer"), Note: r.PostFormValue("note")}
+	fromList := r.PostFormValue("from") == "list"
+	switch {
+	case isHTMX(r) && fromList:
+		return s.feedbackHeardInList(w, r)
+	case isHTMX(r):
+		return s.feedbackHeardHTMX(w, r, form)
+	case fromList:
+		return s.feedbackHeardFromList(w, r)
+	}
 	return s.feedbackAction(w, r, form, func(it feedback.Item) (string, error) {
-		err := s.feedback.AddHeard(r.Context(), *currentUser(r), it.ID, form.Customer, form.Note)
-		return "Your +1 is added: marketing sees that more customers say this.", err
+		return heardAdded, s.feedback.AddHeard(r.Context(), *currentUser(r), it.ID, form.Customer, form.Note)
 	})
+}
+
+// feedbackHeardHTMX answers a +1 sent by htmx from the item page with its
+// "Heard it too" section again: with the new +1 (200), or with the form's
+// messages (422).
+func (s *Server) feedbackHeardHTMX(w http.ResponseWriter, r *http.Request, form fbpages.ItemForm) error {
+	it, err := s.feedbackFromPath(r)
+	if err != nil {
+		return err
+	}
+	status, kind, msg, errs := http.StatusOK, "success", heardAdded, map[string]string(nil)
+	if err := s.feedback.AddHeard(r.Context(), *currentUser(r), it.ID, form.Customer, form.Note); err != nil {
+		ref, _, ok := refusal.As(err)
+		if !ok || ref.Field == "" {
+			return err
+		}
+		errs = refusal.FieldMessages(err)
+		status, kind, msg = refusalStatus(ref.Kind), "error", "Not added: "+firstMessage(errs)
+	} else if it, err = s.feedbackFromPath(r); err != nil { // with its new count
+		return err
+	} else {
+		form = fbpages.ItemForm{}
+	}
+	v, err := s.feedbackItemView(w, r, it, form, errs)
+	if err != nil {
+		return err
+	}
+	return s.fragment(w, r, status, kind, msg, fbpages.HeardSection(v))
 }
 
 func (s *Server) feedbackStatus(w http.ResponseWriter, r *http.Request) error {
@@ -201,4 +251,45 @@ func (s *Server) feedbackMerge(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.flash(w, r, "success", fmt.Sprintf("Feedback #%d is merged into #%d: its reporter and +1s count here now, each once.", it.ID, into))
 	return redirect(w, r, feedback.Link(into))
+}
+
+// feedbackHeardFromList is a +1 from the list without JavaScript: back to
+// the list with the flash; a refusal (already added) on the item page.
+func (s *Server) feedbackHeardFromList(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.feedbackFromPath(r)
+	if err != nil {
+		return err
+	}
+	if err := s.feedback.AddHeard(r.Context(), *currentUser(r), it.ID, "", ""); err != nil {
+		return s.refusedOnItem(w, r, it, fbpages.ItemForm{}, err)
+	}
+	return s.done(w, r, backTo(r, "/feedback"), heardAdded)
+}
+
+// feedbackHeardInList answers a +1 sent by htmx from the list with the
+// row's "Heard too" cell again: 200 with the new count, 422 with the cell
+// as it is and the refusal's message (reported it, added one before).
+func (s *Server) feedbackHeardInList(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.feedbackFromPath(r)
+	if err != nil {
+		return err
+	}
+	me := currentUser(r)
+	status, kind, msg := http.StatusOK, "success", heardAdded
+	if err := s.feedback.AddHeard(r.Context(), *me, it.ID, "", ""); err != nil {
+		if refusal.KindOf(err) != refusal.Invalid {
+			return err
+		}
+		status, kind, msg = http.StatusUnprocessableEntity, "error", "Not added: "+firstMessage(refusal.FieldMessages(err))
+	}
+	if it, err = s.feedbackFromPath(r); err != nil {
+		return err
+	}
+	mine, err := s.feedback.HeardByUser(r.Context(), me.ID, []int64{it.ID})
+	if err != nil {
+		return err
+	}
+	p := s.page(w, r, "Customer feedback", "feedback")
+	c := fbpages.CardOf(p, it, s.feedback.Now(), fbpages.ListExcerpt).WithViewer(it.ReporterID == me.ID, mine[it.ID])
+	return s.fragment(w, r, status, kind, msg, fbpages.HeardCell(p.CSRF, c))
 }

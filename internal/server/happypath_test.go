@@ -132,6 +132,14 @@ var happyPaths = map[string]happyCase{
 		return happyPost{path: "/notifications/" + strconv.Itoa(id) + "/open",
 			state: `SELECT read_at IS NULL FROM notifications WHERE id = $1`, args: []any{id}}
 	}},
+	"POST /notifications/{id}/read": {as: "rep@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		id := e.count(`SELECT min(id) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, e.userID("rep@example.com"))
+		if id == 0 {
+			t.Fatal("the demo rep has no unread notification")
+		}
+		return happyPost{path: "/notifications/" + strconv.Itoa(id) + "/read",
+			state: `SELECT read_at IS NULL FROM notifications WHERE id = $1`, args: []any{id}}
+	}},
 	"POST /notifications/read-all": {as: "rep@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		return happyPost{path: "/notifications/read-all",
 			state: `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, args: []any{e.userID("rep@example.com")}}

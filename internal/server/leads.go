@@ -47,7 +47,11 @@ func (s *Server) leadList(w http.ResponseWriter, r *http.Request) error {
 	if len(errs) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	return s.render(w, r, status, leadpages.ListPage(leadpages.ListOf(s.page(w, r, "Leads", "leads"), in, time.Now())))
+	v := leadpages.ListOf(s.page(w, r, "Leads", "leads"), in, time.Now())
+	if isHTMX(r) { // a live filter: the results, the stage counts and the filter errors
+		return s.fragment(w, r, status, "", "", leadpages.Results(v), leadpages.StageTabs(v, true), leadpages.FilterErrors(v.FilterErrors, true))
+	}
+	return s.render(w, r, status, leadpages.ListPage(v))
 }
 
 func (s *Server) leadQueue(w http.ResponseWriter, r *http.Request) error {
@@ -61,7 +65,7 @@ func (s *Server) leadQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := leadpages.QueueOf(s.page(w, r, "My queue", "leads"), list, sla, manager, time.Now())
+	v := leadpages.QueueOf(s.page(w, r, "My queue", "leads"), *me, list, sla, manager, time.Now())
 	return s.render(w, r, http.StatusOK, leadpages.QueuePage(v))
 }
 

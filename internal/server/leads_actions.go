@@ -2,7 +2,9 @@ package server
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -51,6 +53,9 @@ func (s *Server) leadDetail(w http.ResponseWriter, r *http.Request) error {
 // field (or at the top) and the refusal's status.
 func (s *Server) leadRefused(w http.ResponseWriter, r *http.Request, id int64, err error, action string, form map[string]string) error {
 	var conflict *leads.ConflictError
+	if isHTMX(r) {
+		return s.queueRefused(w, r, id, err, action, form)
+	}
 	if errors.As(err, &conflict) {
 		changes, terr := s.leads.Timeline(r.Context(), id, conflict.SeenVersion)
 		if terr != nil {
@@ -91,8 +96,7 @@ func (s *Server) leadMove(action string, to leads.Stage, fields ...string) handl
 		if _, err := s.leads.Apply(r.Context(), *currentUser(r), id, version, readMove(to, form)); err != nil {
 			return s.leadRefused(w, r, id, err, action, form)
 		}
-		s.flash(w, r, "success", "Lead moved to "+to.Label()+".")
-		return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
+		return s.leadDone(w, r, id, "Lead moved to "+to.Label()+".")
 	}
 }
 
@@ -134,8 +138,7 @@ func (s *Server) leadTouch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.leadRefused(w, r, id, err, leadpages.ActTouch, form)
 	}
-	s.flash(w, r, "success", "Touch logged.")
-	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
+	return s.leadDone(w, r, id, "Touch logged.")
 }
 
 func (s *Server) leadAssign(w http.ResponseWriter, r *http.Request) error {
@@ -177,4 +180,72 @@ func (s *Server) leadComment(w http.ResponseWriter, r *http.Request) error {
 		return s.leadRefused(w, r, id, err, leadpages.ActComment, form)
 	}
 	return redirect(w, r, "/leads/"+strconv.FormatInt(id, 10)+"#timeline-h")
+}
+
+// leadDone answers a lead action that worked. From the queue with htmx:
+// the lead's queue row again and the message; from the queue without it:
+// 303 back to the queue with the flash; from the lead page: 303 to it.
+func (s *Server) leadDone(w http.ResponseWriter, r *http.Request, id int64, message string) error {
+	if isHTMX(r) {
+		return s.queueRow(w, r, http.StatusOK, id, "success", message, nil)
+	}
+	to := "/leads/" + strconv.FormatInt(id, 10)
+	if r.PostFormValue("from") == "queue" {
+		to = "/leads/queue"
+	}
+	return s.done(w, r, to, message)
+}
+
+// queueRow answers an htmx action of the queue with the lead's row as it
+// is now; refused, when set, fills in the refused form again.
+func (s *Server) queueRow(w http.ResponseWriter, r *http.Request, status int, id int64, kind, message string,
+	refused func(leadpages.QueueItem) leadpages.QueueItem) error {
+	l, err := s.leads.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	sla, err := s.slaHours(r)
+	if err != nil {
+		return err
+	}
+	p := s.page(w, r, "My queue", "leads")
+	it := leadpages.QueueItemOf(*currentUser(r), l, sla, time.Now())
+	if refused != nil {
+		it = refused(it)
+	}
+	if it.Left && kind == "success" {
+		message += " " + l.Company + " left your queue."
+	}
+	return s.fragment(w, r, status, kind, message, leadpages.QueueRow(p, it))
+}
+
+// queueRefused answers a refused htmx action of the queue: a stale form
+// gets the row as it is now (409), a refused form the row with that form
+// filled in and its messages (422); other refusals (not yours) only their
+// message, through serveError.
+func (s *Server) queueRefused(w http.ResponseWriter, r *http.Request, id int64, err error, action string, form map[string]string) error {
+	var conflict *leads.ConflictError
+	if errors.As(err, &conflict) {
+		return s.queueRow(w, r, http.StatusConflict, id, "error",
+			"Someone else changed this lead after you opened the queue: this is it now.", nil)
+	}
+	if refusal.KindOf(err) != refusal.Invalid {
+		return err
+	}
+	errs := refusal.FieldMessages(err)
+	msg := errs[""]
+	if msg == "" {
+		msg = "Check the form: " + firstMessage(errs)
+	}
+	return s.queueRow(w, r, http.StatusUnprocessableEntity, id, "error", msg,
+		func(it leadpages.QueueItem) leadpages.QueueItem { return it.WithRefused(action, form, errs) })
+}
+
+// firstMessage is one of the messages, for a status line.
+func firstMessage(errs map[string]string) string {
+	keys := slices.Sorted(maps.Keys(errs))
+	if len(keys) == 0 {
+		return "it was refused."
+	}
+	return errs[keys[0]]
 }

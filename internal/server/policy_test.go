@@ -43,6 +43,7 @@ var accountAccess = map[string]string{
 	"POST /admin/settings":                 "admins",
 	"GET /notifications":                   "signed in",
 	"POST /notifications/{id}/open":        "signed in",
+	"POST /notifications/{id}/read":        "signed in",
 	"POST /notifications/read-all":         "signed in",
 }
 

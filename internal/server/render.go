@@ -116,6 +116,10 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	if he.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "30")
 	}
+	if isHTMX(r) {
+		s.serveHTMXError(w, r, he)
+		return
+	}
 	p := s.basePage(w, r, he.Title, "")
 	if renderErr := s.render(w, r, he.Status, components.ErrorPage(p, he.Status, he.Message)); renderErr != nil {
 		s.log.Error("render error page", "err", renderErr)

@@ -122,6 +122,7 @@ func (s *Server) Routes() []route {
 
 		{"GET", "/notifications", signedIn, s.notificationsPage},
 		{"POST", "/notifications/{id}/open", signedIn, s.openNotification},
+		{"POST", "/notifications/{id}/read", signedIn, s.readNotification},
 		{"POST", "/notifications/read-all", signedIn, s.readAllNotifications},
 
 		// KPIs and the overview.

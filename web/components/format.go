@@ -11,6 +11,21 @@ import (
 	"tandem/internal/format"
 )
 
+// htmxConfig is the htmx-config meta: no eval, no scripts from answers, no
+// inline indicator styles (the CSP stays strict). Answers are swapped for
+// 2xx, 4xx and 5xx: a refused htmx action answers 422 with its form and
+// the message; other refusals and errors answer with only the status
+// message and HX-Reswap: none, so nothing but that message changes. 204 is
+// not swapped.
+//
+// History: live filters push their address; htmx keeps no copy of pages in
+// the browser's storage (historyCacheSize 0: lead contacts stay out of
+// localStorage), so Back loads the page again from the server.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,` +
+	`"historyCacheSize":0,"refreshOnHistoryMiss":true,` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},` +
+	`{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true},{"code":"...","swap":false}]}`
+
 func unreadLabel(n int) string {
 	if n == 1 {
 		return "1 unread"

@@ -34,6 +34,10 @@ type Card struct {
 	Logged         string
 	LoggedISO      string
 	Rating         int // 0: not rated
+	// CanHear: the viewer may add a +1 from the list (not the reporter,
+	// none yet); HeardByMe: the viewer has added one.
+	CanHear   bool
+	HeardByMe bool
 }
 
 // Filters are the list's and board's filter values as typed, without the

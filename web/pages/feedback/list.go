@@ -36,6 +36,13 @@ func CardOf(p components.Page, it feedback.Item, now time.Time, excerptLen int) 
 	return c
 }
 
+// WithViewer is the card with what the viewer may do: +1 unless they
+// reported it or already did (heardByMe).
+func (c Card) WithViewer(reporter bool, heardByMe bool) Card {
+	c.CanHear, c.HeardByMe = !reporter && !heardByMe, heardByMe
+	return c
+}
+
 // FiltersOf is the filter form's values as typed.
 func FiltersOf(in feedback.FilterInput) Filters {
 	in.Page = 0

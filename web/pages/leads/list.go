@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"tandem/internal/leads"
+	"tandem/internal/users"
 	"tandem/web/components"
 )
 
@@ -101,12 +102,14 @@ func nextURL(path string, q url.Values, next string) string {
 	return path + "?" + nq.Encode()
 }
 
-// QueueOf is a rep's queue at now; manager when it includes the leads
+// QueueOf is me's queue at now; manager when it includes the leads
 // waiting for a rep.
-func QueueOf(p components.Page, list []leads.Lead, slaHours int, manager bool, now time.Time) Queue {
-	v := Queue{Page: p, Rows: Rows(list, slaHours, now), Manager: manager}
-	for _, row := range v.Rows {
-		if row.SLA.Open && row.SLA.Breached {
+func QueueOf(p components.Page, me users.User, list []leads.Lead, slaHours int, manager bool, now time.Time) Queue {
+	v := Queue{Page: p, Manager: manager}
+	for _, l := range list {
+		it := QueueItemOf(me, l, slaHours, now)
+		v.Items = append(v.Items, it)
+		if it.SLA.Open && it.SLA.Breached {
 			v.Breached++
 		}
 	}
