@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +39,7 @@ type intakeReply struct {
 func (a intakeReply) problem(status int, detail string, fields map[string]string) {
 	if !a.json {
 		v := intakepages.Public{Title: http.StatusText(status), Message: detail}
-		for _, k := range sortedKeys(fields) {
+		for _, k := range slices.Sorted(maps.Keys(fields)) {
 			v.Problems = append(v.Problems, k+": "+fields[k])
 		}
 		var buf bytes.Buffer
@@ -54,7 +56,7 @@ func (a intakeReply) problem(status int, detail string, fields map[string]string
 		"detail": detail, "instance": a.r.URL.Path}
 	if len(fields) > 0 {
 		var errs []map[string]string
-		for _, k := range sortedKeys(fields) {
+		for _, k := range slices.Sorted(maps.Keys(fields)) {
 			errs = append(errs, map[string]string{"field": k, "message": fields[k]})
 		}
 		p["errors"] = errs
@@ -73,19 +75,6 @@ func (a intakeReply) write(status int, contentType string, v any) {
 func (s *Server) intakeFail(a intakeReply, err error) {
 	s.log.Error("intake submission", "id", middleware.GetReqID(a.r.Context()), "err", err)
 	a.problem(http.StatusInternalServerError, "Something went wrong on our side; nothing was stored. Try again later.", nil)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ { // a handful of keys: insertion sort
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }
 
 func mediaType(r *http.Request) string {

@@ -528,27 +528,27 @@ func DetailPage(v Detail) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, "</section><section class=\"card\" aria-labelledby=\"examples-h\"><h2 id=\"examples-h\">Examples</h2><h3>A website form</h3><pre><code>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 50, "</section><section class=\"card\" aria-labelledby=\"examples-h\"><h2 id=\"examples-h\">Examples</h2><h3>A website form</h3><pre class=\"intake-example\" tabindex=\"0\" aria-label=\"Example HTML form\"><code>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var32 string
 			templ_7745c5c3_Var32, templ_7745c5c3_Err = templ.JoinStringErrs(v.ExampleForm)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/intake/detail.templ`, Line: 120, Col: 29}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/intake/detail.templ`, Line: 120, Col: 96}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var32))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "</code></pre><h3>A signed webhook</h3><p>JSON with the same field names. <code>X-Tandem-Signature</code> is <code>sha256=</code> and the hex HMAC-SHA256, keyed with the secret, of the raw body, or of <code>timestamp.body</code> when the optional <code>X-Tandem-Timestamp</code> header (Unix seconds, within 5 minutes) is sent to bound replays. It answers 201 with the new lead or 200 when the email matched a lead.</p><pre><code>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 51, "</code></pre><h3>A signed webhook</h3><p>JSON with the same field names. <code>X-Tandem-Signature</code> is <code>sha256=</code> and the hex HMAC-SHA256, keyed with the secret, of the raw body, or of <code>timestamp.body</code> when the optional <code>X-Tandem-Timestamp</code> header (Unix seconds, within 5 minutes) is sent to bound replays. It answers 201 with the new lead or 200 when the email matched a lead.</p><pre class=\"intake-example\" tabindex=\"0\" aria-label=\"Example signed webhook with curl\"><code>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var33 string
 			templ_7745c5c3_Var33, templ_7745c5c3_Err = templ.JoinStringErrs(v.ExampleCurl)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/intake/detail.templ`, Line: 123, Col: 29}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/intake/detail.templ`, Line: 123, Col: 111}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var33))
 			if templ_7745c5c3_Err != nil {
