@@ -23,6 +23,7 @@ import (
 	"tandem/internal/db"
 	"tandem/internal/digest"
 	"tandem/internal/feedback"
+	"tandem/internal/intake"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/notifications"
@@ -106,6 +107,7 @@ func newDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) server.D
 		KPI:           kpi.NewEngine(pool, cfg.Location),
 		Digests:       digest.FromConfig(pool, cfg, log),
 		Notifications: notifications.NewStore(pool),
+		Intake:        intake.NewStore(pool),
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"tandem/internal/config"
 	"tandem/internal/digest"
 	"tandem/internal/feedback"
+	"tandem/internal/intake"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/notifications"
@@ -38,6 +39,7 @@ type Server struct {
 	kpi      *kpi.Engine
 	digests  *digest.Service
 	notes    *notifications.Store
+	intake   *intake.Store
 	session  users.SessionPolicy
 	router   *chi.Mux
 }
@@ -54,6 +56,7 @@ type Domain struct {
 	KPI           *kpi.Engine
 	Digests       *digest.Service
 	Notifications *notifications.Store
+	Intake        *intake.Store
 }
 
 // New builds the router over the given domain. The pool is only for the
@@ -71,6 +74,7 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Ser
 		kpi:      d.KPI,
 		digests:  d.Digests,
 		notes:    d.Notifications,
+		intake:   d.Intake,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()
