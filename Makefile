@@ -21,7 +21,7 @@ run: build
 test: test-deps check-generated vet lint
 	@$(GO) build -o $(BIN)/devdb ./cmd/devdb
 	@mkdir -p test-output
-	$(BIN)/devdb throwaway -- $(GO) test -race -count=1 -coverpkg=./... -coverprofile=test-output/cover.out $(PKGS)
+	$(BIN)/devdb throwaway -- $(GO) test -race -count=1 -timeout 20m -coverpkg=./... -coverprofile=test-output/cover.out $(PKGS)
 	$(GO) run ./cmd/covercheck -profile test-output/cover.out
 
 ## bench: seed each size once into its own database of a local cluster in .data/bench,

@@ -23,6 +23,7 @@ import (
 	"tandem/internal/db"
 	"tandem/internal/digest"
 	"tandem/internal/feedback"
+	"tandem/internal/intake"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/notifications"
@@ -108,6 +109,7 @@ func newDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) server.D
 		Digests:       digest.FromConfig(pool, cfg, log),
 		Notifications: notifications.NewStore(pool),
 		Tokens:        tokens.NewStore(pool),
+		Intake:        intake.NewStore(pool),
 	}
 }
 

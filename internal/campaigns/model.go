@@ -67,10 +67,13 @@ func (s Status) Label() string { return statusLabels.Of(s) }
 
 // Details are the fields a marketer edits.
 type Details struct {
-	Name          string
-	Channel       Channel
-	Audience      string
-	Offer         string
+	Name     string
+	Channel  Channel
+	Audience string
+	Offer    string
+	// Key is what utm_campaign values of lead intake match (lowercase,
+	// unique, optional; see KeyOf).
+	Key           string
 	TalkingPoints string // Markdown
 	// LaunchOn and EndOn are calendar days (midnight UTC, no timezone).
 	LaunchOn      time.Time
@@ -149,6 +152,7 @@ type Form struct {
 	Channel       string
 	Audience      string
 	Offer         string
+	Key           string
 	TalkingPoints string
 	LaunchOn      string // YYYY-MM-DD
 	EndOn         string
@@ -166,6 +170,7 @@ const (
 	MaxName          = 200
 	MaxAudience      = 500
 	MaxOffer         = 500
+	MaxKey           = 100
 	MaxTalkingPoints = 20000
 	MaxReason        = 2000 // a late-notice reason
 	MaxBudget        = 24   // characters of the typed amount, "999,999,999,999.99" and spaces
@@ -182,6 +187,7 @@ func (f Form) Parse() (Details, FieldErrors) {
 		Channel:       Channel(f.Channel),
 		Audience:      strings.TrimSpace(f.Audience),
 		Offer:         strings.TrimSpace(f.Offer),
+		Key:           KeyOf(f.Key),
 		TalkingPoints: strings.TrimSpace(strings.ReplaceAll(f.TalkingPoints, "\r\n", "\n")),
 	}
 	switch n := utf8.RuneCountInString(d.Name); {
@@ -198,6 +204,9 @@ func (f Form) Parse() (Details, FieldErrors) {
 	}
 	if utf8.RuneCountInString(d.Offer) > MaxOffer {
 		errs["offer"] = "Keep the offer under " + format.Int(MaxOffer) + " characters."
+	}
+	if msg := checkKey(d.Key); msg != "" {
+		errs["key"] = msg
 	}
 	if utf8.RuneCountInString(d.TalkingPoints) > MaxTalkingPoints {
 		errs["talking_points"] = "Keep the talking points under " + format.Int(MaxTalkingPoints) + " characters."
@@ -243,7 +252,7 @@ func (f Form) Parse() (Details, FieldErrors) {
 // FormOf fills a form with a stored campaign, for editing.
 func FormOf(c Campaign) Form {
 	return Form{
-		Name: c.Name, Channel: string(c.Channel), Audience: c.Audience, Offer: c.Offer,
+		Name: c.Name, Channel: string(c.Channel), Audience: c.Audience, Offer: c.Offer, Key: c.Key,
 		TalkingPoints: c.TalkingPoints, LaunchOn: c.LaunchOn.Format(dateLayout), EndOn: c.EndOn.Format(dateLayout),
 		ExpectedLeads: strconv.Itoa(c.ExpectedLeads), Budget: FormatMoneyPlain(c.BudgetCents),
 		OwnerID: strconv.FormatInt(c.OwnerID, 10), LateReason: c.LateReason,
@@ -323,3 +332,33 @@ func CheckReason(reason string) string {
 	}
 	return ""
 }
+
+// KeyOf normalizes a campaign key or a utm_campaign value for matching:
+// trimmed and lowercased, so "Spring-Webinar" matches "spring-webinar".
+func KeyOf(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// checkKey refuses a key that is not a slug: letters, digits, '-', '_' and
+// '.', as marketing tools write utm_campaign values.
+func checkKey(k string) string {
+	if utf8.RuneCountInString(k) > MaxKey {
+		return "Keep the key under " + format.Int(MaxKey) + " characters."
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return "Use only letters, digits, '-', '_' and '.' in the key, like spring-webinar-2026."
+		}
+	}
+	return ""
+}
+
+// keyArg is the key column's value: NULL for none, so many campaigns may
+// have no key under the unique index.
+func keyArg(k string) *string {
+	if k == "" {
+		return nil
+	}
+	return &k
+}
+
+// keyTaken is the refusal for a key another campaign has.
+var keyTaken = FieldErrors{"key": "Another campaign uses this key already; keys must be unique."}

@@ -26,7 +26,7 @@ type Store struct {
 // NewStore returns a Store on pool for a business in loc.
 func NewStore(pool *pgxpool.Pool, loc *time.Location) *Store { return &Store{pool: pool, loc: loc} }
 
-const campaignColumns = `c.id, c.name, c.channel, c.audience, c.offer, c.talking_points, c.launch_on, c.end_on,
+const campaignColumns = `c.id, c.name, c.channel, c.audience, c.offer, coalesce(c.key, '') AS key, c.talking_points, c.launch_on, c.end_on,
 	c.expected_leads, round(c.budget * 100)::bigint AS budget_cents, c.owner_id, o.name AS owner_name,
 	c.status = 'announced' AS announced, c.announced_at,
 	coalesce(extract(epoch FROM c.notice_lead), 0)::float8 AS notice_lead_seconds,
@@ -42,6 +42,7 @@ type campaignRow struct {
 	Channel           Channel    `db:"channel"`
 	Audience          string     `db:"audience"`
 	Offer             string     `db:"offer"`
+	Key               string     `db:"key"`
 	TalkingPoints     string     `db:"talking_points"`
 	LaunchOn          time.Time  `db:"launch_on"`
 	EndOn             time.Time  `db:"end_on"`
@@ -64,7 +65,7 @@ type campaignRow struct {
 func (r campaignRow) campaign() Campaign {
 	c := Campaign{
 		ID: r.ID,
-		Details: Details{Name: r.Name, Channel: r.Channel, Audience: r.Audience, Offer: r.Offer,
+		Details: Details{Name: r.Name, Channel: r.Channel, Audience: r.Audience, Offer: r.Offer, Key: r.Key,
 			TalkingPoints: r.TalkingPoints, LaunchOn: r.LaunchOn, EndOn: r.EndOn, ExpectedLeads: r.ExpectedLeads,
 			BudgetCents: r.BudgetCents, OwnerID: r.OwnerID},
 		OwnerName: r.OwnerName, Announced: r.Announced,
@@ -145,10 +146,12 @@ func (s *Store) Create(ctx context.Context, by int64, f Form) (Campaign, error) 
 		}
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO campaigns (name, channel, audience, offer, talking_points, launch_on, end_on,
-				expected_leads, budget, owner_id, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::numeric / 100, $10, $11) RETURNING id`,
+				expected_leads, budget, owner_id, created_by, key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::numeric / 100, $10, $11, $12) RETURNING id`,
 			d.Name, d.Channel, d.Audience, d.Offer, d.TalkingPoints, d.LaunchOn, d.EndOn,
-			d.ExpectedLeads, d.BudgetCents, d.OwnerID, by).Scan(&id); err != nil {
+			d.ExpectedLeads, d.BudgetCents, d.OwnerID, by, keyArg(d.Key)).Scan(&id); db.IsUniqueViolation(err, "campaigns_key_key") {
+			return keyTaken
+		} else if err != nil {
 			return err
 		}
 		return db.RecordCreated(ctx, tx, "campaign", id)
@@ -209,10 +212,13 @@ func (s *Store) Update(ctx context.Context, by, id int64, version int, f Form) (
 			UPDATE campaigns SET name = $2, channel = $3, audience = $4, offer = $5, talking_points = $6,
 				launch_on = $7, end_on = $8, expected_leads = $9, budget = $10::numeric / 100, owner_id = $11,
 				notice_lead = CASE WHEN status = 'announced' THEN make_interval(secs => $12) END,
-				late_notice = $13, late_reason = $14, revision = $15, updated_at = now(), version = version + 1
+				late_notice = $13, late_reason = $14, revision = $15, key = $17, updated_at = now(), version = version + 1
 			WHERE id = $1 AND version = $16`,
 			id, d.Name, d.Channel, d.Audience, d.Offer, d.TalkingPoints, d.LaunchOn, d.EndOn, d.ExpectedLeads,
-			d.BudgetCents, d.OwnerID, lead.Seconds(), late, reason, revision, version)
+			d.BudgetCents, d.OwnerID, lead.Seconds(), late, reason, revision, version, keyArg(d.Key))
+		if db.IsUniqueViolation(err, "campaigns_key_key") {
+			return keyTaken
+		}
 		if err != nil {
 			return err
 		}

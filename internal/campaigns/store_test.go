@@ -306,3 +306,29 @@ func TestStaleEditIsAConflict(t *testing.T) {
 		t.Errorf("a sales owner: %v", err)
 	}
 }
+
+func TestCampaignKeyIsAUniqueLowercaseSlug(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a, b := f.campaign("2026-06-15"), f.campaign("2026-07-01")
+	form := campaigns.FormOf(a)
+	form.Key = "  Spring-Webinar_2026 "
+	a, err := f.store.Update(f.ctx, f.owner.ID, a.ID, a.Version, form)
+	if err != nil || a.Key != "spring-webinar_2026" {
+		t.Fatalf("key %q, %v; want it trimmed and lowercased", a.Key, err)
+	}
+	other := campaigns.FormOf(b)
+	other.Key = "SPRING-WEBINAR_2026"
+	var fe campaigns.FieldErrors
+	if _, err := f.store.Update(f.ctx, f.owner.ID, b.ID, b.Version, other); !errors.As(err, &fe) || fe["key"] == "" {
+		t.Errorf("a key another campaign has: %v, want a field error", err)
+	}
+	other.Key = "spring webinar"
+	if _, err := f.store.Update(f.ctx, f.owner.ID, b.ID, b.Version, other); !errors.As(err, &fe) || fe["key"] == "" {
+		t.Errorf("a key with a space: %v, want a field error", err)
+	}
+	other.Key = ""
+	if b, err = f.store.Update(f.ctx, f.owner.ID, b.ID, b.Version, other); err != nil || b.Key != "" {
+		t.Errorf("no key: %q, %v", b.Key, err)
+	}
+}

@@ -33,7 +33,7 @@ var demoPersonas = []string{"admin@example.com", "sales.manager@example.com", "m
 var crawlPages = append(append([]string{}, walkPages...),
 	"/leads/import", "/feedback/new", "/feedback/board", "/campaigns/new", "/campaigns/1/edit", "/alerts/new",
 	"/alerts/1", "/admin/users", "/admin/users/new", "/admin/users/1", "/admin/audit", "/admin/themes",
-	"/kpis/revenue", "/kpis/conversion",
+	"/kpis/revenue", "/kpis/conversion", "/leads/intake", "/leads/intake/new",
 	// The confirm steps: a draft campaign's announcement, a rep's
 	// deactivation, a merge of two live items.
 	"/campaigns/16/announce", "/admin/users/5/deactivate", "/feedback/1/merge?into=2",

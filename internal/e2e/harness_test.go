@@ -26,6 +26,7 @@ import (
 	"tandem/internal/db"
 	"tandem/internal/digest"
 	"tandem/internal/feedback"
+	"tandem/internal/intake"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/notifications"
@@ -135,6 +136,7 @@ func startFor(t *testing.T, timeout time.Duration, extraEnv map[string]string) *
 		Digests:       digest.FromConfig(pool, cfg, log),
 		Notifications: notifications.NewStore(pool),
 		Tokens:        tokens.NewStore(pool),
+		Intake:        intake.NewStore(pool),
 	})
 	hs := srv.HTTPServer()
 	hs.Handler = guard.Handler(hs.Handler)

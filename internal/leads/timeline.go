@@ -26,7 +26,7 @@ type Event struct {
 // changed since you loaded the page".
 func (s *Store) Timeline(ctx context.Context, id int64, sinceVersion int) ([]Event, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT e.id, e.at, coalesce(u.name, 'import') AS actor_name, coalesce(u.team, '') AS actor_team, e.kind, e.from_stage, e.to_stage,
+		SELECT e.id, e.at, coalesce(u.name, nullif(e.actor_label, ''), 'import') AS actor_name, coalesce(u.team, '') AS actor_team, e.kind, e.from_stage, e.to_stage,
 		       e.touch_kind, e.note, e.version
 		FROM lead_events e LEFT JOIN users u ON u.id = e.actor_id
 		WHERE e.lead_id = $1 AND ($2 = 0 OR e.version > $2)

@@ -69,7 +69,7 @@ func (s *Server) campaignList(w http.ResponseWriter, r *http.Request) error {
 func campaignForm(r *http.Request) campaigns.Form {
 	return campaigns.Form{
 		Name: r.PostFormValue("name"), Channel: r.PostFormValue("channel"), Audience: r.PostFormValue("audience"),
-		Offer: r.PostFormValue("offer"), TalkingPoints: r.PostFormValue("talking_points"),
+		Offer: r.PostFormValue("offer"), Key: r.PostFormValue("key"), TalkingPoints: r.PostFormValue("talking_points"),
 		LaunchOn: r.PostFormValue("launch_on"), EndOn: r.PostFormValue("end_on"),
 		ExpectedLeads: r.PostFormValue("expected_leads"), Budget: r.PostFormValue("budget"),
 		OwnerID: r.PostFormValue("owner_id"), LateReason: r.PostFormValue("late_reason"),

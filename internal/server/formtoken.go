@@ -8,6 +8,7 @@ import (
 	"tandem/internal/db"
 	"tandem/internal/feedback"
 	"tandem/internal/leads"
+	intakepages "tandem/web/pages/intake"
 )
 
 // formTokenField is the hidden field of every create form: a random token
@@ -45,6 +46,8 @@ func resultPath(kind string, id int64) string {
 		return importPath(id)
 	case "campaign", "campaign_comment":
 		return campaignPath(id)
+	case "intake_source":
+		return intakepages.Path(id)
 	case "alert":
 		return alertPath(id)
 	case "feedback", "feedback_comment", "feedback_response":

@@ -168,6 +168,9 @@ var happyPaths = map[string]happyCase{
 		return happyPost{path: "/leads", form: url.Values{"company": {"Happy Path GmbH"}, "contact_name": {"Hana Path"},
 			"email": {"hana@happypath.example"}, "fit": {"strong"}, "score": {"70"}}, state: `SELECT count(*) FROM leads`}
 	}},
+	"POST /leads/intake":             intakeCreateHappyPath,
+	"POST /leads/intake/{id}":        intakeUpdateHappyPath,
+	"POST /leads/intake/{id}/rotate": intakeRotateHappyPath,
 	"POST /leads/import": {as: "marketer@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		c.get("/leads/import")
 		return happyPost{path: "/leads/import",

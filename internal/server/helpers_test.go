@@ -18,6 +18,7 @@ import (
 	"tandem/internal/config"
 	"tandem/internal/digest"
 	"tandem/internal/feedback"
+	"tandem/internal/intake"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/mailtest"
@@ -70,6 +71,7 @@ func newServer(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) *Server 
 		Digests:       digest.FromConfig(pool, cfg, log),
 		Notifications: notifications.NewStore(pool),
 		Tokens:        tokens.NewStore(pool),
+		Intake:        intake.NewStore(pool),
 	})
 }
 

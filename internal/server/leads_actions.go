@@ -32,6 +32,9 @@ func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, 
 	if in.Reps, err = s.leads.Reps(r.Context()); err != nil {
 		return err
 	}
+	if in.Submissions, err = s.intake.ForLead(r.Context(), id); err != nil {
+		return err
+	}
 	v := leadpages.DetailOf(s.page(w, r, l.Company, "leads"), *me, l, in, time.Now())
 	return s.render(w, r, status, leadpages.DetailPage(v))
 }

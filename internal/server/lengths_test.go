@@ -15,6 +15,7 @@ import (
 	"tandem/internal/digest"
 	"tandem/internal/feedback"
 	"tandem/internal/htmltest"
+	"tandem/internal/intake"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/tokens"
@@ -68,6 +69,7 @@ var lengthCases = []lengthCase{
 	{"POST /campaigns", "name", "f-name", campaigns.MaxName, "Keep the name under"},
 	{"POST /campaigns", "audience", "f-audience", campaigns.MaxAudience, "Keep the audience under"},
 	{"POST /campaigns", "offer", "f-offer", campaigns.MaxOffer, "Keep the offer under"},
+	{"POST /campaigns", "key", "f-key", campaigns.MaxKey, "Keep the key under"},
 	{"POST /campaigns", "talking_points", "f-talking_points", campaigns.MaxTalkingPoints, "Keep the talking points under"},
 	{"POST /campaigns", "budget", "f-budget", campaigns.MaxBudget, "Keep the budget under"},
 	{"POST /campaigns/{id}", "name", "f-name", campaigns.MaxName, "Keep the name under"},
@@ -84,6 +86,13 @@ var lengthCases = []lengthCase{
 	{"POST /feedback/{id}/heard", "customer", "f-customer", feedback.MaxCustomer, "Keep the customer name under"},
 	{"POST /feedback/{id}/heard", "note", "f-note", feedback.MaxText, "Keep your note under"},
 	{"POST /feedback/{id}/status", "response", "f-response", feedback.MaxText, "Keep the response under"},
+
+	{"POST /leads/intake", "name", "f-name", intake.MaxName, "Keep the name under"},
+	{"POST /leads/intake", "slug", "f-slug", intake.MaxSlug, "Keep the slug under"},
+	{"POST /leads/intake", "map_company", "f-map_company", intake.MaxMapping, "Keep the field names under"},
+	{"POST /leads/intake", "map_note", "f-map_note", intake.MaxMapping, "Keep the field names under"},
+	{"POST /leads/intake", "thank_you_url", "f-thank_you_url", intake.MaxThankYouURL, "Keep the address under"},
+	{"POST /leads/intake/{id}", "name", "f-name", intake.MaxName, "Keep the name under"},
 
 	{"POST /kpis/targets", "value", "f-value", kpi.MaxTargetValue, "Keep the target under"},
 	{"POST /digests/{week}/note", "note", "f-note", digest.MaxNote, "Keep the note to"},

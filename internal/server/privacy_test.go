@@ -42,6 +42,7 @@ func TestEveryPageAndDownloadIsNoStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	one := func(sql string) string { return fmt.Sprint(e.count(sql)) }
+	source := fmt.Sprint(e.newSource(t, defaultSource("nostore")).ID)
 	year, week := time.Now().AddDate(0, 0, -7).ISOWeek()
 	fill := map[string]string{
 		"/alerts/{id}":                    one(`SELECT min(id) FROM product_alerts`),
@@ -59,6 +60,9 @@ func TestEveryPageAndDownloadIsNoStore(t *testing.T) {
 		"/digests/{week}":                 fmt.Sprintf("%d-W%02d", year, week),
 		"/kpis/{key}":                     "conversion",
 		"/set-password/{token}":           token,
+		"/leads/intake/{id}":              source,
+		"/leads/intake/{id}/edit":         source,
+		"/leads/intake/{id}/rotate":       source,
 	}
 	// The merge's confirm step asks about the item to merge into.
 	query := map[string]string{"/feedback/{id}/merge": "?into=" + one(`SELECT min(id) FROM feedback_items WHERE merged_into IS NULL`)}

@@ -69,6 +69,12 @@ var (
 	fieldTeams = inTeams(users.Sales, users.Service)
 	// alertPosters post product alerts: service (any role) and every manager.
 	alertPosters = teamsOrManagers(users.Service)
+	// intakeManagers create, edit and rotate the secrets of lead intake
+	// sources: marketing managers and admins, as a source's secret lets
+	// anyone who holds it put leads into the pipeline.
+	intakeManagers = access{"marketing managers, admins", func(u *users.User) bool {
+		return u != nil && (u.IsAdmin() || u.Team == users.Marketing && u.IsManager())
+	}}
 	// triagers move feedback through triage, assign owners and merge:
 	// marketing, and managers and admins of every team.
 	triagers = teamsOrManagers(users.Marketing)
@@ -145,6 +151,14 @@ func (s *Server) Routes() []route {
 		{"GET", "/leads/import/{id}", marketers, s.leadImportStep},
 		{"POST", "/leads/import/{id}", marketers, s.leadImportCommit},
 		{"GET", "/leads/import/{id}/rejected.csv", marketers, s.leadImportRejected},
+		{"GET", "/leads/intake", marketers, s.intakeList},
+		{"GET", "/leads/intake/new", intakeManagers, s.intakeNewForm},
+		{"POST", "/leads/intake", intakeManagers, s.intakeCreate},
+		{"GET", "/leads/intake/{id}", marketers, s.intakeDetail},
+		{"GET", "/leads/intake/{id}/edit", intakeManagers, s.intakeEditForm},
+		{"POST", "/leads/intake/{id}", intakeManagers, s.intakeUpdate},
+		{"GET", "/leads/intake/{id}/rotate", intakeManagers, s.intakeRotateConfirm},
+		{"POST", "/leads/intake/{id}/rotate", intakeManagers, s.intakeRotate},
 		{"GET", "/leads/{id}", signedIn, s.leadDetail},
 		{"GET", "/leads/{id}/edit", inTeams(users.Marketing, users.Sales), s.leadEditForm},
 		{"POST", "/leads/{id}/edit", inTeams(users.Marketing, users.Sales), s.leadUpdate},
@@ -215,7 +229,11 @@ func (s *Server) Routes() []route {
 }
 
 // PublicRoutes lists what is served before sessions are loaded, to anyone.
-var PublicRoutes = []string{"GET /healthz", "GET /readyz", "GET /static/*", "GET /api/v1/openapi.json"}
+// POST /intake/{source} is authenticated by the source (its signature, or
+// for website forms the source's own settings), never by a session; the
+// API document needs no token.
+var PublicRoutes = []string{"GET /healthz", "GET /readyz", "GET /static/*", "POST /intake/{source}", "GET /intake/thanks",
+	"GET /api/v1/openapi.json"}
 
 func (s *Server) routes() *chi.Mux {
 	r := chi.NewRouter()
@@ -227,6 +245,8 @@ func (s *Server) routes() *chi.Mux {
 	r.Get("/readyz", s.readyz)
 	r.Handle("/static/*", static.Handler())
 	r.Mount(apiPrefix, s.apiRouter())
+	r.Post("/intake/{source}", s.intakeSubmit)
+	r.Get("/intake/thanks", s.intakeThanks)
 
 	r.Group(func(r chi.Router) {
 		r.Use(noStore, s.limitBody, s.checkQuery, s.loadSession, s.checkCSRF)

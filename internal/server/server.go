@@ -18,6 +18,7 @@ import (
 	"tandem/internal/config"
 	"tandem/internal/digest"
 	"tandem/internal/feedback"
+	"tandem/internal/intake"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/notifications"
@@ -40,6 +41,7 @@ type Server struct {
 	digests  *digest.Service
 	notes    *notifications.Store
 	tokens   *tokens.Store
+	intake   *intake.Store
 	session  users.SessionPolicy
 	router   *chi.Mux
 }
@@ -57,6 +59,7 @@ type Domain struct {
 	Digests       *digest.Service
 	Notifications *notifications.Store
 	Tokens        *tokens.Store
+	Intake        *intake.Store
 }
 
 // New builds the router over the given domain. The pool is only for the
@@ -75,6 +78,7 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Ser
 		digests:  d.Digests,
 		notes:    d.Notifications,
 		tokens:   d.Tokens,
+		intake:   d.Intake,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()

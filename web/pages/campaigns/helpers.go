@@ -17,5 +17,5 @@ func commentAnchor(id int64) string { return "comment-" + strconv.FormatInt(id, 
 
 // formFields are the campaign form's fields top to bottom, the error
 // summary's order.
-var formFields = []string{"name", "channel", "audience", "offer", "talking_points", "launch_on", "end_on",
+var formFields = []string{"name", "channel", "audience", "offer", "key", "talking_points", "launch_on", "end_on",
 	"expected_leads", "budget", "owner_id", "late_reason"}

@@ -110,7 +110,7 @@ func viewOptions() []components.Option {
 func FormOf(p components.Page, c campaigns.Campaign, f campaigns.Form, errs map[string]string, owners []users.User) Form {
 	v := Form{
 		Page: p, ID: c.ID, Version: c.Version, Announced: c.Announced,
-		Name: f.Name, Channel: f.Channel, Audience: f.Audience, Offer: f.Offer, TalkingPoints: f.TalkingPoints,
+		Name: f.Name, Channel: f.Channel, Audience: f.Audience, Offer: f.Offer, Key: f.Key, TalkingPoints: f.TalkingPoints,
 		LaunchOn: f.LaunchOn, EndOn: f.EndOn, ExpectedLeads: f.ExpectedLeads, Budget: f.Budget, OwnerID: f.OwnerID,
 		LateReason: f.LateReason, Errors: errs,
 		ChannelOptions: []components.Option{{Value: "", Label: "Choose a channel"}},
@@ -312,7 +312,7 @@ func DetailOf(p components.Page, in DetailInput) Detail {
 	c := in.Campaign
 	st := c.Status(in.Today)
 	v := Detail{
-		Page: p, ID: c.ID, Version: c.Version, Name: c.Name, Channel: c.Channel.Label(), Audience: c.Audience, Offer: c.Offer,
+		Page: p, ID: c.ID, Version: c.Version, Name: c.Name, Channel: c.Channel.Label(), Audience: c.Audience, Offer: c.Offer, Key: c.Key,
 		Launch: CalendarDayText(c.LaunchOn), LaunchISO: dayISO(c.LaunchOn), End: CalendarDayText(c.EndOn), EndISO: dayISO(c.EndOn),
 		ExpectedLeads: strconv.Itoa(c.ExpectedLeads), Budget: p.MoneyCents(c.BudgetCents), Owner: c.OwnerName,
 		Status: st.Label(), StatusClass: statusClass(st), CanEdit: in.CanEdit,

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"tandem/internal/intake"
 	"time"
 
 	"github.com/a-h/templ"
@@ -36,6 +37,8 @@ type Detail struct {
 	Errors map[string]string
 	// Refusal is the message of an action refused as a whole.
 	Refusal string
+	// Intake lists the intake submissions of the lead, oldest first.
+	Intake []IntakeLine
 }
 
 // Action forms of the lead page: each posts to /leads/{id}/{action}.
@@ -64,6 +67,32 @@ type DetailInput struct {
 	Posted    string
 	Form      map[string]string
 	Errors    map[string]string
+	// Submissions are the intake submissions that created the lead or
+	// merged into it.
+	Submissions []intake.Submission
+}
+
+// IntakeLine is one intake submission on the lead's page, with its UTM
+// parameters.
+type IntakeLine struct {
+	At, AtISO, Source, Outcome, Campaign string
+	UTM                                  [][2]string // name, value; only those sent
+}
+
+func intakeLines(p components.Page, subs []intake.Submission) []IntakeLine {
+	var out []IntakeLine
+	for _, x := range subs {
+		l := IntakeLine{At: p.DateTime(x.At), AtISO: x.At.Format(time.RFC3339), Source: x.SourceName,
+			Outcome: string(x.Outcome), Campaign: x.Campaign}
+		for _, kv := range [][2]string{{"utm_source", x.UTM.Source}, {"utm_medium", x.UTM.Medium},
+			{"utm_campaign", x.UTM.Campaign}, {"utm_content", x.UTM.Content}, {"utm_term", x.UTM.Term}} {
+			if kv[1] != "" {
+				l.UTM = append(l.UTM, kv)
+			}
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // DetailOf is the lead page as me sees it at now: the forms me may use, and
@@ -75,6 +104,7 @@ func DetailOf(p components.Page, me users.User, l leads.Lead, in DetailInput, no
 		ShowQueue: in.ShowQueue, Reps: RepOptions(in.Reps, "Leave for a sales manager"),
 		AssignReps: RepOptions(in.Reps, "Choose a rep"),
 		Posted:     in.Posted, Form: in.Form, Errors: maps.Clone(in.Errors),
+		Intake: intakeLines(p, in.Submissions),
 	}
 	if v.Form == nil {
 		v.Form = map[string]string{}
