@@ -383,6 +383,10 @@ func TestAPIDocsAndDocument(t *testing.T) {
 			t.Errorf("/api/docs lacks %q", want)
 		}
 	}
+	// The document's `code` reads as code, not as backticks.
+	if !strings.Contains(page.Body, "<code>Idempotency-Key</code>") || strings.Contains(page.Body, "`") {
+		t.Error("/api/docs shows the document's backticks instead of code")
+	}
 	if strings.Contains(page.Body, "<script") && strings.Contains(page.Body, "http") && strings.Contains(page.Body, "cdn") {
 		t.Error("/api/docs loads from a CDN")
 	}
