@@ -55,6 +55,12 @@ func (s *Server) APIRoutes() []apiRoute {
 		{"POST", "/api/v1/leads/{id}/touches", tokens.Write, sellers, s.apiLeadTouch},
 		{"GET", "/api/v1/leads/{id}/comments", tokens.Read, signedIn, s.apiLeadComments},
 		{"POST", "/api/v1/leads/{id}/comments", tokens.Write, signedIn, s.apiLeadComment},
+		// Campaigns: the same rules as the campaign pages.
+		{"GET", "/api/v1/campaigns", tokens.Read, signedIn, s.apiCampaignList},
+		{"POST", "/api/v1/campaigns", tokens.Write, marketers, s.apiCampaignCreate},
+		{"GET", "/api/v1/campaigns/{id}", tokens.Read, signedIn, s.apiCampaignGet},
+		{"PATCH", "/api/v1/campaigns/{id}", tokens.Write, marketers, s.apiCampaignUpdate},
+		{"POST", "/api/v1/campaigns/{id}/announce", tokens.Write, marketers, s.apiCampaignAnnounce},
 	}
 }
 

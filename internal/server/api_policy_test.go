@@ -31,6 +31,12 @@ var apiAccess = map[string]string{
 	"POST /api/v1/leads/{id}/touches":  "write: sales, admins",
 	"GET /api/v1/leads/{id}/comments":  "read: signed in",
 	"POST /api/v1/leads/{id}/comments": "write: signed in",
+
+	"GET /api/v1/campaigns":                "read: signed in",
+	"POST /api/v1/campaigns":               "write: marketing, admins",
+	"GET /api/v1/campaigns/{id}":           "read: signed in",
+	"PATCH /api/v1/campaigns/{id}":         "write: marketing, admins",
+	"POST /api/v1/campaigns/{id}/announce": "write: marketing, admins",
 }
 
 // apiRouterRoutes lists "METHOD pattern" of every route the router serves
