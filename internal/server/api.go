@@ -61,6 +61,15 @@ func (s *Server) APIRoutes() []apiRoute {
 		{"GET", "/api/v1/campaigns/{id}", tokens.Read, signedIn, s.apiCampaignGet},
 		{"PATCH", "/api/v1/campaigns/{id}", tokens.Write, marketers, s.apiCampaignUpdate},
 		{"POST", "/api/v1/campaigns/{id}/announce", tokens.Write, marketers, s.apiCampaignAnnounce},
+		// Product alerts: posted by service and managers, read by everyone.
+		{"GET", "/api/v1/alerts", tokens.Read, signedIn, s.apiAlertList},
+		{"POST", "/api/v1/alerts", tokens.Write, alertPosters, s.apiAlertCreate},
+		{"GET", "/api/v1/alerts/{id}", tokens.Read, signedIn, s.apiAlertGet},
+		// Customer feedback: logged and +1'd by everyone.
+		{"GET", "/api/v1/feedback", tokens.Read, signedIn, s.apiFeedbackList},
+		{"POST", "/api/v1/feedback", tokens.Write, signedIn, s.apiFeedbackCreate},
+		{"GET", "/api/v1/feedback/{id}", tokens.Read, signedIn, s.apiFeedbackGet},
+		{"POST", "/api/v1/feedback/{id}/heard", tokens.Write, signedIn, s.apiFeedbackHeard},
 	}
 }
 

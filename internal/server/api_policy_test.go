@@ -37,6 +37,14 @@ var apiAccess = map[string]string{
 	"GET /api/v1/campaigns/{id}":           "read: signed in",
 	"PATCH /api/v1/campaigns/{id}":         "write: marketing, admins",
 	"POST /api/v1/campaigns/{id}/announce": "write: marketing, admins",
+
+	"GET /api/v1/alerts":               "read: signed in",
+	"POST /api/v1/alerts":              "write: service, managers, admins",
+	"GET /api/v1/alerts/{id}":          "read: signed in",
+	"GET /api/v1/feedback":             "read: signed in",
+	"POST /api/v1/feedback":            "write: signed in",
+	"GET /api/v1/feedback/{id}":        "read: signed in",
+	"POST /api/v1/feedback/{id}/heard": "write: signed in",
 }
 
 // apiRouterRoutes lists "METHOD pattern" of every route the router serves
