@@ -70,6 +70,11 @@ func (s *Server) APIRoutes() []apiRoute {
 		{"POST", "/api/v1/feedback", tokens.Write, signedIn, s.apiFeedbackCreate},
 		{"GET", "/api/v1/feedback/{id}", tokens.Read, signedIn, s.apiFeedbackGet},
 		{"POST", "/api/v1/feedback/{id}/heard", tokens.Write, signedIn, s.apiFeedbackHeard},
+		// KPIs and the weekly digest: read by everyone.
+		{"GET", "/api/v1/kpis", tokens.Read, signedIn, s.apiKPIDashboard},
+		{"GET", "/api/v1/kpis/{key}", tokens.Read, signedIn, s.apiKPISeries},
+		{"GET", "/api/v1/digests", tokens.Read, signedIn, s.apiDigestList},
+		{"GET", "/api/v1/digests/{week}", tokens.Read, signedIn, s.apiDigestWeek},
 	}
 }
 

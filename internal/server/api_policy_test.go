@@ -45,6 +45,11 @@ var apiAccess = map[string]string{
 	"POST /api/v1/feedback":            "write: signed in",
 	"GET /api/v1/feedback/{id}":        "read: signed in",
 	"POST /api/v1/feedback/{id}/heard": "write: signed in",
+
+	"GET /api/v1/kpis":           "read: signed in",
+	"GET /api/v1/kpis/{key}":     "read: signed in",
+	"GET /api/v1/digests":        "read: signed in",
+	"GET /api/v1/digests/{week}": "read: signed in",
 }
 
 // apiRouterRoutes lists "METHOD pattern" of every route the router serves
