@@ -56,14 +56,21 @@ func TestAPICampaignCreateUpdateAnnounce(t *testing.T) {
 	}
 	upd.json(t, &camp)
 
+	if stale := c.post(path+"/announce", map[string]any{"late_reason": "x"}, "If-Match", versionETag(camp.Version-1)); stale.StatusCode != http.StatusPreconditionFailed {
+		t.Errorf("stale announce: %d %s", stale.StatusCode, stale.Body)
+	}
 	// Three days ahead is a late notice (7 days required): the reason is a field.
 	late := c.post(path+"/announce", nil, "If-Match", versionETag(camp.Version))
 	if late.StatusCode != http.StatusUnprocessableEntity || !hasProblemField(late.problem(t), "late_reason") {
 		t.Fatalf("late announce without reason: %d %s", late.StatusCode, late.Body)
 	}
-	ok := c.post(path+"/announce", map[string]any{"late_reason": "Stock arrived early."}, "If-Match", versionETag(camp.Version))
+	ok := c.post(path+"/announce", map[string]any{"late_reason": "Stock arrived early."}, "If-Match", versionETag(camp.Version), "Idempotency-Key", "ann-1")
 	if ok.StatusCode != http.StatusOK {
 		t.Fatalf("announce: %d %s", ok.StatusCode, ok.Body)
+	}
+	if again := c.post(path+"/announce", map[string]any{"late_reason": "Stock arrived early."}, "If-Match", versionETag(camp.Version), "Idempotency-Key", "ann-1"); again.StatusCode != http.StatusOK ||
+		again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replayed announce: %d %s", again.StatusCode, again.Body)
 	}
 	ok.json(t, &camp)
 	if camp.Status != "announced" || !camp.LateNotice || camp.AnnouncedAt == nil || camp.Revision != 1 {

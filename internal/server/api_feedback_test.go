@@ -139,9 +139,14 @@ func TestAPIFeedbackLogGetAndHeard(t *testing.T) {
 	}
 	_, rep := e.token("rep@example.com")
 	r := e.api(rep)
-	heard := r.post(path+"/heard", map[string]any{"customer": "Okapi Freight"})
+	heard := r.post(path+"/heard", map[string]any{"customer": "Okapi Freight"}, "Idempotency-Key", "heard-1")
 	if heard.StatusCode != http.StatusOK {
 		t.Fatalf("+1: %d %s", heard.StatusCode, heard.Body)
+	}
+	// A retry with the key gets the first answer, not "added already".
+	if again := r.post(path+"/heard", map[string]any{"customer": "Okapi Freight"}, "Idempotency-Key", "heard-1"); again.StatusCode != http.StatusOK ||
+		again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replayed +1: %d %s", again.StatusCode, again.Body)
 	}
 	heard.json(t, &it)
 	if it.Heard != 1 || e.count(`SELECT count(*) FROM feedback_heard WHERE item_id = $1 AND customer = 'Okapi Freight'`, it.ID) != 1 {
@@ -152,6 +157,8 @@ func TestAPIFeedbackLogGetAndHeard(t *testing.T) {
 	}
 	if got := r.get(path); got.StatusCode != http.StatusOK {
 		t.Errorf("get: %d", got.StatusCode)
+	} else if again := r.get(path, "If-None-Match", got.Header.Get("ETag")); again.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match: %d", again.StatusCode)
 	}
 	if res := r.get("/api/v1/feedback/999999999"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown item: %d", res.StatusCode)
