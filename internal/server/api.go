@@ -55,6 +55,26 @@ func (s *Server) APIRoutes() []apiRoute {
 		{"POST", "/api/v1/leads/{id}/touches", tokens.Write, sellers, s.apiLeadTouch},
 		{"GET", "/api/v1/leads/{id}/comments", tokens.Read, signedIn, s.apiLeadComments},
 		{"POST", "/api/v1/leads/{id}/comments", tokens.Write, signedIn, s.apiLeadComment},
+		// Campaigns: the same rules as the campaign pages.
+		{"GET", "/api/v1/campaigns", tokens.Read, signedIn, s.apiCampaignList},
+		{"POST", "/api/v1/campaigns", tokens.Write, marketers, s.apiCampaignCreate},
+		{"GET", "/api/v1/campaigns/{id}", tokens.Read, signedIn, s.apiCampaignGet},
+		{"PATCH", "/api/v1/campaigns/{id}", tokens.Write, marketers, s.apiCampaignUpdate},
+		{"POST", "/api/v1/campaigns/{id}/announce", tokens.Write, marketers, s.apiCampaignAnnounce},
+		// Product alerts: posted by service and managers, read by everyone.
+		{"GET", "/api/v1/alerts", tokens.Read, signedIn, s.apiAlertList},
+		{"POST", "/api/v1/alerts", tokens.Write, alertPosters, s.apiAlertCreate},
+		{"GET", "/api/v1/alerts/{id}", tokens.Read, signedIn, s.apiAlertGet},
+		// Customer feedback: logged and +1'd by everyone.
+		{"GET", "/api/v1/feedback", tokens.Read, signedIn, s.apiFeedbackList},
+		{"POST", "/api/v1/feedback", tokens.Write, signedIn, s.apiFeedbackCreate},
+		{"GET", "/api/v1/feedback/{id}", tokens.Read, signedIn, s.apiFeedbackGet},
+		{"POST", "/api/v1/feedback/{id}/heard", tokens.Write, signedIn, s.apiFeedbackHeard},
+		// KPIs and the weekly digest: read by everyone.
+		{"GET", "/api/v1/kpis", tokens.Read, signedIn, s.apiKPIDashboard},
+		{"GET", "/api/v1/kpis/{key}", tokens.Read, signedIn, s.apiKPISeries},
+		{"GET", "/api/v1/digests", tokens.Read, signedIn, s.apiDigestList},
+		{"GET", "/api/v1/digests/{week}", tokens.Read, signedIn, s.apiDigestWeek},
 	}
 }
 

@@ -31,6 +31,25 @@ var apiAccess = map[string]string{
 	"POST /api/v1/leads/{id}/touches":  "write: sales, admins",
 	"GET /api/v1/leads/{id}/comments":  "read: signed in",
 	"POST /api/v1/leads/{id}/comments": "write: signed in",
+
+	"GET /api/v1/campaigns":                "read: signed in",
+	"POST /api/v1/campaigns":               "write: marketing, admins",
+	"GET /api/v1/campaigns/{id}":           "read: signed in",
+	"PATCH /api/v1/campaigns/{id}":         "write: marketing, admins",
+	"POST /api/v1/campaigns/{id}/announce": "write: marketing, admins",
+
+	"GET /api/v1/alerts":               "read: signed in",
+	"POST /api/v1/alerts":              "write: service, managers, admins",
+	"GET /api/v1/alerts/{id}":          "read: signed in",
+	"GET /api/v1/feedback":             "read: signed in",
+	"POST /api/v1/feedback":            "write: signed in",
+	"GET /api/v1/feedback/{id}":        "read: signed in",
+	"POST /api/v1/feedback/{id}/heard": "write: signed in",
+
+	"GET /api/v1/kpis":           "read: signed in",
+	"GET /api/v1/kpis/{key}":     "read: signed in",
+	"GET /api/v1/digests":        "read: signed in",
+	"GET /api/v1/digests/{week}": "read: signed in",
 }
 
 // apiRouterRoutes lists "METHOD pattern" of every route the router serves
