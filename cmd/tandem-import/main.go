@@ -234,7 +234,11 @@ func (c client) post(ctx context.Context, body []byte, key string) (status int, 
 		if json.Unmarshal(out, &p) == nil {
 			detail = p.Detail
 			for _, e := range p.Errors {
-				detail += "; " + e.Field + ": " + e.Message
+				if e.Message != p.Detail {
+					detail += "; " + e.Field + ": " + e.Message
+				} else {
+					detail = e.Field + ": " + e.Message
+				}
 			}
 		}
 	}
