@@ -29,6 +29,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -212,28 +213,38 @@ func benchSize(cfg config, sz size, dbURL string) (sizeResult, error) {
 		return res, err
 	}
 
+	apiToken, err := benchToken(cfg, dbURL)
+	if err != nil {
+		return res, err
+	}
+	bearer := http.Header{"Authorization": {"Bearer " + apiToken}}
 	targets := []struct {
 		name     string
 		path     string
 		client   *http.Client
 		baseline bool
+		header   http.Header
+		targeter func(url string, hdr http.Header) vegeta.Targeter // nil: GET path
 	}{
-		{"static asset (baseline)", css, nil, true},
-		{"sign-in page (baseline)", "/login", nil, true},
-		{"overview, all teams", "/", manager, false},
-		{"overview, sales lens", "/?lens=sales", manager, false},
-		{"overview, marketing lens", "/?lens=marketing", manager, false},
-		{"overview, service lens", "/?lens=service", manager, false},
-		{"KPI detail (conversion)", "/kpis/conversion", manager, false},
-		{"lead list", "/leads", manager, false},
-		{"lead list, filtered", "/leads?stage=accepted&sla=met", manager, false},
-		{"lead list, text search", "/leads?q=harbor", manager, false},
-		{"lead list, page 21", deep, manager, false},
-		{"lead detail", fmt.Sprintf("/leads/%d", ids.lead), manager, false},
-		{"my queue", "/leads/queue", rep, false},
-		{"campaign with closed-loop results", fmt.Sprintf("/campaigns/%d", ids.campaign), manager, false},
-		{"feedback search", "/feedback?q=onboarding", manager, false},
-		{"theme trends", "/feedback/themes", manager, false},
+		{"static asset (baseline)", css, nil, true, nil, nil},
+		{"sign-in page (baseline)", "/login", nil, true, nil, nil},
+		{"overview, all teams", "/", manager, false, nil, nil},
+		{"overview, sales lens", "/?lens=sales", manager, false, nil, nil},
+		{"overview, marketing lens", "/?lens=marketing", manager, false, nil, nil},
+		{"overview, service lens", "/?lens=service", manager, false, nil, nil},
+		{"KPI detail (conversion)", "/kpis/conversion", manager, false, nil, nil},
+		{"lead list", "/leads", manager, false, nil, nil},
+		{"lead list, filtered", "/leads?stage=accepted&sla=met", manager, false, nil, nil},
+		{"lead list, text search", "/leads?q=harbor", manager, false, nil, nil},
+		{"lead list, page 21", deep, manager, false, nil, nil},
+		{"lead detail", fmt.Sprintf("/leads/%d", ids.lead), manager, false, nil, nil},
+		{"my queue", "/leads/queue", rep, false, nil, nil},
+		{"campaign with closed-loop results", fmt.Sprintf("/campaigns/%d", ids.campaign), manager, false, nil, nil},
+		{"feedback search", "/feedback?q=onboarding", manager, false, nil, nil},
+		{"theme trends", "/feedback/themes", manager, false, nil, nil},
+		{"API lead list", "/api/v1/leads?limit=50", nil, false, bearer, nil},
+		// Last: the leads it creates are removed before anything else is measured.
+		{"API lead create", "/api/v1/leads", nil, false, bearer, createTargeter},
 	}
 	for _, t := range targets {
 		fmt.Printf("   %-36s", t.name)
@@ -241,13 +252,23 @@ func benchSize(cfg config, sz size, dbURL string) (sizeResult, error) {
 		if t.client != nil {
 			hdr.Set("Cookie", cookieHeader(t.client, base))
 		}
-		r, err := attack(cfg, base+t.path, hdr)
+		for k, v := range t.header {
+			hdr[k] = v
+		}
+		targeter := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: base + t.path, Header: hdr})
+		if t.targeter != nil {
+			targeter = t.targeter(base+t.path, hdr)
+		}
+		r, err := attack(cfg, targeter)
 		if err != nil {
 			return res, fmt.Errorf("%s: %w", t.name, err)
 		}
 		r.name, r.path, r.baseline = t.name, t.path, t.baseline
 		fmt.Printf(" p95 %7.1f ms  %6.0f req/s max  %d errors\n", ms(r.p95), r.throughput, r.errors)
 		res.routes = append(res.routes, r)
+	}
+	if err := removeAPICreated(dbURL); err != nil {
+		return res, err
 	}
 	if res.export, res.exportRows, err = export(manager, base); err != nil {
 		return res, err
@@ -272,7 +293,8 @@ func startServer(cfg config, dbURL string) (*server, error) {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(cfg.tandem, "serve", "-migrate=false")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "ADDR="+addr, "BASE_URL=http://"+addr, "LOG_LEVEL=error")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "ADDR="+addr, "BASE_URL=http://"+addr, "LOG_LEVEL=error",
+		"API_RATE_LIMIT=1000000") // measured, not limited: the per-token count still runs on every request
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -444,9 +466,8 @@ func sampleIDs(dbURL string) (samples, error) {
 
 // attack measures one URL: latency at a fixed rate, then the maximum
 // throughput of a fixed number of concurrent clients.
-func attack(cfg config, u string, hdr http.Header) (routeResult, error) {
+func attack(cfg config, target vegeta.Targeter) (routeResult, error) {
 	var r routeResult
-	target := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: u, Header: hdr})
 	// An attacker stops for good after one attack: a fresh one each time.
 	attacker := func() *vegeta.Attacker {
 		return vegeta.NewAttacker(vegeta.Timeout(10*time.Second), vegeta.Workers(cfg.workers), vegeta.MaxWorkers(cfg.workers),
@@ -562,6 +583,69 @@ func importRace(cfg config, c *http.Client, base, dbURL string) (time.Duration, 
 		return 0, 0, 0, fmt.Errorf("psql \\copy: %w", err)
 	}
 	return appTime, time.Since(start), rows, nil
+}
+
+// apiBenchDomain marks the leads "API lead create" makes.
+const apiBenchDomain = "@api-bench.example"
+
+// benchToken creates the bench's API token (read and write, as the
+// marketer, who may create leads) with the CLI, as a user would. The
+// previous runs' tokens go first, with their idempotency keys.
+func benchToken(cfg config, dbURL string) (string, error) {
+	if err := exec1(dbURL, `DELETE FROM api_tokens WHERE name = 'make bench'`); err != nil {
+		return "", err
+	}
+	var out bytes.Buffer
+	if err := tandem(cfg, dbURL, &out, "token", "create", "--email", "marketer@example.com",
+		"--scopes", "read,write", "--name", "make bench", "--expires", "1d"); err != nil {
+		return "", fmt.Errorf("tandem token create: %w", err)
+	}
+	token := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(token, "tdm_") {
+		return "", fmt.Errorf("tandem token create printed %q", token)
+	}
+	return token, nil
+}
+
+// createTargeter posts a new lead per request: a unique email and
+// Idempotency-Key each time, so every request creates (none is a replay).
+func createTargeter(u string, hdr http.Header) vegeta.Targeter {
+	var n atomic.Int64
+	stamp := time.Now().UnixNano()
+	return func(t *vegeta.Target) error {
+		i := n.Add(1)
+		h := hdr.Clone()
+		h.Set("Content-Type", "application/json")
+		h.Set("Idempotency-Key", fmt.Sprintf("bench-%d-%d", stamp, i))
+		*t = vegeta.Target{Method: http.MethodPost, URL: u, Header: h, Body: fmt.Appendf(nil,
+			`{"company": "Bench API %d", "contact_name": "Bench Contact %d", "email": "b%d.%d%s", "fit": "medium", "score": %d}`,
+			i, i, stamp, i, apiBenchDomain, i%101)}
+		return nil
+	}
+}
+
+// removeAPICreated deletes what "API lead create" made, so the size stays
+// what it says for the export and import and for the next run.
+func removeAPICreated(dbURL string) error {
+	return exec1(dbURL, `DELETE FROM leads WHERE email LIKE '%`+apiBenchDomain+`'`,
+		`DELETE FROM api_idempotency WHERE token_id IN (SELECT id FROM api_tokens WHERE name = 'make bench')`,
+		`VACUUM ANALYZE leads`)
+}
+
+// exec1 runs statements on one connection.
+func exec1(dbURL string, stmts ...string) error {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	for _, q := range stmts {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func removeImported(dbURL string) error {

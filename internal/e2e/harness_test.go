@@ -20,6 +20,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/campaigns"
 	"tandem/internal/config"
@@ -88,67 +89,13 @@ func startFor(t *testing.T, timeout time.Duration, extraEnv map[string]string) *
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
 
-	var serverLog, browserLog syncBuffer
+	var browserLog syncBuffer
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("server log:\n%s", serverLog.String())
 			t.Logf("browser output:\n%s", browserLog.String())
 		}
 	})
-
-	// Server: the same wiring as `tandem serve`, on a port of our own.
-	dbURL := demo.URL(t) // the demo company, TZ UTC
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	env := map[string]string{
-		"DATABASE_URL":     dbURL,
-		"ADDR":             addr,
-		"BASE_URL":         "http://" + addr,
-		"TZ":               "UTC",
-		"SHUTDOWN_TIMEOUT": "5s",
-	}
-	maps.Copy(env, extraEnv)
-	cfg, err := config.Load(func(k string) string { return env[k] }, true)
-	if err != nil {
-		ln.Close()
-		t.Fatalf("config: %v", err)
-	}
-	pool, err := db.Open(ctx, cfg.DatabaseURL, 4)
-	if err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	// The guard fails the journey when the server answers 5xx or logs an
-	// error, even where the page the browser ends on looks fine.
-	guard := servertest.New(t)
-	log := guard.Logger(&serverLog)
-	srv := server.New(cfg, log, pool, server.Domain{
-		Users:         users.NewStore(pool),
-		Settings:      settings.NewStore(pool),
-		Leads:         leads.NewStore(pool),
-		Campaigns:     campaigns.NewStore(pool, cfg.Location),
-		Feedback:      feedback.NewStore(pool, cfg.Location),
-		KPI:           kpi.NewEngine(pool, cfg.Location),
-		Digests:       digest.FromConfig(pool, cfg, log),
-		Notifications: notifications.NewStore(pool),
-		Tokens:        tokens.NewStore(pool),
-		Intake:        intake.NewStore(pool),
-	})
-	hs := srv.HTTPServer()
-	hs.Handler = guard.Handler(hs.Handler)
-	serveCtx, stopServing := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- server.Serve(serveCtx, hs, ln, cfg.ShutdownTimeout) }()
-	t.Cleanup(func() {
-		stopServing()
-		if err := <-served; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
+	cfg, _ := startServer(t, ctx, extraEnv)
 
 	// Browser: wait for a slot, then a headless Chromium with a throwaway
 	// profile and TMPDIR (Chromium leaves folders behind there).
@@ -221,6 +168,72 @@ func startFor(t *testing.T, timeout time.Duration, extraEnv map[string]string) *
 	go h.collectConsole(chromedp.Console(tabCtx)) // subscribed before the first page
 	t.Cleanup(h.checkConsole)
 	return h
+}
+
+// startServer runs the real server (the same wiring as `tandem serve`) on
+// a fresh demo database and a port of its own until the test ends. It
+// returns its configuration and a pool on its database.
+func startServer(t *testing.T, ctx context.Context, extraEnv map[string]string) (config.Config, *pgxpool.Pool) {
+	t.Helper()
+	var serverLog syncBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", serverLog.String())
+		}
+	})
+	dbURL := demo.URL(t) // the demo company, TZ UTC
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	env := map[string]string{
+		"DATABASE_URL":     dbURL,
+		"ADDR":             addr,
+		"BASE_URL":         "http://" + addr,
+		"TZ":               "UTC",
+		"SHUTDOWN_TIMEOUT": "5s",
+	}
+	maps.Copy(env, extraEnv)
+	cfg, err := config.Load(func(k string) string { return env[k] }, true)
+	if err != nil {
+		ln.Close()
+		t.Fatalf("config: %v", err)
+	}
+	pool, err := db.Open(ctx, cfg.DatabaseURL, 4)
+	if err != nil {
+		ln.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	// The guard fails the journey when the server answers 5xx or logs an
+	// error, even where the page the browser ends on looks fine.
+	guard := servertest.New(t)
+	log := guard.Logger(&serverLog)
+	srv := server.New(cfg, log, pool, server.Domain{
+		Users:         users.NewStore(pool),
+		Settings:      settings.NewStore(pool),
+		Leads:         leads.NewStore(pool),
+		Campaigns:     campaigns.NewStore(pool, cfg.Location),
+		Feedback:      feedback.NewStore(pool, cfg.Location),
+		KPI:           kpi.NewEngine(pool, cfg.Location),
+		Digests:       digest.FromConfig(pool, cfg, log),
+		Notifications: notifications.NewStore(pool),
+		Tokens:        tokens.NewStore(pool),
+		Intake:        intake.NewStore(pool),
+	})
+	hs := srv.HTTPServer()
+	hs.Handler = guard.Handler(hs.Handler)
+	serveCtx, stopServing := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(serveCtx, hs, ln, cfg.ShutdownTimeout) }()
+	t.Cleanup(func() {
+		stopServing()
+		if err := <-served; err != nil {
+			t.Errorf("server: %v", err)
+		}
+	})
+	return cfg, pool
 }
 
 // findChromium returns the browser to drive. A missing browser fails the

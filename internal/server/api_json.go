@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"tandem/internal/tokens"
 )
@@ -180,8 +182,16 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		// From the claim on, the request runs to its end even when the
+		// client goes away (a killed import, a lost connection): else a
+		// key could stay claimed, neither kept nor released, and the
+		// client's retry get 409 for a day, or a lead be created with its
+		// key released and the retry create it again.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), idempotentRunLimit)
+		defer cancel()
+		r = r.WithContext(ctx)
 		tokenID := callerOf(r).Token.ID
-		stored, err := s.tokens.Claim(r.Context(), tokenID, key, idempotencyHash(r.Method, r.URL.RequestURI(), body))
+		stored, err := s.tokens.Claim(ctx, tokenID, key, idempotencyHash(r.Method, r.URL.RequestURI(), body))
 		switch {
 		case err != nil:
 			s.problem(w, r, err)
@@ -199,18 +209,24 @@ func idempotencyHash(method, uri string, body []byte) []byte {
 	return sum[:]
 }
 
+// idempotentRunLimit bounds a claimed request that runs on after its
+// client went away.
+const idempotentRunLimit = time.Minute
+
+// runAndKeep runs a request whose key it claimed and keeps its answer.
 func (s *Server) runAndKeep(w http.ResponseWriter, r *http.Request, next http.Handler, tokenID int64, key string) {
+	ctx := r.Context()
 	rec := &recorder{ResponseWriter: w}
 	next.ServeHTTP(rec, r)
 	if rec.status >= 500 || rec.status == 0 {
-		if err := s.tokens.Release(r.Context(), tokenID, key); err != nil {
+		if err := s.tokens.Release(ctx, tokenID, key); err != nil {
 			s.log.Warn("release idempotency key", "err", err)
 		}
 		return
 	}
 	st := tokens.Stored{Status: &rec.status, Location: w.Header().Get("Location"),
 		ContentType: w.Header().Get("Content-Type"), Body: rec.body.Bytes()}
-	if err := s.tokens.Finish(r.Context(), tokenID, key, st); err != nil {
+	if err := s.tokens.Finish(ctx, tokenID, key, st); err != nil {
 		s.log.Warn("keep idempotent response", "err", err)
 	}
 }

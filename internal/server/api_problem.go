@@ -138,17 +138,24 @@ func refusalProblem(r *http.Request, err error) problem {
 	if page.Status != http.StatusUnprocessableEntity {
 		return p
 	}
-	fields := refusal.FieldMessages(err)
-	for f, m := range fields {
-		if f != "" {
-			p.Errors = append(p.Errors, problemField{Field: f, Message: m})
-		}
-	}
-	slices.SortFunc(p.Errors, func(a, b problemField) int { return cmp.Compare(a.Field, b.Field) })
+	p.Errors = problemFields(refusal.FieldMessages(err))
 	if len(p.Errors) > 0 && p.Detail == "The request was refused." {
 		p.Detail = "Some fields were refused; see errors."
 	}
 	return p
+}
+
+// problemFields lists refused fields by name; the form-wide message (the
+// empty name) is the problem's detail, not a field.
+func problemFields(fields map[string]string) []problemField {
+	var out []problemField
+	for f, m := range fields {
+		if f != "" {
+			out = append(out, problemField{Field: f, Message: m})
+		}
+	}
+	slices.SortFunc(out, func(a, b problemField) int { return cmp.Compare(a.Field, b.Field) })
+	return out
 }
 
 // problem writes err as application/problem+json.
@@ -163,6 +170,12 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	if p.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "30")
 	}
+	writeProblem(w, p)
+}
+
+// writeProblem writes p as application/problem+json with its status: the
+// one writer of problem details, for the API and the intake endpoint.
+func writeProblem(w http.ResponseWriter, p problem) {
 	body, _ := json.Marshal(p)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)

@@ -52,16 +52,11 @@ func (a intakeReply) problem(status int, detail string, fields map[string]string
 		http.Error(a.w, detail, status)
 		return
 	}
-	p := map[string]any{"type": "about:blank", "title": http.StatusText(status), "status": status,
-		"detail": detail, "instance": a.r.URL.Path}
-	if len(fields) > 0 {
-		var errs []map[string]string
-		for _, k := range slices.Sorted(maps.Keys(fields)) {
-			errs = append(errs, map[string]string{"field": k, "message": fields[k]})
-		}
-		p["errors"] = errs
-	}
-	a.write(status, "application/problem+json", p)
+	// about:blank: the title is the status's text (the intake endpoint's
+	// problems are not the API's documented types).
+	a.w.Header().Set("Cache-Control", "no-store")
+	writeProblem(a.w, problem{Type: "about:blank", Title: http.StatusText(status), Status: status,
+		Detail: detail, Instance: a.r.URL.Path, Errors: problemFields(fields)})
 }
 
 func (a intakeReply) write(status int, contentType string, v any) {

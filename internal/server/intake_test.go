@@ -207,15 +207,18 @@ func TestIntakeSignedWebhook(t *testing.T) {
 	// Refused fields: 422 problem+json with errors by posted field name.
 	body3 := `{"company":"","name":"No Co","email":"noco@hook.example"}`
 	res = e.public(t, "/intake/tool", "application/json", body3, signed(src.Secret, body3))
-	var p struct {
-		Status int `json:"status"`
-		Errors []struct{ Field, Message string }
-	}
+	var p problem
 	if err := json.NewDecoder(res.Body).Decode(&p); err != nil {
 		t.Fatal(err)
 	}
 	if res.StatusCode != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != "company" {
 		t.Errorf("missing company: %d %+v", res.StatusCode, p)
+	}
+	// The shared problem writer: the whole RFC 9457 shape, never cached.
+	if p.Type != "about:blank" || p.Title != "Unprocessable Entity" || p.Status != 422 || p.Detail == "" ||
+		p.Instance != "/intake/tool" || p.Errors[0].Message == "" || res.Header.Get("Cache-Control") != "no-store" ||
+		res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("problem %+v with headers %v", p, res.Header)
 	}
 }
 
