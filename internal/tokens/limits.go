@@ -39,6 +39,13 @@ func (s *Store) Hit(ctx context.Context, tokenID int64, limit int, now time.Time
 // IdempotencyTTL is how long a POST's Idempotency-Key is remembered.
 const IdempotencyTTL = 24 * time.Hour
 
+// AbandonedClaim is how long a claimed key may stay without an answer
+// before a retry may claim it again: longer than any request may run (the
+// server caps a claimed request at a minute), so only a claim whose
+// instance died mid-request is taken over, and its client is not kept
+// waiting on a 409 for a day.
+const AbandonedClaim = 2 * time.Minute
+
 // Stored is the response kept for an idempotency key.
 type Stored struct {
 	RequestHash []byte `db:"request_hash"`
@@ -65,7 +72,9 @@ func (s *Store) Claim(ctx context.Context, tokenID int64, key string, hash []byt
 		INSERT INTO api_idempotency (token_id, key, request_hash) VALUES ($1, $2, $3)
 		ON CONFLICT (token_id, key) DO UPDATE SET request_hash = excluded.request_hash, created_at = now(),
 			status = NULL, location = '', content_type = '', body = ''
-		WHERE api_idempotency.created_at < now() - $4::interval`, tokenID, key, hash, IdempotencyTTL)
+		WHERE api_idempotency.created_at < now() - $4::interval
+			OR (api_idempotency.status IS NULL AND api_idempotency.created_at < now() - $5::interval)`,
+		tokenID, key, hash, IdempotencyTTL, AbandonedClaim)
 	if err != nil {
 		return nil, err
 	}

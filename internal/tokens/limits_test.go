@@ -37,6 +37,41 @@ func TestReleasedKeyRunsAgain(t *testing.T) {
 	}
 }
 
+// A claim whose instance died mid-request (no answer, no release) is
+// taken over by a retry once it is older than any request may run.
+func TestAbandonedClaimIsTakenOver(t *testing.T) {
+	ctx := context.Background()
+	pool := testdb.New(t)
+	us, ts := users.NewStore(pool), tokens.NewStore(pool)
+	u := newUser(t, us, "owner@example.com", users.Marketing, users.Member)
+	tok, _, err := ts.CreatePersonal(ctx, users.Actor{UserID: u.ID}, u.ID, tokens.New{Name: "CI", Scopes: []tokens.Scope{tokens.Write}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := []byte("body hash")
+	if _, err := ts.Claim(ctx, tok.ID, "k1", hash); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE api_idempotency SET created_at = now() - $1::interval`, tokens.AbandonedClaim+time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := ts.Claim(ctx, tok.ID, "k1", hash); err != nil || st != nil {
+		t.Errorf("retry after an abandoned claim: %+v %v, want a fresh claim", st, err)
+	}
+	// An answered key is not taken over, however old within its lifetime.
+	if err := ts.Finish(ctx, tok.ID, "k1", tokens.Stored{Status: ptr(201), ContentType: "application/json", Body: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE api_idempotency SET created_at = now() - interval '1 hour'`); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := ts.Claim(ctx, tok.ID, "k1", hash); err != nil || st == nil || *st.Status != 201 {
+		t.Errorf("retry of an answered key: %+v %v, want the kept 201", st, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
 // Purge forgets idempotency keys past their lifetime and old rate windows,
 // and keeps the rest.
 func TestPurgeForgetsOldKeysAndWindows(t *testing.T) {
