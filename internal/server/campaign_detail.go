@@ -24,14 +24,6 @@ func (s *Server) campaignDetail(w http.ResponseWriter, r *http.Request) error {
 	return s.renderCampaign(w, r, http.StatusOK, c, campaignExtras{})
 }
 
-// confirmed reports whether a post carries confirm=yes, the field of a
-// confirm step's button. Announce, deactivate and merge require it: a post
-// without it (a page cached from before the confirm step, a crafted or
-// scripted request) changes nothing and is answered with the confirm page,
-// 200 since nothing was refused, so nothing hard to undo happens on one
-// click.
-func confirmed(r *http.Request) bool { return r.PostFormValue("confirm") == "yes" }
-
 // campaignAnnounceConfirm asks before announcing: GET /campaigns/{id}/announce.
 func (s *Server) campaignAnnounceConfirm(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.campaignFromPath(r)
