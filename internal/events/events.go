@@ -160,3 +160,10 @@ type Channel interface {
 	Plan(ctx context.Context, tx pgx.Tx, ev Event) (deliveryIDs []int64, err error)
 	Deliver(ctx context.Context, deliveryID int64, attempt int) error
 }
+
+// Enqueuer puts a planned delivery on the job queue, in tx, so the job
+// exists exactly when the delivery row does. The job system implements it;
+// a channel's "redeliver" uses it.
+type Enqueuer interface {
+	EnqueueDelivery(ctx context.Context, tx pgx.Tx, channel string, deliveryID int64) error
+}
