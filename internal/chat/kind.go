@@ -36,6 +36,10 @@ func (k Kind) Label() string { return kindLabels.Of(k) }
 // Valid reports whether k is one of Kinds.
 func (k Kind) Valid() bool { return enum.Valid(Kinds, k) }
 
+// ContentType is the Content-Type of every body Message writes; Google
+// Chat's documentation sends it with the charset, and the others accept it.
+const ContentType = "application/json; charset=utf-8"
+
 // Wants reports whether a team's channel hears of ev: the team is one of
 // those the change concerns. Which kinds a channel takes is the channel's
 // own setting, checked beside this.
