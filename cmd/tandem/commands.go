@@ -26,6 +26,7 @@ import (
 	"tandem/internal/intake"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
+	"tandem/internal/mail"
 	"tandem/internal/notifications"
 	"tandem/internal/seed"
 	"tandem/internal/server"
@@ -110,6 +111,7 @@ func newDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) server.D
 		Notifications: notifications.NewStore(pool),
 		Tokens:        tokens.NewStore(pool),
 		Intake:        intake.NewStore(pool),
+		Mail:          mail.FromConfig(pool, cfg, log),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/events"
 )
 
 // Notification is one message to one user.
@@ -23,9 +24,35 @@ type Notification struct {
 	ReadAt    *time.Time `db:"read_at"`
 }
 
+// eventKinds ties the in-app kinds to the event kinds users set their
+// preferences by. Kinds without an entry (security notices, questions,
+// merges, ownership) are always sent: no preference turns them off.
+var eventKinds = map[string]events.Kind{
+	"lead_handed_off":   events.LeadHandedOff,
+	"lead_awaiting_rep": events.LeadHandedOff, // the managers' side of the same handoff
+	"lead_assigned":     events.LeadAssigned,
+	"lead_accepted":     events.LeadAccepted,
+	"lead_rejected":     events.LeadRejected,
+	"lead_sla_warning":  events.SLAWarning,
+	"lead_sla_breached": events.SLABreached,
+	"new_notice":        events.CampaignAnnounced,
+	"reacknowledge":     events.CampaignRevised,
+	"new_alert":         events.AlertPosted,
+	"feedback_response": events.FeedbackResponded,
+}
+
+// EventKind is the event kind whose preference governs an in-app kind, and
+// false for the kinds no preference turns off.
+func EventKind(kind string) (events.Kind, bool) {
+	k, ok := eventKinds[kind]
+	return k, ok
+}
+
 // Send notifies each user once, inside the caller's transaction so the
 // notification commits with the change it announces. Duplicate ids and the
-// zero id are dropped; exclude (e.g. the author) gets nothing.
+// zero id are dropped; exclude (e.g. the author) gets nothing, and neither
+// does a user who turned the kind's event kind off (notification_prefs):
+// "off" means not even in Tandem.
 func Send(ctx context.Context, q db.DBTX, userIDs []int64, exclude int64, kind, title, link string) error {
 	ids := make([]int64, 0, len(userIDs))
 	for _, id := range userIDs {
@@ -38,8 +65,14 @@ func Send(ctx context.Context, q db.DBTX, userIDs []int64, exclude int64, kind, 
 	if len(ids) == 0 {
 		return nil
 	}
+	// Only an explicit row can say "off": no default is off for a kind that
+	// has an in-app notice (a test in internal/mail holds the defaults to it).
+	ev, _ := EventKind(kind)
 	_, err := q.Exec(ctx, `INSERT INTO notifications (user_id, kind, title, link)
-		SELECT u, $2, $3, $4 FROM unnest($1::bigint[]) AS u`, ids, kind, title, link)
+		SELECT u, $2, $3, $4 FROM unnest($1::bigint[]) AS u
+		WHERE $5 = '' OR NOT EXISTS (SELECT 1 FROM notification_prefs p
+		                             WHERE p.user_id = u AND p.kind = $5 AND p.delivery = 'off')`,
+		ids, kind, title, link, string(ev))
 	return err
 }
 

@@ -74,6 +74,10 @@ var happyPaths = map[string]happyCase{
 		return happyPost{path: "/account/password", form: url.Values{"current": {seed.DemoPassword}, "new": {"a much better passphrase"}},
 			state: `SELECT password_hash FROM users WHERE id = $1`, args: []any{e.userID("rep@example.com")}}
 	}},
+	"POST /account/notifications": {as: "rep@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		return happyPost{path: "/account/notifications", form: url.Values{"lead.handed_off": {"off"}},
+			state: `SELECT count(*) FROM notification_prefs WHERE user_id = $1 AND delivery = 'off'`, args: []any{e.userID("rep@example.com")}}
+	}},
 	"POST /account/digest": {as: "rep@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		return happyPost{path: "/account/digest", form: url.Values{}, // unchecked box: opt out
 			state: `SELECT digest_opt_out FROM users WHERE id = $1`, args: []any{e.userID("rep@example.com")}}

@@ -21,6 +21,7 @@ import (
 	"tandem/internal/intake"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
+	"tandem/internal/mail"
 	"tandem/internal/mailtest"
 	"tandem/internal/notifications"
 	"tandem/internal/seed"
@@ -72,6 +73,7 @@ func newServer(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) *Server 
 		Notifications: notifications.NewStore(pool),
 		Tokens:        tokens.NewStore(pool),
 		Intake:        intake.NewStore(pool),
+		Mail:          mail.FromConfig(pool, cfg, log),
 	})
 }
 

@@ -52,6 +52,9 @@ var accountAccess = map[string]string{
 	"POST /notifications/{id}/open":        "signed in",
 	"POST /notifications/{id}/read":        "signed in",
 	"POST /notifications/read-all":         "signed in",
+	"GET /account/notifications":           "signed in",
+	"POST /account/notifications":          "signed in",
+	"GET /mail/unsubscribe":                "anyone",
 }
 
 func merge(parts ...map[string]string) map[string]string {

@@ -109,6 +109,10 @@ func (s *Server) Routes() []route {
 		{"GET", "/api/docs", anyone, s.apiDocs},
 		{"POST", "/account/tokens", signedIn, s.createAccountToken},
 		{"POST", "/account/tokens/{id}/revoke", signedIn, s.revokeAccountToken}, // the owner's own: checked by the store
+		{"GET", "/account/notifications", signedIn, s.notificationSettings},
+		{"POST", "/account/notifications", signedIn, s.saveNotificationSettings},
+		// The signed link of a notification mail; its POST is public (below).
+		{"GET", "/mail/unsubscribe", anyone, s.mailUnsubscribeForm},
 
 		{"GET", "/admin/users", admins, s.adminUsers},
 		{"GET", "/admin/users/new", admins, s.adminNewUserForm},
@@ -231,9 +235,11 @@ func (s *Server) Routes() []route {
 // PublicRoutes lists what is served before sessions are loaded, to anyone.
 // POST /intake/{source} is authenticated by the source (its signature, or
 // for website forms the source's own settings), never by a session; the
-// API document needs no token.
+// API document needs no token. POST /mail/unsubscribe is the RFC 8058
+// one-click unsubscribe a mail client posts without cookies or a form
+// token: the link's signature is its authority.
 var PublicRoutes = []string{"GET /healthz", "GET /readyz", "GET /static/*", "POST /intake/{source}", "GET /intake/thanks",
-	"GET /api/v1/openapi.json"}
+	"GET /api/v1/openapi.json", "POST /mail/unsubscribe"}
 
 func (s *Server) routes() *chi.Mux {
 	r := chi.NewRouter()
@@ -247,6 +253,7 @@ func (s *Server) routes() *chi.Mux {
 	r.Mount(apiPrefix, s.apiRouter())
 	r.Post("/intake/{source}", s.intakeSubmit)
 	r.Get("/intake/thanks", s.intakeThanks)
+	r.With(noStore, s.limitBody, s.checkQuery).Post("/mail/unsubscribe", s.handle(s.mailUnsubscribe))
 
 	r.Group(func(r chi.Router) {
 		r.Use(noStore, s.limitBody, s.checkQuery, s.loadSession, s.checkCSRF)

@@ -21,6 +21,7 @@ import (
 	"tandem/internal/intake"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
+	"tandem/internal/mail"
 	"tandem/internal/notifications"
 	"tandem/internal/settings"
 	"tandem/internal/tokens"
@@ -42,6 +43,7 @@ type Server struct {
 	notes    *notifications.Store
 	tokens   *tokens.Store
 	intake   *intake.Store
+	mail     *mail.Channel
 	session  users.SessionPolicy
 	router   *chi.Mux
 }
@@ -60,6 +62,9 @@ type Domain struct {
 	Notifications *notifications.Store
 	Tokens        *tokens.Store
 	Intake        *intake.Store
+	// Mail is the email channel: its preferences back
+	// /account/notifications and its signed links /mail/unsubscribe.
+	Mail *mail.Channel
 }
 
 // New builds the router over the given domain. The pool is only for the
@@ -79,6 +84,7 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Ser
 		notes:    d.Notifications,
 		tokens:   d.Tokens,
 		intake:   d.Intake,
+		mail:     d.Mail,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()

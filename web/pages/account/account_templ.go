@@ -213,7 +213,7 @@ func AccountPage(v Account) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<div><button type=\"submit\">Change password</button></div></form></section><section class=\"card\" aria-labelledby=\"api-h\"><h2 id=\"api-h\">API tokens</h2><p>Let a script or tool use the API as you: <a href=\"/account/tokens\">manage your API tokens</a>.</p></section><section class=\"card\" aria-labelledby=\"digest-h\"><h2 id=\"digest-h\">Weekly digest</h2><p>Every week's wins, revenue against the goal, the KPIs, launches and trouble signs, archived under <a href=\"/digests\">Digest</a>.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<div><button type=\"submit\">Change password</button></div></form></section><section class=\"card\" aria-labelledby=\"api-h\"><h2 id=\"api-h\">API tokens</h2><p>Let a script or tool use the API as you: <a href=\"/account/tokens\">manage your API tokens</a>.</p></section><section class=\"card\" aria-labelledby=\"notify-h\"><h2 id=\"notify-h\">Notifications</h2><p>Choose per kind of change whether Tandem tells you in Tandem only, by mail at once, in a daily summary mail, or not at all: <a href=\"/account/notifications\">notification settings</a>.</p></section><section class=\"card\" aria-labelledby=\"digest-h\"><h2 id=\"digest-h\">Weekly digest</h2><p>Every week's wins, revenue against the goal, the KPIs, launches and trouble signs, archived under <a href=\"/digests\">Digest</a>.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

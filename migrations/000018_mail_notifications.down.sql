@@ -1,0 +1,3 @@
+DROP TABLE mail_deliveries;
+DROP TABLE mail_summaries;
+DROP TABLE notification_prefs;
