@@ -7,9 +7,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
 
 // Kind names a change. The dotted names are the webhook payloads' "type"
@@ -166,4 +170,66 @@ type Channel interface {
 // a channel's "redeliver" uses it.
 type Enqueuer interface {
 	EnqueueDelivery(ctx context.Context, tx pgx.Tx, channel string, deliveryID int64) error
+}
+
+// FanOutArgs is the job that hands one recorded event to every channel.
+type FanOutArgs struct {
+	EventID int64 `json:"event_id"`
+}
+
+// Kind is the job's name in River's table.
+func (FanOutArgs) Kind() string { return "event_fan_out" }
+
+// inserter puts jobs into River's table within a caller's transaction. It
+// has no pool of its own and runs nothing: the job system's client, with
+// the workers, picks the jobs up.
+var inserter = sync.OnceValues(func() (*river.Client[pgx.Tx], error) {
+	return river.NewClient(riverpgxv5.New(nil), &river.Config{SkipUnknownJobCheck: true})
+})
+
+// Change is what a domain package records: the kind, who made it, whom it
+// concerns and the kind's payload (Lead, Campaign, Alert, Feedback or
+// Digest). The payload's url fields may be paths ("/leads/7"): they are
+// made absolute when the event is fanned out.
+type Change struct {
+	Kind     Kind
+	ActorID  *int64
+	Audience []int64  // users notified in-app of the change
+	Teams    []string // teams it concerns
+	Payload  any
+}
+
+// Record stores the change as an event in tx, with the job that fans it
+// out, so the event and its deliveries exist exactly when the change does.
+// It returns the event's id.
+func Record(ctx context.Context, tx pgx.Tx, c Change) (int64, error) {
+	if !c.Kind.Valid() {
+		return 0, fmt.Errorf("record event: unknown kind %q", c.Kind)
+	}
+	data, err := json.Marshal(c.Payload)
+	if err != nil {
+		return 0, fmt.Errorf("record %s: %w", c.Kind, err)
+	}
+	audience, teams := c.Audience, c.Teams
+	if audience == nil {
+		audience = []int64{}
+	}
+	if teams == nil {
+		teams = []string{}
+	}
+	var id int64
+	err = tx.QueryRow(ctx, `
+		INSERT INTO events (kind, actor_id, audience, teams, data)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, c.Kind, c.ActorID, audience, teams, data).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("record %s: %w", c.Kind, err)
+	}
+	client, err := inserter()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := client.InsertTx(ctx, tx, FanOutArgs{EventID: id}, nil); err != nil {
+		return 0, fmt.Errorf("queue fan-out of %s: %w", c.Kind, err)
+	}
+	return id, nil
 }
