@@ -8,12 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"tandem/internal/queue"
 )
 
 // Kind names a change. The dotted names are the webhook payloads' "type"
@@ -180,13 +179,6 @@ type FanOutArgs struct {
 // Kind is the job's name in River's table.
 func (FanOutArgs) Kind() string { return "event_fan_out" }
 
-// inserter puts jobs into River's table within a caller's transaction. It
-// has no pool of its own and runs nothing: the job system's client, with
-// the workers, picks the jobs up.
-var inserter = sync.OnceValues(func() (*river.Client[pgx.Tx], error) {
-	return river.NewClient(riverpgxv5.New(nil), &river.Config{SkipUnknownJobCheck: true})
-})
-
 // Change is what a domain package records: the kind, who made it, whom it
 // concerns and the kind's payload (Lead, Campaign, Alert, Feedback or
 // Digest). The payload's url fields may be paths ("/leads/7"): they are
@@ -224,12 +216,8 @@ func Record(ctx context.Context, tx pgx.Tx, c Change) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("record %s: %w", c.Kind, err)
 	}
-	client, err := inserter()
-	if err != nil {
+	if _, err := queue.Insert(ctx, tx, FanOutArgs{EventID: id}, nil); err != nil {
 		return 0, err
-	}
-	if _, err := client.InsertTx(ctx, tx, FanOutArgs{EventID: id}, nil); err != nil {
-		return 0, fmt.Errorf("queue fan-out of %s: %w", c.Kind, err)
 	}
 	return id, nil
 }
