@@ -12,7 +12,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -24,6 +23,7 @@ import (
 	"tandem/internal/digest"
 	"tandem/internal/feedback"
 	"tandem/internal/intake"
+	"tandem/internal/jobs"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/mail"
@@ -74,27 +74,56 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("ADDR: %w", err)
 	}
-	// Background work runs under its own context, stopped and waited for
-	// after the last request, so an in-flight mail or snapshot is recorded
-	// before the pool closes.
-	background, stopBackground := context.WithCancel(ctx)
-	var running sync.WaitGroup
-	goRun := func(f func()) { running.Add(1); go func() { defer running.Done(); f() }() }
-	goRun(func() { srv.RunMaintenance(background, time.Hour) })
-	goRun(func() { domain.Digests.Run(background, time.Minute) })
-	// The lead SLA alerts (75 % elapsed, breached).
-	goRun(func() { leads.NewSLAWatch(pool, log).Run(background, time.Minute) })
-	// Stale KPI snapshots are recomputed in the background of the request
-	// that finds them.
-	domain.KPI.RunRefreshesUnder(background)
+	// The job system runs under its own context, stopped after the last
+	// request, so a job in flight finishes (or is handed back to the
+	// queue) before the pool closes.
+	work, err := jobs.New(pool, jobs.Options{
+		Log: log, BaseURL: cfg.BaseURL.String(), Channels: domain.Channels(), KPI: domain.KPI,
+		Schedule: schedule(cfg, log, pool, domain, srv),
+	})
+	if err != nil {
+		return err
+	}
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	if err := work.Start(background); err != nil {
+		return fmt.Errorf("start the job system: %w", err)
+	}
 	fmt.Fprintf(stdout, "Tandem is running at %s (listening on %s). Press Ctrl-C to stop.\n", cfg.BaseURL, ln.Addr())
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
 	err = server.Serve(ctx, srv.HTTPServer(), ln, cfg.ShutdownTimeout)
-	stopBackground()
-	running.Wait()
-	domain.KPI.Wait()
+	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if serr := work.Stop(stopCtx); serr != nil {
+		log.Warn("stop the job system", "err", serr)
+	}
 	log.Info("stopped")
 	return err
+}
+
+// schedule is the work the job system runs on a timer, on one instance.
+func schedule(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d server.Domain, srv *server.Server) []jobs.Scheduled {
+	sla := leads.NewSLAWatch(pool, log)
+	summaryAt := 7 * time.Hour
+	return []jobs.Scheduled{
+		{Name: "digest", Every: time.Minute, RunOnStart: true,
+			Run: func(ctx context.Context, _ time.Time) error { return d.Digests.Tick(ctx) }},
+		{Name: "sla_scan", Every: time.Minute, RunOnStart: true,
+			Run: func(ctx context.Context, now time.Time) error {
+				n, err := sla.ScanSLA(ctx, now)
+				if n > 0 {
+					log.Info("lead SLA alerts sent", "alerts", n)
+				}
+				return err
+			}},
+		{Name: "daily_mail_summary", Daily: &summaryAt, Location: cfg.Location,
+			Run: func(ctx context.Context, now time.Time) error {
+				_, err := d.Mail.SendDailySummaries(ctx, now)
+				return err
+			}},
+		{Name: "housekeeping", Every: time.Hour, RunOnStart: true,
+			Run: func(ctx context.Context, _ time.Time) error { return srv.Maintain(ctx) }},
+	}
 }
 
 // newDomain builds every store once, and the one digest service the pages

@@ -5,27 +5,9 @@ import (
 	"time"
 )
 
-// Run is the in-process scheduler `tandem serve` starts: every interval it
-// runs Tick, until ctx ends. Every instance runs it; the database makes
-// sure each week is composed once and each person mailed once. It returns
-// only after an in-flight message is finished, so the caller can close the
-// pool after it.
-func (s *Service) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("digest scheduler", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// Tick does what is due now: it archives the digest of the week that most
+// Tick does what is due now (the job system runs it every minute on one
+// instance; the database makes sure each week is composed once and each
+// person mailed once, whoever runs it): it archives the digest of the week that most
 // recently became due (if no one has), queues it once for everyone when
 // mail is on, and delivers queued digests that are due, retries included.
 //

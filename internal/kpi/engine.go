@@ -72,15 +72,14 @@ func failedSeries(def Definition, periods []Period) Series {
 
 // Engine computes KPIs from the live tables.
 type Engine struct {
-	pool       *pgxpool.Pool
-	loc        *time.Location
-	now        func() time.Time
-	*refreshes // shared by the copies At makes
+	pool *pgxpool.Pool
+	loc  *time.Location
+	now  func() time.Time
 }
 
 // NewEngine returns an engine cutting periods in the business timezone loc.
 func NewEngine(pool *pgxpool.Pool, loc *time.Location) *Engine {
-	return &Engine{pool: pool, loc: loc, now: time.Now, refreshes: &refreshes{}}
+	return &Engine{pool: pool, loc: loc, now: time.Now}
 }
 
 // Location is the business timezone.

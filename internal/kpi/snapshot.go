@@ -6,10 +6,12 @@ import (
 	"errors"
 	"hash/fnv"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"tandem/internal/queue"
 )
 
 // SnapshotTTL is how old a stored dashboard may be before it is
@@ -34,8 +36,8 @@ type Snapshot struct {
 // CachedDashboard returns the dashboard of the period of kind containing
 // at from the shared snapshot table. A missing snapshot is computed now, by
 // one request while the others wait for it (no stampede); a stale one is
-// returned as it is while one instance (whichever takes the advisory lock)
-// recomputes it in the background.
+// returned as it is, and a refresh job is queued (one per period at a
+// time, whichever instance asks) that the job system works.
 func (e *Engine) CachedDashboard(ctx context.Context, kind Kind, at time.Time, log *slog.Logger) (Snapshot, error) {
 	p := PeriodOf(kind, at, e.loc)
 	s, found, err := e.stored(ctx, p)
@@ -46,54 +48,37 @@ func (e *Engine) CachedDashboard(ctx context.Context, kind Kind, at time.Time, l
 		return e.computeOnce(ctx, p, log)
 	}
 	if e.now().Sub(s.ComputedAt) > SnapshotTTL {
-		e.inBackground(func(bg context.Context) {
-			if err := e.refreshLocked(bg, p, log); err != nil && log != nil && bg.Err() == nil {
-				log.Warn("kpi snapshot refresh", "period", p.Label(), "err", err)
-			}
-		})
+		if err := e.queueRefresh(ctx, p); err != nil && log != nil {
+			log.Warn("queue kpi snapshot refresh", "period", p.Label(), "err", err)
+		}
 	}
 	return s, nil
 }
 
-// refreshes runs the stale-snapshot recomputations, detached from the
-// request that noticed them (they may finish after its response) but not
-// from the process: they run under the context given to RunRefreshesUnder,
-// so a shutdown cancels them, and Wait lets it see them end before the
-// pool closes.
-type refreshes struct {
-	mu       sync.Mutex
-	base     context.Context
-	inFlight sync.WaitGroup
+// RefreshArgs is the job that recomputes the snapshot of the period of
+// kind Period containing At.
+type RefreshArgs struct {
+	Period Kind      `json:"period"`
+	At     time.Time `json:"at"`
 }
 
-// RunRefreshesUnder makes ctx the parent of every background refresh;
-// until it is called they run under context.Background.
-func (r *refreshes) RunRefreshesUnder(ctx context.Context) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.base = ctx
+// Kind is the job's name in River's table.
+func (RefreshArgs) Kind() string { return "kpi_refresh" }
+
+func (e *Engine) queueRefresh(ctx context.Context, p Period) error {
+	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		_, err := queue.Insert(ctx, tx, RefreshArgs{Period: p.Kind, At: p.Start}, &river.InsertOpts{
+			MaxAttempts: 3,
+			UniqueOpts:  river.UniqueOpts{ByArgs: true, ByPeriod: SnapshotTTL},
+		})
+		return err
+	})
 }
 
-// Wait returns when no background refresh is running.
-func (r *refreshes) Wait() { r.inFlight.Wait() }
-
-func (r *refreshes) inBackground(f func(context.Context)) {
-	r.mu.Lock()
-	base := r.base
-	r.mu.Unlock()
-	if base == nil {
-		base = context.Background()
-	}
-	if base.Err() != nil {
-		return // shutting down: the next instance to serve recomputes it
-	}
-	r.inFlight.Add(1)
-	go func() {
-		defer r.inFlight.Done()
-		ctx, cancel := context.WithTimeout(base, 2*time.Minute)
-		defer cancel()
-		f(ctx)
-	}()
+// Refresh recomputes the snapshot a RefreshArgs job names, unless another
+// instance is doing it or did it within SnapshotTTL.
+func (e *Engine) Refresh(ctx context.Context, args RefreshArgs, log *slog.Logger) error {
+	return e.refreshLocked(ctx, PeriodOf(args.Period, args.At, e.loc), log)
 }
 
 // stored reads the period's snapshot, if any.

@@ -39,24 +39,6 @@ const slaCatchUp = 24 * time.Hour
 // slaBatch bounds the leads one scan transaction alerts on.
 const slaBatch = 500
 
-// Run scans every interval until ctx ends. Every instance runs it.
-func (w *SLAWatch) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := w.ScanSLA(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			w.log.Error("lead SLA scan", "err", err)
-		} else if n > 0 {
-			w.log.Info("lead SLA alerts sent", "alerts", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // ScanSLA records and notifies, as of now, every untouched handed-off or
 // accepted lead whose clock crossed 75 % (and has not run out) or ran out
 // within the catch-up window, and returns how many alerts it recorded. A

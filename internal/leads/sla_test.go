@@ -163,35 +163,6 @@ func TestSLAAlertsForUnassignedAndOldLeads(t *testing.T) {
 	}
 }
 
-// Run scans at once and then every interval, and returns when ctx ends.
-func TestSLAWatchRunScansUntilCancelled(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	l := f.handedOff(t, "run@acme.example")
-	if _, err := f.pool.Exec(context.Background(), `UPDATE leads SET handed_off_at = now() - interval '19 hours' WHERE id = $1`, l.ID); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		leads.NewSLAWatch(f.pool, slog.New(slog.DiscardHandler)).Run(ctx, time.Hour)
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(f.notified(t, f.rep, leads.KindSLAWarning)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("Run did not scan")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after its context ended")
-	}
-}
-
 // Once a breach went out for a handoff, no warning for it follows, even
 // when a raised SLA puts the lead back inside the warning window: QA saw
 // "breached … 24 hours" and then "75 % of the 48-hour SLA has gone".

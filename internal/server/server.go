@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"tandem/internal/campaigns"
 	"tandem/internal/config"
 	"tandem/internal/digest"
+	"tandem/internal/events"
 	"tandem/internal/feedback"
 	"tandem/internal/intake"
 	"tandem/internal/kpi"
@@ -65,6 +67,16 @@ type Domain struct {
 	// Mail is the email channel: its preferences back
 	// /account/notifications and its signed links /mail/unsubscribe.
 	Mail *mail.Channel
+}
+
+// Channels are the domain's delivery channels, for the job system to fan
+// events out to.
+func (d Domain) Channels() []events.Channel {
+	var cs []events.Channel
+	if d.Mail != nil {
+		cs = append(cs, d.Mail)
+	}
+	return cs
 }
 
 // New builds the router over the given domain. The pool is only for the
@@ -131,23 +143,14 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, shutdownTimeo
 	return nil
 }
 
-// RunMaintenance purges expired sessions and stale throttle rows every
-// interval until ctx ends. Every instance may run it: the deletes are
-// idempotent.
-func (s *Server) RunMaintenance(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := s.users.PurgeExpired(ctx, s.session); err != nil && ctx.Err() == nil {
-			s.log.Warn("purge expired sessions", "err", err)
-		}
-		if err := s.tokens.Purge(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("purge idempotency keys and rate windows", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// Maintain purges expired sessions and stale throttle and idempotency
+// rows. The job system runs it hourly; the deletes are idempotent.
+func (s *Server) Maintain(ctx context.Context) error {
+	if err := s.users.PurgeExpired(ctx, s.session); err != nil {
+		return fmt.Errorf("purge expired sessions: %w", err)
 	}
+	if err := s.tokens.Purge(ctx); err != nil {
+		return fmt.Errorf("purge idempotency keys and rate windows: %w", err)
+	}
+	return nil
 }
