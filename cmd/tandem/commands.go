@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"tandem/internal/campaigns"
+	"tandem/internal/chatchannels"
 	"tandem/internal/config"
 	"tandem/internal/db"
 	"tandem/internal/digest"
@@ -141,7 +143,19 @@ func newDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) server.D
 		Tokens:        tokens.NewStore(pool),
 		Intake:        intake.NewStore(pool),
 		Mail:          mail.FromConfig(pool, cfg, log),
+		Chat: chatchannels.NewStore(pool, chatchannels.Options{
+			Client: outboundClient(), BaseURL: cfg.BaseURL.String(), Enqueuer: jobs.Enqueuer{}}),
 	}
+}
+
+// outboundClient posts to the chat tools' webhooks. It follows no
+// redirects: a webhook answers where it is, and a redirect could point
+// anywhere.
+// TODO(lead): swap in the SSRF-safe client of the webhooks work
+// (OUTBOUND_ALLOW_PRIVATE), which checks the resolved address at connect time.
+func outboundClient() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 func cmdMigrate(args []string, getenv func(string) string, stdout io.Writer) error {

@@ -136,6 +136,11 @@ var happyPaths = map[string]happyCase{
 			"digest_weekday": {"2"}, "digest_time": {"09:30"}, "weight_conversion": {"3"}, "version": {version}},
 			state: `SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM settings`}
 	}},
+	"POST /admin/channels":                           channelCreateHappyPath,
+	"POST /admin/channels/{id}":                      channelUpdateHappyPath,
+	"POST /admin/channels/{id}/delete":               channelDeleteHappyPath,
+	"POST /admin/channels/{id}/test":                 channelTestHappyPath,
+	"POST /admin/channels/deliveries/{id}/redeliver": chatRedeliverHappyPath,
 	"POST /admin/themes": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		return happyPost{path: "/admin/themes", form: url.Values{"name": {"Sustainability"}, "description": {"Green claims"}},
 			state: `SELECT count(*) FROM feedback_themes`}

@@ -11,14 +11,17 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/campaigns"
+	"tandem/internal/chatchannels"
 	"tandem/internal/config"
 	"tandem/internal/digest"
 	"tandem/internal/feedback"
 	"tandem/internal/intake"
+	"tandem/internal/jobs"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/mail"
@@ -74,6 +77,8 @@ func newServer(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) *Server 
 		Tokens:        tokens.NewStore(pool),
 		Intake:        intake.NewStore(pool),
 		Mail:          mail.FromConfig(pool, cfg, log),
+		Chat: chatchannels.NewStore(pool, chatchannels.Options{Client: &http.Client{Timeout: 10 * time.Second},
+			BaseURL: cfg.BaseURL.String(), Enqueuer: jobs.Enqueuer{}}),
 	})
 }
 

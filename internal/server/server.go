@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/campaigns"
+	"tandem/internal/chatchannels"
 	"tandem/internal/config"
 	"tandem/internal/digest"
 	"tandem/internal/events"
@@ -46,6 +47,7 @@ type Server struct {
 	tokens   *tokens.Store
 	intake   *intake.Store
 	mail     *mail.Channel
+	chat     *chatchannels.Store
 	session  users.SessionPolicy
 	router   *chi.Mux
 }
@@ -67,6 +69,9 @@ type Domain struct {
 	// Mail is the email channel: its preferences back
 	// /account/notifications and its signed links /mail/unsubscribe.
 	Mail *mail.Channel
+	// Chat is the teams' chat channels (/admin/channels) and the "chat"
+	// delivery channel.
+	Chat *chatchannels.Store
 }
 
 // Channels are the domain's delivery channels, for the job system to fan
@@ -75,6 +80,9 @@ func (d Domain) Channels() []events.Channel {
 	var cs []events.Channel
 	if d.Mail != nil {
 		cs = append(cs, d.Mail)
+	}
+	if d.Chat != nil {
+		cs = append(cs, d.Chat)
 	}
 	return cs
 }
@@ -97,6 +105,7 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Ser
 		tokens:   d.Tokens,
 		intake:   d.Intake,
 		mail:     d.Mail,
+		chat:     d.Chat,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()
