@@ -43,6 +43,7 @@ func TestEveryPageAndDownloadIsNoStore(t *testing.T) {
 	}
 	one := func(sql string) string { return fmt.Sprint(e.count(sql)) }
 	source := fmt.Sprint(e.newSource(t, defaultSource("nostore")).ID)
+	channel := fmt.Sprint(e.newChannel(t, "#nostore", "https://hooks.slack.com/services/T1/B1/nostore").ID)
 	year, week := time.Now().AddDate(0, 0, -7).ISOWeek()
 	fill := map[string]string{
 		"/alerts/{id}":                    one(`SELECT min(id) FROM product_alerts`),
@@ -63,6 +64,8 @@ func TestEveryPageAndDownloadIsNoStore(t *testing.T) {
 		"/leads/intake/{id}":              source,
 		"/leads/intake/{id}/edit":         source,
 		"/leads/intake/{id}/rotate":       source,
+		"/admin/channels/{id}":            channel,
+		"/admin/channels/{id}/delete":     channel,
 	}
 	// The merge's confirm step asks about the item to merge into.
 	query := map[string]string{"/feedback/{id}/merge": "?into=" + one(`SELECT min(id) FROM feedback_items WHERE merged_into IS NULL`)}
