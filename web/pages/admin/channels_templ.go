@@ -414,7 +414,7 @@ func ChannelFormPage(v ChannelForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = components.Select(components.Field{Name: "kind", Label: "Chat tool", Value: v.F.Kind, Error: v.Errors["kind"], Required: true,
-				Hint: "Messages are formatted for it; docs/outbound.md says where each tool gives you the webhook."}, v.ToolOptions).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: "Messages are formatted for it. Slack: an app’s incoming webhook; Teams: a “Post to a channel when a webhook request is received” workflow; Mattermost: Integrations → Incoming Webhooks; Google Chat: the space’s Apps & integrations → Webhooks."}, v.ToolOptions).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -727,20 +727,20 @@ func channelDeliveries(v ChannelForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<div class=\"table-wrap\"><table><caption class=\"visually-hidden\">The latest ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, "<div class=\"table-wrap\"><table><caption class=\"visually-hidden\">Recent deliveries to ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var33 string
-			templ_7745c5c3_Var33, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(len(v.Deliveries)))
+			templ_7745c5c3_Var33, templ_7745c5c3_Err = templ.JoinStringErrs(v.F.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/admin/channels.templ`, Line: 153, Col: 82}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/admin/channels.templ`, Line: 153, Col: 69}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var33))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, " deliveries</caption> <thead><tr><th scope=\"col\">Event</th><th scope=\"col\">Status</th><th scope=\"col\">Time</th><th scope=\"col\">Attempts</th><th scope=\"col\">Answer</th><th scope=\"col\">Error</th><th scope=\"col\"><span class=\"visually-hidden\">Action</span></th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "</caption> <thead><tr><th scope=\"col\">Event</th><th scope=\"col\">Status</th><th scope=\"col\">Time</th><th scope=\"col\">Attempts</th><th scope=\"col\">Answer</th><th scope=\"col\">Error</th><th scope=\"col\"><span class=\"visually-hidden\">Action</span></th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
