@@ -18,21 +18,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/term"
 
-	"tandem/internal/campaigns"
-	"tandem/internal/chatchannels"
 	"tandem/internal/config"
 	"tandem/internal/db"
-	"tandem/internal/digest"
-	"tandem/internal/feedback"
-	"tandem/internal/intake"
 	"tandem/internal/jobs"
-	"tandem/internal/kpi"
 	"tandem/internal/leads"
-	"tandem/internal/mail"
-	"tandem/internal/notifications"
 	"tandem/internal/seed"
 	"tandem/internal/server"
-	"tandem/internal/settings"
 	"tandem/internal/tokens"
 	"tandem/internal/users"
 )
@@ -70,7 +61,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer pool.Close()
 
-	domain := newDomain(cfg, log, pool)
+	domain, err := server.NewDomain(cfg, log, pool, outboundClient())
+	if err != nil {
+		return err
+	}
 	srv := server.New(cfg, log, pool, domain)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -125,26 +119,6 @@ func schedule(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d server.
 			}},
 		{Name: "housekeeping", Every: time.Hour, RunOnStart: true,
 			Run: func(ctx context.Context, _ time.Time) error { return srv.Maintain(ctx) }},
-	}
-}
-
-// newDomain builds every store once, and the one digest service the pages
-// and the scheduler share.
-func newDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) server.Domain {
-	return server.Domain{
-		Users:         users.NewStore(pool),
-		Settings:      settings.NewStore(pool),
-		Leads:         leads.NewStore(pool),
-		Campaigns:     campaigns.NewStore(pool, cfg.Location),
-		Feedback:      feedback.NewStore(pool, cfg.Location),
-		KPI:           kpi.NewEngine(pool, cfg.Location),
-		Digests:       digest.FromConfig(pool, cfg, log),
-		Notifications: notifications.NewStore(pool),
-		Tokens:        tokens.NewStore(pool),
-		Intake:        intake.NewStore(pool),
-		Mail:          mail.FromConfig(pool, cfg, log),
-		Chat: chatchannels.NewStore(pool, chatchannels.Options{
-			Client: outboundClient(), BaseURL: cfg.BaseURL.String(), Enqueuer: jobs.Enqueuer{}}),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"iter"
 	"maps"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -22,22 +23,12 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"tandem/internal/campaigns"
 	"tandem/internal/config"
 	"tandem/internal/db"
-	"tandem/internal/digest"
-	"tandem/internal/feedback"
-	"tandem/internal/intake"
-	"tandem/internal/kpi"
-	"tandem/internal/leads"
-	"tandem/internal/notifications"
 	"tandem/internal/seed"
 	"tandem/internal/server"
 	"tandem/internal/servertest"
-	"tandem/internal/settings"
 	"tandem/internal/testdb/demo"
-	"tandem/internal/tokens"
-	"tandem/internal/users"
 )
 
 const (
@@ -210,18 +201,11 @@ func startServer(t *testing.T, ctx context.Context, extraEnv map[string]string) 
 	// error, even where the page the browser ends on looks fine.
 	guard := servertest.New(t)
 	log := guard.Logger(&serverLog)
-	srv := server.New(cfg, log, pool, server.Domain{
-		Users:         users.NewStore(pool),
-		Settings:      settings.NewStore(pool),
-		Leads:         leads.NewStore(pool),
-		Campaigns:     campaigns.NewStore(pool, cfg.Location),
-		Feedback:      feedback.NewStore(pool, cfg.Location),
-		KPI:           kpi.NewEngine(pool, cfg.Location),
-		Digests:       digest.FromConfig(pool, cfg, log),
-		Notifications: notifications.NewStore(pool),
-		Tokens:        tokens.NewStore(pool),
-		Intake:        intake.NewStore(pool),
-	})
+	domain, err := server.NewDomain(cfg, log, pool, &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(cfg, log, pool, domain)
 	hs := srv.HTTPServer()
 	hs.Handler = guard.Handler(hs.Handler)
 	serveCtx, stopServing := context.WithCancel(context.Background())

@@ -136,6 +136,7 @@ var happyPaths = map[string]happyCase{
 			"digest_weekday": {"2"}, "digest_time": {"09:30"}, "weight_conversion": {"3"}, "version": {version}},
 			state: `SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM settings`}
 	}},
+	"POST /admin/jobs/{id}/retry":                    jobRetryHappyPath,
 	"POST /admin/channels":                           channelCreateHappyPath,
 	"POST /admin/channels/{id}":                      channelUpdateHappyPath,
 	"POST /admin/channels/{id}/delete":               channelDeleteHappyPath,

@@ -15,24 +15,11 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"tandem/internal/campaigns"
-	"tandem/internal/chatchannels"
 	"tandem/internal/config"
-	"tandem/internal/digest"
-	"tandem/internal/feedback"
-	"tandem/internal/intake"
-	"tandem/internal/jobs"
-	"tandem/internal/kpi"
-	"tandem/internal/leads"
-	"tandem/internal/mail"
 	"tandem/internal/mailtest"
-	"tandem/internal/notifications"
 	"tandem/internal/seed"
 	"tandem/internal/servertest"
-	"tandem/internal/settings"
 	"tandem/internal/testdb/demo"
-	"tandem/internal/tokens"
-	"tandem/internal/users"
 )
 
 // testEnv is a real server on a fresh database with the demo company.
@@ -62,24 +49,14 @@ func newTestEnvOn(t testing.TB, pool *pgxpool.Pool, env map[string]string) *test
 	return &testEnv{t: t, srv: srv, pool: pool, http: hs, guard: guard}
 }
 
-// newServer wires the server as cmd/tandem does: one store per domain and
-// one digest service.
+// newServer wires the server as cmd/tandem does, with an outbound client
+// that reaches the test's own receivers.
 func newServer(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool) *Server {
-	return New(cfg, log, pool, Domain{
-		Users:         users.NewStore(pool),
-		Settings:      settings.NewStore(pool),
-		Leads:         leads.NewStore(pool),
-		Campaigns:     campaigns.NewStore(pool, cfg.Location),
-		Feedback:      feedback.NewStore(pool, cfg.Location),
-		KPI:           kpi.NewEngine(pool, cfg.Location),
-		Digests:       digest.FromConfig(pool, cfg, log),
-		Notifications: notifications.NewStore(pool),
-		Tokens:        tokens.NewStore(pool),
-		Intake:        intake.NewStore(pool),
-		Mail:          mail.FromConfig(pool, cfg, log),
-		Chat: chatchannels.NewStore(pool, chatchannels.Options{Client: &http.Client{Timeout: 10 * time.Second},
-			BaseURL: cfg.BaseURL.String(), Enqueuer: jobs.Enqueuer{}}),
-	})
+	d, err := NewDomain(cfg, log, pool, &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		panic(err)
+	}
+	return New(cfg, log, pool, d)
 }
 
 // expectServerErrors is for the tests that provoke 5xx answers or error

@@ -127,6 +127,8 @@ func (s *Server) Routes() []route {
 		{"GET", "/admin/tokens", admins, s.adminTokens},
 		{"POST", "/admin/tokens", admins, s.createServiceToken},
 		{"POST", "/admin/tokens/{id}/revoke", admins, s.revokeAnyToken},
+		{"GET", "/admin/jobs", admins, s.adminJobs},
+		{"POST", "/admin/jobs/{id}/retry", admins, s.adminRetryJob},
 		{"GET", "/admin/settings", admins, s.adminSettings},
 		{"POST", "/admin/settings", admins, s.adminUpdateSettings},
 		{"GET", "/admin/channels", admins, s.adminChannels},

@@ -22,6 +22,7 @@ import (
 	"tandem/internal/events"
 	"tandem/internal/feedback"
 	"tandem/internal/intake"
+	"tandem/internal/jobs"
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/mail"
@@ -48,6 +49,7 @@ type Server struct {
 	intake   *intake.Store
 	mail     *mail.Channel
 	chat     *chatchannels.Store
+	jobs     *jobs.Admin
 	session  users.SessionPolicy
 	router   *chi.Mux
 }
@@ -69,6 +71,8 @@ type Domain struct {
 	// Mail is the email channel: its preferences back
 	// /account/notifications and its signed links /mail/unsubscribe.
 	Mail *mail.Channel
+	// Jobs is River's table as /admin/jobs shows it.
+	Jobs *jobs.Admin
 	// Chat is the teams' chat channels (/admin/channels) and the "chat"
 	// delivery channel.
 	Chat *chatchannels.Store
@@ -105,6 +109,7 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Ser
 		tokens:   d.Tokens,
 		intake:   d.Intake,
 		mail:     d.Mail,
+		jobs:     d.Jobs,
 		chat:     d.Chat,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}

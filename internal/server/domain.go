@@ -1,0 +1,50 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tandem/internal/campaigns"
+	"tandem/internal/chatchannels"
+	"tandem/internal/config"
+	"tandem/internal/digest"
+	"tandem/internal/feedback"
+	"tandem/internal/intake"
+	"tandem/internal/jobs"
+	"tandem/internal/kpi"
+	"tandem/internal/leads"
+	"tandem/internal/mail"
+	"tandem/internal/notifications"
+	"tandem/internal/settings"
+	"tandem/internal/tokens"
+	"tandem/internal/users"
+)
+
+// NewDomain builds every store once, and the one digest service the pages
+// and the scheduler share. outbound is the client deliveries to other
+// systems (chat, webhooks) go through. The program and the tests wire the
+// server with it, so neither can forget a store.
+func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound *http.Client) (Domain, error) {
+	jobsAdmin, err := jobs.NewAdmin(pool)
+	if err != nil {
+		return Domain{}, err
+	}
+	return Domain{
+		Users:         users.NewStore(pool),
+		Settings:      settings.NewStore(pool),
+		Leads:         leads.NewStore(pool),
+		Campaigns:     campaigns.NewStore(pool, cfg.Location),
+		Feedback:      feedback.NewStore(pool, cfg.Location),
+		KPI:           kpi.NewEngine(pool, cfg.Location),
+		Digests:       digest.FromConfig(pool, cfg, log),
+		Notifications: notifications.NewStore(pool),
+		Tokens:        tokens.NewStore(pool),
+		Intake:        intake.NewStore(pool),
+		Mail:          mail.FromConfig(pool, cfg, log),
+		Chat: chatchannels.NewStore(pool, chatchannels.Options{
+			Client: outbound, BaseURL: cfg.BaseURL.String(), Enqueuer: jobs.Enqueuer{}}),
+		Jobs: jobsAdmin,
+	}, nil
+}
