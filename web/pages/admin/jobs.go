@@ -50,7 +50,7 @@ func JobsOf(p components.Page, f jobs.Filter, counts map[jobs.Filter]int, list [
 	for _, j := range list {
 		row := JobRow{ID: strconv.FormatInt(j.ID, 10), Kind: j.Kind, Args: j.Args, State: stateLabels[j.State],
 			Attempts: strconv.Itoa(j.Attempt) + " of " + strconv.Itoa(j.MaxAttempts),
-			Created: p.DateTime(j.CreatedAt), CreatedISO: components.ISO(j.CreatedAt), LastError: j.LastError, Retryable: j.Retryable()}
+			Created:  p.DateTime(j.CreatedAt), CreatedISO: components.ISO(j.CreatedAt), LastError: j.LastError, Retryable: j.Retryable()}
 		if j.FinalizedAt != nil {
 			row.Finished = p.DateTime(*j.FinalizedAt)
 		} else if j.State != "running" {
