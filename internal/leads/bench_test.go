@@ -87,3 +87,30 @@ func BenchmarkListAt100k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHandOff measures the write path of the move that tells the
+// most people: a marketer hands an MQL to a rep (the lead row, its
+// timeline, the rep's notification and, since issue 17, the recorded
+// event with its fan-out job), one transaction per operation.
+func BenchmarkHandOff(b *testing.B) {
+	f := newFixture(b)
+	ctx := context.Background()
+	mqls := make([]leads.Lead, b.N)
+	for i := range mqls {
+		l, err := f.store.Create(ctx, f.marketer, leads.NewLead{Company: fmt.Sprintf("Bench %d", i), ContactName: "Ann",
+			Email: fmt.Sprintf("handoff%d@bench.example", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if mqls[i], err = f.store.Apply(ctx, f.marketer, l.ID, l.Version, leads.Move{To: leads.MQL}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		l := mqls[i]
+		if _, err := f.store.Apply(ctx, f.marketer, l.ID, l.Version, leads.Move{To: leads.HandedOff, OwnerID: f.rep.ID, Note: "asked for a demo"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
