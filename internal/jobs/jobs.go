@@ -74,7 +74,10 @@ func New(pool *pgxpool.Pool, o Options) (*System, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.Workers <= 0 {
-		o.Workers = 10
+		// Deliveries mostly wait on other systems' answers: many cheap
+		// goroutines, bounded by the pool's connections where they touch
+		// the database.
+		o.Workers = 50
 	}
 	if o.RescueAfter == 0 {
 		o.RescueAfter = 10 * time.Minute
@@ -111,6 +114,10 @@ func New(pool *pgxpool.Pool, o Options) (*System, error) {
 		RescueStuckJobsAfter: o.RescueAfter,
 		JobTimeout:           jobTimeout,
 		FetchPollInterval:    o.PollInterval,
+		// A fetch takes at most the free workers' worth of jobs; River's
+		// default pause of 100 ms between fetches would cap an instance
+		// at a few hundred jobs a second.
+		FetchCooldown: 20 * time.Millisecond,
 		// Event jobs come from the insert-only client of internal/queue,
 		// which cannot check kinds; this client works only what it knows.
 		SkipUnknownJobCheck: true,

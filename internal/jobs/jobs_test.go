@@ -32,7 +32,7 @@ type ledger struct {
 	seen atomic.Int64 // attempts made through this value
 }
 
-func newLedger(t *testing.T, pool *pgxpool.Pool) *ledger {
+func newLedger(t testing.TB, pool *pgxpool.Pool) *ledger {
 	t.Helper()
 	_, err := pool.Exec(context.Background(), `CREATE TABLE IF NOT EXISTS ledger_deliveries (
 		id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -110,6 +110,14 @@ func record(t *testing.T, pool *pgxpool.Pool, n int) []int64 {
 }
 
 func start(t *testing.T, pool *pgxpool.Pool, id string, channels ...events.Channel) *jobs.System {
+	return startAs(t, pool, id, channels...)
+}
+
+func startSystem(b *testing.B, pool *pgxpool.Pool, channels ...events.Channel) *jobs.System {
+	return startAs(b, pool, "bench", channels...)
+}
+
+func startAs(t testing.TB, pool *pgxpool.Pool, id string, channels ...events.Channel) *jobs.System {
 	t.Helper()
 	sys, err := jobs.New(pool, jobs.Options{
 		ID: id, BaseURL: "https://tandem.example.com/", Channels: channels,
@@ -131,7 +139,7 @@ func start(t *testing.T, pool *pgxpool.Pool, id string, channels ...events.Chann
 	return sys
 }
 
-func count(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
+func count(t testing.TB, pool *pgxpool.Pool, sql string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
