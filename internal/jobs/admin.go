@@ -132,7 +132,7 @@ func (a *Admin) List(ctx context.Context, f Filter, before int64, limit int) ([]
 		SELECT id, kind, args, state::text, attempt, max_attempts, created_at, scheduled_at, finalized_at,
 		       coalesce(errors[array_upper(errors, 1)]->>'error', '')
 		FROM river_job
-		WHERE state::text = ANY($1) AND ($2 = 0 OR id < $2)
+		WHERE state::text = ANY($1) AND ($2::bigint = 0 OR id < $2::bigint)
 		ORDER BY id DESC LIMIT $3`, f.states(), before, limit+1)
 	if err != nil {
 		return nil, false, err
