@@ -112,6 +112,14 @@ func schedule(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d server.
 				}
 				return err
 			}},
+		{Name: "launching_tomorrow", Every: time.Hour, RunOnStart: true,
+			Run: func(ctx context.Context, now time.Time) error {
+				n, err := d.Campaigns.RecordLaunchingTomorrow(ctx, now)
+				if n > 0 {
+					log.Info("campaigns launching tomorrow told", "campaigns", n)
+				}
+				return err
+			}},
 		{Name: "daily_mail_summary", Daily: &summaryAt, Location: cfg.Location,
 			Run: func(ctx context.Context, now time.Time) error {
 				_, err := d.Mail.SendDailySummaries(ctx, now)

@@ -10,6 +10,7 @@ import (
 
 	"tandem/internal/db"
 	"tandem/internal/enum"
+	"tandem/internal/events"
 	"tandem/internal/format"
 	"tandem/internal/notifications"
 	"tandem/internal/users"
@@ -212,6 +213,13 @@ func (s *Store) CreateAlert(ctx context.Context, by users.User, f AlertForm, at 
 		}
 		if err := notifications.Send(ctx, tx, everyone, by.ID, "new_alert",
 			d.Severity.Label()+" product alert, "+d.Product+": "+d.Headline, "/alerts/"+itoa64(id)); err != nil {
+			return err
+		}
+		if _, err := events.Record(ctx, tx, events.Change{
+			Kind: events.AlertPosted, ActorID: &by.ID, Audience: everyone, Teams: []string{"service", "sales"},
+			Payload: events.Alert{ID: id, Headline: d.Headline, Product: d.Product, Severity: string(d.Severity),
+				Guidance: format.Excerpt(d.Guidance, talkingPointsExcerpt), URL: "/alerts/" + itoa64(id)},
+		}); err != nil {
 			return err
 		}
 		return db.RecordCreated(ctx, tx, "alert", id)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/events"
 	"tandem/internal/format"
 	"tandem/internal/notifications"
 	"tandem/internal/settings"
@@ -212,7 +213,8 @@ func (s *Store) Update(ctx context.Context, by, id int64, version int, f Form) (
 			UPDATE campaigns SET name = $2, channel = $3, audience = $4, offer = $5, talking_points = $6,
 				launch_on = $7, end_on = $8, expected_leads = $9, budget = $10::numeric / 100, owner_id = $11,
 				notice_lead = CASE WHEN status = 'announced' THEN make_interval(secs => $12) END,
-				late_notice = $13, late_reason = $14, revision = $15, key = $17, updated_at = now(), version = version + 1
+				late_notice = $13, late_reason = $14, revision = $15, key = $17, updated_at = now(), version = version + 1,
+				launch_told_at = CASE WHEN launch_on = $7 THEN launch_told_at END
 			WHERE id = $1 AND version = $16`,
 			id, d.Name, d.Channel, d.Audience, d.Offer, d.TalkingPoints, d.LaunchOn, d.EndOn, d.ExpectedLeads,
 			d.BudgetCents, d.OwnerID, lead.Seconds(), late, reason, revision, version, keyArg(d.Key))
@@ -241,8 +243,11 @@ func (s *Store) Update(ctx context.Context, by, id int64, version int, f Form) (
 		if err != nil {
 			return err
 		}
-		return notifications.Send(ctx, tx, acked, by, "reacknowledge",
-			"Talking points changed for "+d.Name+": please read and acknowledge again", link(id))
+		if err := notifications.Send(ctx, tx, acked, by, "reacknowledge",
+			"Talking points changed for "+d.Name+": please read and acknowledge again", link(id)); err != nil {
+			return err
+		}
+		return tellCampaign(ctx, tx, events.CampaignRevised, id, &by, acked)
 	})
 	if err != nil {
 		return Campaign{}, err
@@ -296,11 +301,7 @@ func (s *Store) Announce(ctx context.Context, by, id int64, version int, reason 
 			VALUES ($1, 1, $2, $3, $4)`, id, c.TalkingPoints, by, at); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT id FROM users WHERE active AND team IN ('sales', 'service')`)
-		if err != nil {
-			return err
-		}
-		audience, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		audience, err := fieldAudience(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -308,7 +309,10 @@ func (s *Store) Announce(ctx context.Context, by, id int64, version int, reason 
 		if late {
 			title += " (late notice)"
 		}
-		return notifications.Send(ctx, tx, audience, by, "new_notice", title, link(id))
+		if err := notifications.Send(ctx, tx, audience, by, "new_notice", title, link(id)); err != nil {
+			return err
+		}
+		return tellCampaign(ctx, tx, events.CampaignAnnounced, id, &by, audience)
 	})
 	if err != nil {
 		return Campaign{}, err

@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/events"
+	"tandem/internal/format"
 	"tandem/internal/kpi"
 	"tandem/internal/refusal"
 	"tandem/internal/validate"
@@ -146,9 +148,11 @@ func (s *Service) Archive(ctx context.Context, week kpi.Period, via string, by i
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE digests SET body = $2, composed_at = $3, composed_via = $4, composed_by = $5,
-			version = version + 1 WHERE week = $1`, label, body, s.now(), via, byID)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE digests SET body = $2, composed_at = $3, composed_via = $4, composed_by = $5,
+			version = version + 1 WHERE week = $1`, label, body, s.now(), via, byID); err != nil {
+			return err
+		}
+		return tellPublished(ctx, tx, d, byID)
 	})
 	if err != nil {
 		return Archived{}, fmt.Errorf("archive digest %s: %w", label, err)
@@ -259,5 +263,25 @@ func (s *Service) SetOptOut(ctx context.Context, userID int64, out bool) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		return db.ErrNotFound
 	}
+	return err
+}
+
+// tellPublished records digest.published in the archiving transaction:
+// once per week, since a week is archived once. Everyone active is its
+// audience; the digest mails itself, so their mail default is off.
+func tellPublished(ctx context.Context, tx pgx.Tx, d Digest, by *int64) error {
+	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE active ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	everyone, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	summary := fmt.Sprintf("%s: %s worth %s", d.Title, format.Count(d.WinCount, "win"), d.Money(d.WonValue))
+	_, err = events.Record(ctx, tx, events.Change{
+		Kind: events.DigestPublished, ActorID: by, Audience: everyone, Teams: []string{"sales", "marketing", "service"},
+		Payload: events.Digest{Week: d.Week, Summary: summary, URL: "/digests/" + d.Week},
+	})
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/events"
 	"tandem/internal/users"
 )
 
@@ -240,6 +241,13 @@ func (s *Store) Create(ctx context.Context, by users.User, in Input) (Item, erro
 		_, err = tx.Exec(ctx, `INSERT INTO feedback_events (item_id, at, actor_id, kind, to_status)
 			VALUES ($1, $2, $3, 'created', 'new')`, id, now, by.ID)
 		if err != nil {
+			return err
+		}
+		triagers, err := marketers(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := tell(ctx, tx, events.FeedbackLogged, id, by.ID, triagers); err != nil {
 			return err
 		}
 		return db.RecordCreated(ctx, tx, "feedback", id)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/events"
 	"tandem/internal/notifications"
 	"tandem/internal/users"
 )
@@ -167,7 +168,14 @@ func (s *Store) ChangeStatus(ctx context.Context, by users.User, id int64, versi
 		if err != nil {
 			return err
 		}
-		return notifications.Send(ctx, tx, ids, by.ID, "feedback_response", ResponseTitle(id, it.Customer, to, by.Name), Link(id))
+		if err := notifications.Send(ctx, tx, ids, by.ID, "feedback_response", ResponseTitle(id, it.Customer, to, by.Name), Link(id)); err != nil {
+			return err
+		}
+		kind := events.FeedbackResponded
+		if to == ActedOn {
+			kind = events.FeedbackActedOn
+		}
+		return tell(ctx, tx, kind, id, by.ID, ids)
 	})
 }
 

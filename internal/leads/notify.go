@@ -38,30 +38,54 @@ func salesManagers(ctx context.Context, q db.DBTX) ([]int64, error) {
 }
 
 // notifyMove tells the people a checked, applied move concerns, in the
-// move's transaction. before is the lead as it was before the move.
+// move's transaction, and records the move's event with them as its
+// audience. before is the lead as it was before the move.
 func notifyMove(ctx context.Context, tx pgx.Tx, before Lead, m Move, by users.User) error {
+	to, err := notifyMoveInApp(ctx, tx, before, m, by)
+	if err != nil {
+		return err
+	}
+	kind, ok := moveKinds[m.To]
+	if !ok {
+		return nil
+	}
+	if m.To == Won || m.To == Lost {
+		// No one is notified in Tandem of a deal's end; the sales managers
+		// answer for the pipeline, so they are the ones mail may tell.
+		if to, err = salesManagers(ctx, tx); err != nil {
+			return err
+		}
+	}
+	return tell(ctx, tx, kind, before.ID, &by, to)
+}
+
+// notifyMoveInApp sends the move's in-app notifications and returns whom
+// they went to.
+func notifyMoveInApp(ctx context.Context, tx pgx.Tx, before Lead, m Move, by users.User) ([]int64, error) {
 	link := Link(before.ID)
 	switch m.To {
 	case HandedOff:
 		if m.OwnerID != 0 {
-			return notifications.Send(ctx, tx, []int64{m.OwnerID}, by.ID, KindHandedOff,
+			to := []int64{m.OwnerID}
+			return to, notifications.Send(ctx, tx, to, by.ID, KindHandedOff,
 				fmt.Sprintf("%s handed %s to you", by.Name, before.Company), link)
 		}
 		managers, err := salesManagers(ctx, tx)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return notifications.Send(ctx, tx, managers, by.ID, KindAwaitingRep,
+		return managers, notifications.Send(ctx, tx, managers, by.ID, KindAwaitingRep,
 			fmt.Sprintf("%s waits for a rep: %s handed it off for a sales manager to assign", before.Company, by.Name), link)
 	case Accepted, Rejected:
 		if before.HandedOffBy == nil {
-			return nil
+			return nil, nil
 		}
 		kind, title := KindAccepted, fmt.Sprintf("%s accepted %s: quality %d/5", by.Name, before.Company, m.Rating)
 		if m.To == Rejected {
 			kind, title = KindRejected, fmt.Sprintf("%s rejected %s: %s, quality %d/5", by.Name, before.Company, m.Reason.Label(), m.Rating)
 		}
-		return notifications.Send(ctx, tx, []int64{*before.HandedOffBy}, by.ID, kind, title, link)
+		to := []int64{*before.HandedOffBy}
+		return to, notifications.Send(ctx, tx, to, by.ID, kind, title, link)
 	}
-	return nil
+	return nil, nil
 }

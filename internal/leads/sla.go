@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/events"
 	"tandem/internal/notifications"
 	"tandem/internal/settings"
 )
@@ -140,6 +141,13 @@ func (w *SLAWatch) scanBatch(ctx context.Context, now time.Time) (int, error) {
 				to = managers
 			}
 			if err := notifications.Send(ctx, tx, to, 0, kind, title, Link(a.LeadID)); err != nil {
+				return err
+			}
+			ev := events.SLAWarning
+			if a.Kind == "breach" {
+				ev = events.SLABreached
+			}
+			if err := tell(ctx, tx, ev, a.LeadID, nil, to); err != nil {
 				return err
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"tandem/internal/db"
+	"tandem/internal/events"
 	"tandem/internal/notifications"
 	"tandem/internal/refusal"
 	"tandem/internal/users"
@@ -247,8 +248,11 @@ func (s *Store) Assign(ctx context.Context, by users.User, id int64, version int
 			VALUES ($1, $2, 'assign', $3, $4)`, id, by.ID, "assigned to "+name, l.Version+1); err != nil {
 			return err
 		}
-		return notifications.Send(ctx, tx, []int64{ownerID}, by.ID, KindAssigned,
-			fmt.Sprintf("%s assigned %s to you", by.Name, l.Company), Link(id))
+		if err := notifications.Send(ctx, tx, []int64{ownerID}, by.ID, KindAssigned,
+			fmt.Sprintf("%s assigned %s to you", by.Name, l.Company), Link(id)); err != nil {
+			return err
+		}
+		return tell(ctx, tx, events.LeadAssigned, id, &by, []int64{ownerID})
 	})
 }
 

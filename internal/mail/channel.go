@@ -96,7 +96,8 @@ func (c *Channel) Plan(ctx context.Context, tx pgx.Tx, ev events.Event) ([]int64
 	}
 	rows, err := tx.Query(ctx, `SELECT u.id, u.team, u.role, p.delivery FROM users u
 		LEFT JOIN notification_prefs p ON p.user_id = u.id AND p.kind = $2
-		WHERE u.id = ANY($1) AND u.active AND NOT u.service AND u.email <> ''`, ev.Audience, ev.Kind)
+		WHERE u.id = ANY($1) AND u.active AND NOT u.service AND u.email <> ''
+		  AND u.id IS DISTINCT FROM $3`, ev.Audience, ev.Kind, ev.ActorID) // no one is mailed their own change
 	if err != nil {
 		return nil, err
 	}
