@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"tandem/internal/db"
 	"tandem/internal/jobs"
 	"tandem/internal/leads"
+	"tandem/internal/outbound"
 	"tandem/internal/seed"
 	"tandem/internal/server"
 	"tandem/internal/tokens"
@@ -61,7 +61,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer pool.Close()
 
-	domain, err := server.NewDomain(cfg, log, pool, outboundClient())
+	domain, err := server.NewDomain(cfg, log, pool, outbound.NewClient(cfg.OutboundAllowPrivate, 10*time.Second))
 	if err != nil {
 		return err
 	}
@@ -128,16 +128,6 @@ func schedule(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d server.
 		{Name: "housekeeping", Every: time.Hour, RunOnStart: true,
 			Run: func(ctx context.Context, _ time.Time) error { return srv.Maintain(ctx) }},
 	}
-}
-
-// outboundClient posts to the chat tools' webhooks. It follows no
-// redirects: a webhook answers where it is, and a redirect could point
-// anywhere.
-// TODO(lead): swap in the SSRF-safe client of the webhooks work
-// (OUTBOUND_ALLOW_PRIVATE), which checks the resolved address at connect time.
-func outboundClient() *http.Client {
-	return &http.Client{Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 func cmdMigrate(args []string, getenv func(string) string, stdout io.Writer) error {

@@ -20,6 +20,7 @@ import (
 	"tandem/internal/events"
 	"tandem/internal/format"
 	"tandem/internal/notifications"
+	"tandem/internal/outbound"
 	"tandem/internal/users"
 )
 
@@ -271,6 +272,9 @@ func (s *Store) post(ctx context.Context, webhook string, body []byte) outcome {
 	start := time.Now()
 	res, err := s.client.Do(req)
 	if err != nil {
+		if errors.Is(err, outbound.ErrPrivateAddress) {
+			return outcome{latency: time.Since(start), err: "Not sent: " + outbound.ErrPrivateAddress.Error()}
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err

@@ -21,6 +21,7 @@ import (
 	"tandem/internal/chatchannels"
 	"tandem/internal/db"
 	"tandem/internal/events"
+	"tandem/internal/outbound"
 	"tandem/internal/refusal"
 	"tandem/internal/testdb"
 	"tandem/internal/users"
@@ -599,5 +600,23 @@ func TestDeliveryOfADeletedChannelIsNothingToDo(t *testing.T) {
 	}
 	if f.store.Name() != "chat" {
 		t.Error("name")
+	}
+}
+
+// Through the client `tandem serve` uses, a webhook on a loopback address
+// is never posted to, and the log says why.
+func TestPrivateAddressesAreRefused(t *testing.T) {
+	t.Parallel()
+	f := newFx(t)
+	f.store = chatchannels.NewStore(f.pool, chatchannels.Options{Client: outbound.NewClient(false, 5*time.Second),
+		Now: f.clock.Now, BaseURL: baseURL, Enqueuer: f.enq})
+	rc := newReceiver(t, http.StatusOK)
+	c := f.channel(users.Sales, chat.Slack, rc.URL+"/services/T/B/x")
+	r, err := f.store.SendTest(context.Background(), c.ID)
+	if err != nil || r.OK || !strings.Contains(r.Summary(), "private") {
+		t.Errorf("test message to loopback: %+v %v", r, err)
+	}
+	if len(rc.bodies) != 0 {
+		t.Errorf("the loopback receiver got %d posts", len(rc.bodies))
 	}
 }

@@ -28,6 +28,10 @@ type Config struct {
 	// APIRateLimit is how many API requests one token may make per minute
 	// (API_RATE_LIMIT), counted across every instance.
 	APIRateLimit int
+	// OutboundAllowPrivate (OUTBOUND_ALLOW_PRIVATE=1) lets webhook and chat
+	// deliveries reach loopback, private and link-local addresses: local
+	// setups, tests, a chat server on the company network.
+	OutboundAllowPrivate bool
 	// SMTP is the mail server the weekly digest goes through; mail is off
 	// when SMTP.Host is empty.
 	SMTP SMTP
@@ -104,6 +108,9 @@ func Load(getenv func(string) string, needDatabase bool) (Config, error) {
 	}
 	c.DBMaxConns = int32(conns)
 	if c.APIRateLimit, err = intSetting(getenv, "API_RATE_LIMIT", 600, 1, 1000000); err != nil {
+		return c, err
+	}
+	if c.OutboundAllowPrivate, err = boolSetting(getenv, "OUTBOUND_ALLOW_PRIVATE"); err != nil {
 		return c, err
 	}
 
@@ -205,6 +212,19 @@ func intSetting(getenv func(string) string, name string, def, min, max int) (int
 		return 0, &Error{name, fmt.Sprintf("%q is not a whole number from %d to %d", v, min, max)}
 	}
 	return n, nil
+}
+
+// boolSetting reads an on/off switch: 1/true/yes/on or 0/false/no/off,
+// off when unset.
+func boolSetting(getenv func(string) string, name string) (bool, error) {
+	switch v := strings.ToLower(strings.TrimSpace(getenv(name))); v {
+	case "", "0", "false", "no", "off":
+		return false, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	default:
+		return false, &Error{name, fmt.Sprintf("%q is not 1 or 0 (on or off)", v)}
+	}
 }
 
 func durationSetting(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {

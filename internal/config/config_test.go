@@ -19,8 +19,12 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Addr != "127.0.0.1:8080" || c.BaseURL.String() != "http://127.0.0.1:8080" || c.LogLevel != "info" {
 		t.Errorf("defaults: %+v", c)
 	}
-	if c.Location != time.UTC || c.DBMaxConns != 10 || c.SecureCookies() {
+	if c.Location != time.UTC || c.DBMaxConns != 10 || c.SecureCookies() || c.OutboundAllowPrivate {
 		t.Errorf("defaults: %+v", c)
+	}
+	c, err = Load(env(map[string]string{"DATABASE_URL": "postgres://localhost/tandem", "OUTBOUND_ALLOW_PRIVATE": "1"}), true)
+	if err != nil || !c.OutboundAllowPrivate {
+		t.Errorf("OUTBOUND_ALLOW_PRIVATE=1: %v, %v", c.OutboundAllowPrivate, err)
 	}
 }
 
@@ -51,6 +55,7 @@ func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{map[string]string{"LOG_LEVEL": "loud"}, false, "LOG_LEVEL"},
 		{map[string]string{"TZ": "Mars/Olympus"}, false, "TZ"},
 		{map[string]string{"DB_MAX_CONNS": "0"}, false, "DB_MAX_CONNS"},
+		{map[string]string{"OUTBOUND_ALLOW_PRIVATE": "maybe"}, false, "OUTBOUND_ALLOW_PRIVATE"},
 		{map[string]string{"DB_MAX_CONNS": "many"}, false, "DB_MAX_CONNS"},
 		{map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, false, "SHUTDOWN_TIMEOUT"},
 		{map[string]string{"SESSION_LIFETIME": "-1h"}, false, "SESSION_LIFETIME"},
