@@ -26,7 +26,18 @@ func TestNoticesRecordEvents(t *testing.T) {
 	if n := eventstest.Count(t, f.pool, mark); n != 0 {
 		t.Errorf("a draft recorded %d events", n)
 	}
-	c, err := f.announce(draft, campaigns.LaunchStart(draft.LaunchOn, f.loc).Add(-3*24*time.Hour), "Partner moved the date.")
+	// Refused announcements tell no one: a stale form, a late notice without its reason.
+	announceAt := campaigns.LaunchStart(draft.LaunchOn, f.loc).Add(-3 * 24 * time.Hour)
+	if _, err := f.store.Announce(f.ctx, f.owner.ID, draft.ID, draft.Version+1, "Partner moved the date.", announceAt); err == nil {
+		t.Fatal("a stale announcement was applied")
+	}
+	if _, err := f.announce(draft, announceAt, ""); err == nil {
+		t.Fatal("a late notice without a reason was announced")
+	}
+	if n := eventstest.Count(t, f.pool, mark); n != 0 {
+		t.Errorf("refused announcements recorded %d events", n)
+	}
+	c, err := f.announce(draft, announceAt, "Partner moved the date.")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +66,12 @@ func TestNoticesRecordEvents(t *testing.T) {
 	}
 	form = campaigns.FormOf(c)
 	form.TalkingPoints = strings.Repeat("Long point. ", 60)
+	if _, err := f.store.Update(f.ctx, f.owner.ID, c.ID, c.Version-1, form); err == nil {
+		t.Fatal("a stale revision was applied")
+	}
+	if n := len(eventstest.Of(t, f.pool, events.CampaignRevised, mark)); n != 0 {
+		t.Errorf("a stale revision recorded %d events", n)
+	}
 	if _, err := f.store.Update(f.ctx, f.owner.ID, c.ID, c.Version, form); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +135,13 @@ func TestAlertRecordsAnEvent(t *testing.T) {
 	f := newFixture(t)
 	agent := f.user(users.Service, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), true)
 	mark := eventstest.Last(t, f.pool)
+	if _, err := f.store.CreateAlert(f.ctx, agent, campaigns.AlertForm{Product: "Sensor S2", Severity: "critical",
+		WhatHappened: "It reads low."}, berlin(f, 2026, 6, 1, 9, 0, 0)); err == nil {
+		t.Fatal("an alert without a headline was posted")
+	}
+	if n := eventstest.Count(t, f.pool, mark); n != 0 {
+		t.Errorf("a refused alert recorded %d events", n)
+	}
 	a, err := f.store.CreateAlert(f.ctx, agent, campaigns.AlertForm{Headline: "Batch fault", Product: "Sensor S2",
 		Severity: "critical", WhatHappened: "It reads low.", Guidance: "Stop quoting accuracy."}, berlin(f, 2026, 6, 1, 9, 0, 0))
 	if err != nil {

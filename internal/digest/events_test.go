@@ -37,4 +37,8 @@ func TestArchiveRecordsDigestPublishedOnce(t *testing.T) {
 	if !slices.Contains(ev.Audience, f.users["maria"]) {
 		t.Errorf("audience %v leaves out an active user", ev.Audience)
 	}
+	// The audience is the digest's recipients: not who opted out, not who left.
+	if slices.Contains(ev.Audience, f.users["olga"]) || slices.Contains(ev.Audience, f.users["dora"]) {
+		t.Errorf("audience %v includes an opted-out (%d) or inactive (%d) user", ev.Audience, f.users["olga"], f.users["dora"])
+	}
 }

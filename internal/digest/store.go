@@ -267,20 +267,21 @@ func (s *Service) SetOptOut(ctx context.Context, userID int64, out bool) error {
 }
 
 // tellPublished records digest.published in the archiving transaction:
-// once per week, since a week is archived once. Everyone active is its
+// once per week, since a week is archived once. Its recipients, the
+// active users who have not opted out (whom Queue mails it to), are its
 // audience; the digest mails itself, so their mail default is off.
 func tellPublished(ctx context.Context, tx pgx.Tx, d Digest, by *int64) error {
-	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE active ORDER BY id`)
+	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE active AND NOT digest_opt_out ORDER BY id`)
 	if err != nil {
 		return err
 	}
-	everyone, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	recipients, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return err
 	}
 	summary := fmt.Sprintf("%s: %s worth %s", d.Title, format.Count(d.WinCount, "win"), d.Money(d.WonValue))
 	_, err = events.Record(ctx, tx, events.Change{
-		Kind: events.DigestPublished, ActorID: by, Audience: everyone, Teams: []string{"sales", "marketing", "service"},
+		Kind: events.DigestPublished, ActorID: by, Audience: recipients, Teams: []string{"sales", "marketing", "service"},
 		Payload: events.Digest{Week: d.Week, Summary: summary, URL: "/digests/" + d.Week},
 	})
 	return err
