@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"tandem/internal/calendar"
 	"tandem/internal/users"
 	"tandem/web/pages/account"
 )
@@ -23,9 +24,27 @@ func (s *Server) accountView(w http.ResponseWriter, r *http.Request, u users.Use
 	if err != nil {
 		return account.Account{}, err
 	}
+	feeds, err := s.calendar.Feeds(r.Context(), u.ID)
+	if err != nil {
+		return account.Account{}, err
+	}
+	p := s.page(w, r, "Your account", "")
+	cal := account.CalendarFeeds{CanTeam: u.IsManager()}
+	for _, f := range feeds {
+		switch f.Scope {
+		case calendar.Personal:
+			cal.Personal = f.CreatedAt
+		case calendar.Team:
+			cal.Team = f.CreatedAt
+		}
+	}
+	if p.Flash != nil {
+		cal.NewURL = p.Flash.Link // only a feed made just now puts a link on this page
+	}
 	return account.Account{
-		Page:  s.page(w, r, "Your account", ""),
-		Email: u.Email, Team: u.Team.Label(), Role: u.Role.Label(),
+		Page:     p,
+		Calendar: cal,
+		Email:    u.Email, Team: u.Team.Label(), Role: u.Role.Label(),
 		Name: u.Name, Timezone: u.Timezone, Version: u.Version,
 		Timezones: commonTimezones,
 		Digest:    !optOut, MailOn: s.digests.MailOn(),
@@ -37,7 +56,11 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, account.AccountPage(v))
+	return s.renderAccount(w, r, http.StatusOK, v)
+}
+
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, v account.Account) error {
+	return s.render(w, r, status, account.AccountPage(v))
 }
 
 func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {

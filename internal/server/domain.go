@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/calendar"
 	"tandem/internal/campaigns"
 	"tandem/internal/chatchannels"
 	"tandem/internal/config"
@@ -20,6 +21,7 @@ import (
 	"tandem/internal/settings"
 	"tandem/internal/tokens"
 	"tandem/internal/users"
+	"tandem/internal/webhooks"
 )
 
 // NewDomain builds every store once, and the one digest service the pages
@@ -45,6 +47,9 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 		Mail:          mail.FromConfig(pool, cfg, log),
 		Chat: chatchannels.NewStore(pool, chatchannels.Options{
 			Client: outbound, BaseURL: cfg.BaseURL.String(), Enqueuer: jobs.Enqueuer{}}),
-		Jobs: jobsAdmin,
+		Webhooks: webhooks.NewStore(pool, webhooks.Options{
+			Client: outbound, BaseURL: cfg.BaseURL.String(), Enqueuer: jobs.Enqueuer{}}),
+		Jobs:     jobsAdmin,
+		Calendar: calendar.NewStore(pool, cfg.BaseURL.String(), cfg.Location),
 	}, nil
 }

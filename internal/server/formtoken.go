@@ -8,6 +8,7 @@ import (
 	"tandem/internal/db"
 	"tandem/internal/feedback"
 	"tandem/internal/leads"
+	"tandem/internal/webhooks"
 	intakepages "tandem/web/pages/intake"
 )
 
@@ -60,6 +61,8 @@ func resultPath(kind string, id int64) string {
 		return "/kpis/targets"
 	case "api_token":
 		return "/account/tokens"
+	case "webhook_endpoint":
+		return webhooks.EndpointPath(id)
 	}
 	return "/"
 }

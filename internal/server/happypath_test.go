@@ -78,6 +78,15 @@ var happyPaths = map[string]happyCase{
 		return happyPost{path: "/account/notifications", form: url.Values{"lead.handed_off": {"off"}},
 			state: `SELECT count(*) FROM notification_prefs WHERE user_id = $1 AND delivery = 'off'`, args: []any{e.userID("rep@example.com")}}
 	}},
+	// A first feed needs no confirmation; the team feed is for managers.
+	"POST /account/calendar": {as: "rep@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		return happyPost{path: "/account/calendar", state: `SELECT count(*) FROM calendar_feeds WHERE user_id = $1 AND scope = 'personal'`,
+			args: []any{e.userID("rep@example.com")}}
+	}},
+	"POST /account/calendar/team": {as: "sales.manager@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		return happyPost{path: "/account/calendar/team", state: `SELECT count(*) FROM calendar_feeds WHERE user_id = $1 AND scope = 'team'`,
+			args: []any{e.userID("sales.manager@example.com")}}
+	}},
 	"POST /account/digest": {as: "rep@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		return happyPost{path: "/account/digest", form: url.Values{}, // unchecked box: opt out
 			state: `SELECT digest_opt_out FROM users WHERE id = $1`, args: []any{e.userID("rep@example.com")}}
@@ -142,6 +151,12 @@ var happyPaths = map[string]happyCase{
 	"POST /admin/channels/{id}/delete":               channelDeleteHappyPath,
 	"POST /admin/channels/{id}/test":                 channelTestHappyPath,
 	"POST /admin/channels/deliveries/{id}/redeliver": chatRedeliverHappyPath,
+	"POST /admin/webhooks":                           webhookCreateHappyPath,
+	"POST /admin/webhooks/{id}":                      webhookUpdateHappyPath,
+	"POST /admin/webhooks/{id}/rotate":               webhookRotateHappyPath,
+	"POST /admin/webhooks/{id}/delete":               webhookDeleteHappyPath,
+	"POST /admin/webhooks/{id}/test":                 webhookTestHappyPath,
+	"POST /admin/webhooks/deliveries/{id}/redeliver": webhookRedeliverHappyPath,
 	"POST /admin/themes": {as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		return happyPost{path: "/admin/themes", form: url.Values{"name": {"Sustainability"}, "description": {"Green claims"}},
 			state: `SELECT count(*) FROM feedback_themes`}

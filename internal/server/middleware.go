@@ -114,10 +114,11 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 }
 
 // secretPaths are the path prefixes whose rest is a secret: a set-password
-// link is a live credential until used, and logs are read by more people
+// link is a live credential until used, a calendar feed URL for as long as
+// it is not regenerated, and logs are read by more people
 // (and kept longer) than the link's owner. Query strings, where the digest
 // unsubscribe link carries its signature, are never logged.
-var secretPaths = []string{"/set-password/"}
+var secretPaths = []string{"/set-password/", "/calendar/"}
 
 // loggedPath is the request path as logs may show it.
 func loggedPath(r *http.Request) string {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"tandem/internal/calendar"
 	"tandem/internal/servertest"
 	"tandem/internal/testdb/demo"
 	"tandem/internal/users"
@@ -41,9 +42,14 @@ func TestEveryPageAndDownloadIsNoStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	feed, err := e.srv.calendar.Generate(context.Background(), e.userID("admin@example.com"), calendar.Personal)
+	if err != nil {
+		t.Fatal(err)
+	}
 	one := func(sql string) string { return fmt.Sprint(e.count(sql)) }
 	source := fmt.Sprint(e.newSource(t, defaultSource("nostore")).ID)
 	channel := fmt.Sprint(e.newChannel(t, "#nostore", "https://hooks.slack.com/services/T1/B1/nostore").ID)
+	webhook := fmt.Sprint(e.newWebhook(t, "https://crm.example.com/nostore").ID)
 	year, week := time.Now().AddDate(0, 0, -7).ISOWeek()
 	fill := map[string]string{
 		"/alerts/{id}":                    one(`SELECT min(id) FROM product_alerts`),
@@ -61,11 +67,15 @@ func TestEveryPageAndDownloadIsNoStore(t *testing.T) {
 		"/digests/{week}":                 fmt.Sprintf("%d-W%02d", year, week),
 		"/kpis/{key}":                     "conversion",
 		"/set-password/{token}":           token,
+		"/calendar/{token}.ics":           feed,
 		"/leads/intake/{id}":              source,
 		"/leads/intake/{id}/edit":         source,
 		"/leads/intake/{id}/rotate":       source,
 		"/admin/channels/{id}":            channel,
 		"/admin/channels/{id}/delete":     channel,
+		"/admin/webhooks/{id}":            webhook,
+		"/admin/webhooks/{id}/rotate":     webhook,
+		"/admin/webhooks/{id}/delete":     webhook,
 	}
 	// The merge's confirm step asks about the item to merge into.
 	query := map[string]string{"/feedback/{id}/merge": "?into=" + one(`SELECT min(id) FROM feedback_items WHERE merged_into IS NULL`)}
@@ -90,7 +100,7 @@ func TestEveryPageAndDownloadIsNoStore(t *testing.T) {
 			t.Errorf("GET %s: status %d, want a real page to check", path, res.StatusCode)
 		}
 		ct := res.Header.Get("Content-Type")
-		if strings.HasPrefix(ct, "text/html") || strings.HasPrefix(ct, "text/csv") {
+		if strings.HasPrefix(ct, "text/html") || strings.HasPrefix(ct, "text/csv") || strings.HasPrefix(ct, "text/calendar") {
 			checked++
 			if got := res.Header.Get("Cache-Control"); got != "no-store" {
 				t.Errorf("GET %s (%s): Cache-Control %q, want no-store", path, ct, got)

@@ -111,6 +111,12 @@ func (s *Server) Routes() []route {
 		{"POST", "/account/tokens/{id}/revoke", signedIn, s.revokeAccountToken}, // the owner's own: checked by the store
 		{"GET", "/account/notifications", signedIn, s.notificationSettings},
 		{"POST", "/account/notifications", signedIn, s.saveNotificationSettings},
+		{"POST", "/account/calendar", signedIn, s.generatePersonalCalendar},
+		{"POST", "/account/calendar/team", managers, s.generateTeamCalendar},
+		// A calendar app fetches the feed without a session: the secret token
+		// in the path is its authority, and it opens only its owner's data.
+		// HEAD is served beside the public routes below.
+		{"GET", "/calendar/{token}.ics", anyone, s.calendarFeed},
 		// The signed link of a notification mail; its POST is public (below).
 		{"GET", "/mail/unsubscribe", anyone, s.mailUnsubscribeForm},
 
@@ -140,6 +146,17 @@ func (s *Server) Routes() []route {
 		{"POST", "/admin/channels/{id}/delete", admins, s.adminDeleteChannel},
 		{"POST", "/admin/channels/{id}/test", admins, s.adminTestChannel},
 		{"POST", "/admin/channels/deliveries/{id}/redeliver", admins, s.adminRedeliverChat},
+		{"GET", "/admin/webhooks", admins, s.adminWebhooks},
+		{"GET", "/admin/webhooks/new", admins, s.adminNewWebhookForm},
+		{"POST", "/admin/webhooks", admins, s.adminCreateWebhook},
+		{"GET", "/admin/webhooks/{id}", admins, s.adminWebhook},
+		{"POST", "/admin/webhooks/{id}", admins, s.adminUpdateWebhook},
+		{"GET", "/admin/webhooks/{id}/rotate", admins, s.adminRotateWebhookConfirm},
+		{"POST", "/admin/webhooks/{id}/rotate", admins, s.adminRotateWebhook},
+		{"GET", "/admin/webhooks/{id}/delete", admins, s.adminDeleteWebhookConfirm},
+		{"POST", "/admin/webhooks/{id}/delete", admins, s.adminDeleteWebhook},
+		{"POST", "/admin/webhooks/{id}/test", admins, s.adminTestWebhook},
+		{"POST", "/admin/webhooks/deliveries/{id}/redeliver", admins, s.adminRedeliverWebhook},
 
 		{"GET", "/notifications", signedIn, s.notificationsPage},
 		{"POST", "/notifications/{id}/open", signedIn, s.openNotification},
@@ -248,9 +265,10 @@ func (s *Server) Routes() []route {
 // for website forms the source's own settings), never by a session; the
 // API document needs no token. POST /mail/unsubscribe is the RFC 8058
 // one-click unsubscribe a mail client posts without cookies or a form
-// token: the link's signature is its authority.
+// token: the link's signature is its authority. HEAD of a calendar feed is
+// what some calendar apps ask before GET (which is in the table above).
 var PublicRoutes = []string{"GET /healthz", "GET /readyz", "GET /static/*", "POST /intake/{source}", "GET /intake/thanks",
-	"GET /api/v1/openapi.json", "POST /mail/unsubscribe"}
+	"GET /api/v1/openapi.json", "POST /mail/unsubscribe", "HEAD /calendar/{token}.ics"}
 
 func (s *Server) routes() *chi.Mux {
 	r := chi.NewRouter()
@@ -265,6 +283,7 @@ func (s *Server) routes() *chi.Mux {
 	r.Post("/intake/{source}", s.intakeSubmit)
 	r.Get("/intake/thanks", s.intakeThanks)
 	r.With(noStore, s.limitBody, s.checkQuery).Post("/mail/unsubscribe", s.handle(s.mailUnsubscribe))
+	r.With(noStore, s.checkQuery).Head("/calendar/{token}.ics", s.handle(s.calendarFeed))
 
 	r.Group(func(r chi.Router) {
 		r.Use(noStore, s.limitBody, s.checkQuery, s.loadSession, s.checkCSRF)

@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/calendar"
 	"tandem/internal/campaigns"
 	"tandem/internal/chatchannels"
 	"tandem/internal/config"
@@ -30,6 +31,7 @@ import (
 	"tandem/internal/settings"
 	"tandem/internal/tokens"
 	"tandem/internal/users"
+	"tandem/internal/webhooks"
 )
 
 // Server holds the dependencies every handler uses.
@@ -49,6 +51,8 @@ type Server struct {
 	intake   *intake.Store
 	mail     *mail.Channel
 	chat     *chatchannels.Store
+	webhooks *webhooks.Store
+	calendar *calendar.Store
 	jobs     *jobs.Admin
 	session  users.SessionPolicy
 	router   *chi.Mux
@@ -76,6 +80,11 @@ type Domain struct {
 	// Chat is the teams' chat channels (/admin/channels) and the "chat"
 	// delivery channel.
 	Chat *chatchannels.Store
+	// Webhooks is the outbound webhook endpoints (/admin/webhooks) and the
+	// "webhook" delivery channel.
+	Webhooks *webhooks.Store
+	// Calendar is the secret calendar feeds (/account, /calendar/…).
+	Calendar *calendar.Store
 }
 
 // Channels are the domain's delivery channels, for the job system to fan
@@ -87,6 +96,9 @@ func (d Domain) Channels() []events.Channel {
 	}
 	if d.Chat != nil {
 		cs = append(cs, d.Chat)
+	}
+	if d.Webhooks != nil {
+		cs = append(cs, d.Webhooks)
 	}
 	return cs
 }
@@ -111,6 +123,8 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Ser
 		mail:     d.Mail,
 		jobs:     d.Jobs,
 		chat:     d.Chat,
+		webhooks: d.Webhooks,
+		calendar: d.Calendar,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()

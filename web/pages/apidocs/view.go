@@ -78,6 +78,16 @@ func Of(p components.Page, doc *openapi3.T) Docs {
 			}
 		}
 	}
+	// The webhooks are what Tandem posts to the endpoints admins register:
+	// listed under their tag by event kind, in place of a path.
+	for name, item := range doc.Webhooks {
+		for method, op := range item.Operations() {
+			if len(op.Tags) > 0 && byTag[op.Tags[0]] != nil {
+				t := byTag[op.Tags[0]]
+				t.Operations = append(t.Operations, operationOf(method, name, op))
+			}
+		}
+	}
 	for i := range v.Tags {
 		slices.SortFunc(v.Tags[i].Operations, func(a, b Operation) int {
 			return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method))
