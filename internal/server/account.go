@@ -38,8 +38,13 @@ func (s *Server) accountView(w http.ResponseWriter, r *http.Request, u users.Use
 			cal.Team = f.CreatedAt
 		}
 	}
-	if p.Flash != nil {
-		cal.NewURL = p.Flash.Link // only a feed made just now puts a link on this page
+	if p.Flash != nil && p.Flash.Link != "" {
+		// Only a feed made just now puts a link on this page, and that
+		// feed is the newer of the two.
+		cal.NewURL, cal.NewScope = p.Flash.Link, string(calendar.Personal)
+		if cal.Team.After(cal.Personal) {
+			cal.NewScope = string(calendar.Team)
+		}
 	}
 	return account.Account{
 		Page:     p,

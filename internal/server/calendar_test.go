@@ -36,6 +36,13 @@ func (c *client) makeFeed(t *testing.T, path string, form url.Values) string {
 	if m == nil {
 		t.Fatalf("the account page does not show the new feed URL:\n%s", page.Body)
 	}
+	label := `aria-label="Your feed URL"`
+	if strings.HasSuffix(path, "/team") {
+		label = `aria-label="Your team feed URL"`
+	}
+	if strings.Count(page.Body, "feed URL</strong>") != 1 || !strings.Contains(page.Body, label) {
+		t.Errorf("the new URL is not shown once, beside the feed made (%s):\n%s", label, page.Body)
+	}
 	if !strings.HasPrefix(m[1], "http://127.0.0.1:8080/calendar/") {
 		t.Errorf("feed URL %q is not on the configured base URL", m[1])
 	}
