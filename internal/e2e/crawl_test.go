@@ -56,7 +56,7 @@ func TestEveryPageFitsAPhoneAndPassesAxe(t *testing.T) {
 		role := strings.TrimSuffix(email, "@example.com")
 		t.Run(role, func(t *testing.T) {
 			t.Parallel()
-			h := startFor(t, 4*time.Minute, nil)
+			h := startFor(t, 6*time.Minute, nil)
 			h.Login(email)
 			crawled, refused := 0, 0
 			var axeFails, overflows, clipped []string
@@ -132,7 +132,7 @@ func (h *harness) Axe() []axeViolation {
 	js := `axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations
 		.filter(v => v.impact === 'serious' || v.impact === 'critical')
 		.map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))))`
-	out := get(h, "run axe-core", chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	out := getWithin(h, "run axe-core", analysisTimeout, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
 	var vs []axeViolation
 	if err := json.Unmarshal([]byte(out), &vs); err != nil {
 		h.t.Fatalf("axe result %q: %v", out, err)

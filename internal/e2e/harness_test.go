@@ -37,6 +37,10 @@ const (
 	// stepTimeout bounds one browser step, so a missing element fails fast
 	// with its selector instead of eating the whole test timeout.
 	stepTimeout = 15 * time.Second
+	// analysisTimeout bounds a step that inspects a whole page rather than
+	// waiting for an element (axe-core on the long API reference takes
+	// seconds on a busy 2-core machine).
+	analysisTimeout = 60 * time.Second
 	// maxBrowsers caps the Chromium processes that run at once; parallel
 	// tests wait for a slot.
 	maxBrowsers = 2
@@ -293,7 +297,13 @@ func (h *harness) step(what string, actions ...chromedp.Action[chromedp.Void]) {
 // get runs one browser action that returns a value, like step.
 func get[T any](h *harness, what string, a chromedp.Action[T]) T {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(h.ctx, stepTimeout)
+	return getWithin(h, what, stepTimeout, a)
+}
+
+// getWithin is get with its own time limit.
+func getWithin[T any](h *harness, what string, limit time.Duration, a chromedp.Action[T]) T {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(h.ctx, limit)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
