@@ -30,7 +30,7 @@ bench: build
 	$(GO) build -o $(BIN)/bench ./cmd/bench
 	$(BIN)/devdb run -dir .data/bench -port 54330 -db postgres -- $(BIN)/bench -sizes $(SIZES) $(BENCH_FLAGS)
 	@echo "== the job system's deliveries per second, and the write path of a handoff that records its event"
-	$(BIN)/devdb throwaway -- $(GO) test -run '^$$' -bench 'BenchmarkDeliveries|BenchmarkHandOff' -benchtime 2000x ./internal/jobs ./internal/leads
+	$(BIN)/devdb throwaway -- $(GO) test -run '^$$' -bench 'BenchmarkDeliveries|BenchmarkWebhookDeliveries|BenchmarkHandOff' -benchtime 2000x ./internal/jobs ./internal/webhooks ./internal/leads
 
 ## fuzz: run each Go fuzz test for FUZZTIME (make test runs only their seed inputs)
 FUZZTIME ?= 30s

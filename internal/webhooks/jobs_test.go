@@ -44,7 +44,7 @@ func (rc *ledgerReceiver) mark() {
 	rc.mu.Unlock()
 }
 
-func newLedgerReceiver(t *testing.T, answer func(id string, attempt int) int) *ledgerReceiver {
+func newLedgerReceiver(t testing.TB, answer func(id string, attempt int) int) *ledgerReceiver {
 	t.Helper()
 	rc := &ledgerReceiver{attempts: map[string]int{}, accepted: map[string]int{}, early: map[string]bool{}}
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +81,7 @@ type instance struct {
 	kill  func() // abrupt: work is cancelled, connections dropped
 }
 
-func startInstance(t *testing.T, name, url string) *instance {
+func startInstance(t testing.TB, name, url string) *instance {
 	t.Helper()
 	p, err := db.Open(context.Background(), url, 10)
 	if err != nil {
@@ -119,7 +119,7 @@ func startInstance(t *testing.T, name, url string) *instance {
 }
 
 // subscribe registers the receiver for lead.handed_off and tells it the secret.
-func subscribe(t *testing.T, in *instance, rc *ledgerReceiver) {
+func subscribe(t testing.TB, in *instance, rc *ledgerReceiver) {
 	t.Helper()
 	var admin int64
 	if err := in.pool.QueryRow(context.Background(), `INSERT INTO users (email, name, team, role)
@@ -136,7 +136,7 @@ func subscribe(t *testing.T, in *instance, rc *ledgerReceiver) {
 	rc.mu.Unlock()
 }
 
-func recordHandoffs(t *testing.T, pool *pgxpool.Pool, n int) {
+func recordHandoffs(t testing.TB, pool *pgxpool.Pool, n int) {
 	t.Helper()
 	err := db.InTx(context.Background(), pool, func(tx pgx.Tx) error {
 		for i := range n {
@@ -152,7 +152,7 @@ func recordHandoffs(t *testing.T, pool *pgxpool.Pool, n int) {
 	}
 }
 
-func waitDelivered(t *testing.T, pool *pgxpool.Pool, n int) {
+func waitDelivered(t testing.TB, pool *pgxpool.Pool, n int) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
