@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -269,24 +267,10 @@ func (s *Store) post(ctx context.Context, webhook string, body []byte) outcome {
 	}
 	req.Header.Set("Content-Type", chat.ContentType)
 	req.Header.Set("User-Agent", "Tandem")
-	start := time.Now()
-	res, err := s.client.Do(req)
-	if err != nil {
-		if errors.Is(err, outbound.ErrPrivateAddress) {
-			return outcome{latency: time.Since(start), err: "Not sent: " + outbound.ErrPrivateAddress.Error()}
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return outcome{latency: time.Since(start), err: "No answer: " + err.Error()}
-	}
-	defer res.Body.Close()
-	excerpt, _ := io.ReadAll(io.LimitReader(res.Body, 4<<10))
-	o := outcome{code: res.StatusCode, latency: time.Since(start)}
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		o.err = fmt.Sprintf("%d %s", res.StatusCode, http.StatusText(res.StatusCode))
-		if t := format.Excerpt(string(excerpt), maxExcerpt); t != "" {
+	a := outbound.Send(s.client, req, 4<<10)
+	o := outcome{code: a.Code, latency: a.Latency, err: a.Err}
+	if a.Code != 0 && a.Err != "" {
+		if t := format.Excerpt(string(a.Body), maxExcerpt); t != "" {
 			o.err += ": " + t
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +157,43 @@ func TestCheckURL(t *testing.T) {
 		if got := CheckURL(raw) == ""; got != ok {
 			t.Errorf("CheckURL(%.40q) ok = %v, want %v (%s)", raw, got, ok, CheckURL(raw))
 		}
+	}
+}
+
+// Send says what came back in words that never name the URL: the code and
+// the start of the body, no answer, or a refusal of a private address.
+func TestSendDescribesTheAnswer(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ok" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte("upstream is down, really down"))
+	}))
+	defer srv.Close()
+	post := func(c *http.Client, target string) Answer {
+		req, err := http.NewRequest(http.MethodPost, target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Send(c, req, 8)
+	}
+	allowed := NewClient(true, 5*time.Second)
+	if a := post(allowed, srv.URL+"/ok"); a.Code != http.StatusNoContent || a.Err != "" {
+		t.Errorf("2xx: %+v", a)
+	}
+	if a := post(allowed, srv.URL+"/secret-token"); a.Code != http.StatusBadGateway || a.Err != "502 Bad Gateway" || string(a.Body) != "upstream" {
+		t.Errorf("502: %+v", a)
+	}
+	if a := post(NewClient(false, 5*time.Second), srv.URL+"/secret-token"); a.Code != 0 || a.Err != "Not sent: "+ErrPrivateAddress.Error() {
+		t.Errorf("private: %+v", a)
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	a := post(allowed, closed.URL+"/secret-token")
+	if a.Code != 0 || !strings.HasPrefix(a.Err, "No answer: ") || strings.Contains(a.Err, "secret-token") {
+		t.Errorf("no answer: %+v", a)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -299,25 +298,8 @@ func (s *Store) post(ctx context.Context, target, msgID string, body []byte, sec
 	req.Header.Set("webhook-id", msgID)
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
 	req.Header.Set("webhook-signature", strings.Join(sigs, " "))
-	start := time.Now()
-	res, err := s.client.Do(req)
-	if err != nil {
-		if errors.Is(err, outbound.ErrPrivateAddress) {
-			return outcome{latency: time.Since(start), err: "Not sent: " + outbound.ErrPrivateAddress.Error()}
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return outcome{latency: time.Since(start), err: "No answer: " + err.Error()}
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(res.Body, MaxExcerpt+utf8.UTFMax))
-	o := outcome{code: res.StatusCode, latency: time.Since(start), excerpt: excerpt(b)}
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		o.err = fmt.Sprintf("%d %s", res.StatusCode, http.StatusText(res.StatusCode))
-	}
-	return o
+	a := outbound.Send(s.client, req, MaxExcerpt+utf8.UTFMax)
+	return outcome{code: a.Code, latency: a.Latency, excerpt: excerpt(a.Body), err: a.Err}
 }
 
 // TestResult is what a test event got back.
