@@ -378,7 +378,8 @@ func TestAPIDocsAndDocument(t *testing.T) {
 		t.Errorf("document: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	page := e.client().get("/api/docs")
-	for _, want := range []string{"POST /api/v1/leads/{id}/hand-off", "If-Match", "LeadInput", "problem-rate-limited"} {
+	for _, want := range []string{"POST /api/v1/leads/{id}/hand-off", "If-Match", "LeadInput", "problem-rate-limited",
+		`id="webhook-lead.handed_off"`, "webhook-signature", `href="#schema-webhookleadevent"`, "410"} {
 		if !strings.Contains(strings.ReplaceAll(page.Body, "</code>", ""), want) && !strings.Contains(page.Body, want) {
 			t.Errorf("/api/docs lacks %q", want)
 		}

@@ -27,6 +27,15 @@ type Tag struct {
 	Name        string
 	Description string
 	Operations  []Operation
+	// Webhooks are the deliveries Tandem posts: they share their headers
+	// and answers (Delivery), so each kind is one row, not a card.
+	Webhooks []Webhook
+	Delivery Operation
+}
+
+// Webhook is one kind of webhook delivery.
+type Webhook struct {
+	Type, Summary, Description, Body string
 }
 
 // Operation is one method on one path.
@@ -79,12 +88,17 @@ func Of(p components.Page, doc *openapi3.T) Docs {
 		}
 	}
 	// The webhooks are what Tandem posts to the endpoints admins register:
-	// listed under their tag by event kind, in place of a path.
+	// one row per event kind under their tag; the headers and answers they
+	// share are shown once.
 	for name, item := range doc.Webhooks {
 		for method, op := range item.Operations() {
 			if len(op.Tags) > 0 && byTag[op.Tags[0]] != nil {
 				t := byTag[op.Tags[0]]
-				t.Operations = append(t.Operations, operationOf(method, name, op))
+				o := operationOf(method, name, op)
+				t.Webhooks = append(t.Webhooks, Webhook{Type: name, Summary: o.Summary, Description: o.Description, Body: o.Body})
+				if len(t.Delivery.Params) == 0 {
+					t.Delivery = Operation{ID: "webhook-delivery", Method: method, Params: o.Params, Responses: o.Responses}
+				}
 			}
 		}
 	}
@@ -92,6 +106,7 @@ func Of(p components.Page, doc *openapi3.T) Docs {
 		slices.SortFunc(v.Tags[i].Operations, func(a, b Operation) int {
 			return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method))
 		})
+		slices.SortFunc(v.Tags[i].Webhooks, func(a, b Webhook) int { return cmp.Compare(a.Type, b.Type) })
 	}
 	names := make([]string, 0, len(doc.Components.Schemas))
 	for name := range doc.Components.Schemas {
