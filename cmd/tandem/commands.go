@@ -85,6 +85,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := work.Start(background); err != nil {
 		return fmt.Errorf("start the job system: %w", err)
 	}
+	if domain.OIDC != nil {
+		// A provider that is down delays single sign-on, never start-up.
+		go domain.OIDC.Discover(background)
+	}
 	fmt.Fprintf(stdout, "Tandem is running at %s (listening on %s). Press Ctrl-C to stop.\n", cfg.BaseURL, ln.Addr())
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
 	err = server.Serve(ctx, srv.HTTPServer(), ln, cfg.ShutdownTimeout)

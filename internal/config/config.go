@@ -35,7 +35,24 @@ type Config struct {
 	// SMTP is the mail server the weekly digest goes through; mail is off
 	// when SMTP.Host is empty.
 	SMTP SMTP
+	// OIDC is the identity provider single sign-on goes through; off when
+	// OIDC.Issuer is empty.
+	OIDC OIDC
 }
+
+// OIDC settings (OIDC_*). The redirect URI the provider must allow is
+// BASE_URL + /auth/oidc/callback.
+type OIDC struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	Scopes       []string
+	GroupsClaim  string
+	ButtonLabel  string
+}
+
+// Enabled reports whether single sign-on is configured.
+func (o OIDC) Enabled() bool { return o.Issuer != "" }
 
 // SMTP settings (SMTP_*). TLS is "starttls" (STARTTLS required), "tls"
 // (implicit TLS from the first byte) or "none" (plain, for a local mail
@@ -134,7 +151,62 @@ func Load(getenv func(string) string, needDatabase bool) (Config, error) {
 	if c.SMTP, err = loadSMTP(getenv); err != nil {
 		return c, err
 	}
+	if c.OIDC, err = loadOIDC(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadOIDC reads OIDC_*. Like SMTP, the other settings without an issuer
+// are refused rather than ignored. The issuer must be https, except on a
+// loopback host (a provider on the same machine, in development and tests).
+func loadOIDC(getenv func(string) string) (OIDC, error) {
+	o := OIDC{
+		Issuer:       strings.TrimSpace(getenv("OIDC_ISSUER")),
+		ClientID:     strings.TrimSpace(getenv("OIDC_CLIENT_ID")),
+		ClientSecret: strings.TrimSpace(getenv("OIDC_CLIENT_SECRET")),
+		Scopes:       strings.Fields(orDefault(getenv("OIDC_SCOPES"), "openid email profile")),
+		GroupsClaim:  orDefault(getenv("OIDC_GROUPS_CLAIM"), "groups"),
+		ButtonLabel:  orDefault(getenv("OIDC_BUTTON_LABEL"), "single sign-on"),
+	}
+	if o.Issuer == "" {
+		for _, name := range []string{"OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_SCOPES", "OIDC_GROUPS_CLAIM", "OIDC_BUTTON_LABEL"} {
+			if strings.TrimSpace(getenv(name)) != "" {
+				return OIDC{}, &Error{"OIDC_ISSUER", "is required when " + name + " is set (leave all OIDC_* unset to turn single sign-on off)"}
+			}
+		}
+		return o, nil
+	}
+	u, err := url.Parse(o.Issuer)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
+		(u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+		return o, &Error{"OIDC_ISSUER", fmt.Sprintf("%q is not an https URL (e.g. https://login.example.com/realms/acme)", o.Issuer)}
+	}
+	if o.ClientID == "" {
+		return o, &Error{"OIDC_CLIENT_ID", "is required with OIDC_ISSUER (the client id the provider gave Tandem)"}
+	}
+	hasOpenID := false
+	for _, s := range o.Scopes {
+		hasOpenID = hasOpenID || s == "openid"
+	}
+	if !hasOpenID {
+		return o, &Error{"OIDC_SCOPES", fmt.Sprintf("%q must include openid", strings.Join(o.Scopes, " "))}
+	}
+	if strings.ContainsAny(o.GroupsClaim, " \t") {
+		return o, &Error{"OIDC_GROUPS_CLAIM", fmt.Sprintf("%q is not a claim name (e.g. groups)", o.GroupsClaim)}
+	}
+	if len(o.ButtonLabel) > 60 {
+		return o, &Error{"OIDC_BUTTON_LABEL", "keep it under 60 characters (e.g. Okta)"}
+	}
+	return o, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // loadSMTP reads SMTP_*. Without SMTP_HOST mail is off, and the other

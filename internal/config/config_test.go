@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,6 +70,14 @@ func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{map[string]string{"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "t@example.com", "SMTP_TLS": "ssl"}, false, "SMTP_TLS"},
 		{map[string]string{"SMTP_HOST": "smtp.example.com", "SMTP_FROM": "t@example.com", "SMTP_PASSWORD": "x"}, false, "SMTP_PASSWORD"},
 		{map[string]string{"SMTP_HOST": "mail", "SMTP_FROM": "t@example.com", "SMTP_USER": "u", "SMTP_TLS": "none"}, false, "SMTP_USER"},
+		{map[string]string{"OIDC_CLIENT_ID": "tandem"}, false, "OIDC_ISSUER"},
+		{map[string]string{"OIDC_ISSUER": "http://login.example.com/realms/acme", "OIDC_CLIENT_ID": "tandem"}, false, "OIDC_ISSUER"},
+		{map[string]string{"OIDC_ISSUER": "login.example.com", "OIDC_CLIENT_ID": "tandem"}, false, "OIDC_ISSUER"},
+		{map[string]string{"OIDC_ISSUER": "https://login.example.com/?tenant=1", "OIDC_CLIENT_ID": "tandem"}, false, "OIDC_ISSUER"},
+		{map[string]string{"OIDC_ISSUER": "https://login.example.com"}, false, "OIDC_CLIENT_ID"},
+		{map[string]string{"OIDC_ISSUER": "https://login.example.com", "OIDC_CLIENT_ID": "t", "OIDC_SCOPES": "email profile"}, false, "OIDC_SCOPES"},
+		{map[string]string{"OIDC_ISSUER": "https://login.example.com", "OIDC_CLIENT_ID": "t", "OIDC_GROUPS_CLAIM": "my groups"}, false, "OIDC_GROUPS_CLAIM"},
+		{map[string]string{"OIDC_ISSUER": "https://login.example.com", "OIDC_CLIENT_ID": "t", "OIDC_BUTTON_LABEL": strings.Repeat("x", 61)}, false, "OIDC_BUTTON_LABEL"},
 	}
 	for _, tc := range cases {
 		_, err := Load(env(tc.env), tc.needDB)
@@ -102,5 +111,27 @@ func TestLoadSMTP(t *testing.T) {
 		if c.SMTP != tc.want || c.SMTP.Enabled() != (tc.want.Host != "") {
 			t.Errorf("env %v: got %+v, want %+v", tc.env, c.SMTP, tc.want)
 		}
+	}
+}
+
+func TestLoadOIDC(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(env(map[string]string{"OIDC_ISSUER": "https://login.example.com/realms/acme", "OIDC_CLIENT_ID": "tandem",
+		"OIDC_CLIENT_SECRET": "s3cret"}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := cfg.OIDC
+	if !o.Enabled() || o.ClientSecret != "s3cret" || strings.Join(o.Scopes, " ") != "openid email profile" ||
+		o.GroupsClaim != "groups" || o.ButtonLabel != "single sign-on" {
+		t.Errorf("defaults: %+v", o)
+	}
+	// A provider on the same machine may speak plain HTTP.
+	if _, err := Load(env(map[string]string{"OIDC_ISSUER": "http://127.0.0.1:5556/dex", "OIDC_CLIENT_ID": "tandem"}), false); err != nil {
+		t.Errorf("loopback issuer refused: %v", err)
+	}
+	off, err := Load(env(nil), false)
+	if err != nil || off.OIDC.Enabled() {
+		t.Errorf("without OIDC_ISSUER single sign-on is on (%v)", err)
 	}
 }

@@ -209,6 +209,9 @@ func startServer(t *testing.T, ctx context.Context, extraEnv map[string]string) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if domain.OIDC != nil {
+		domain.OIDC.Discover(ctx) // as `tandem serve` does, but before the first page
+	}
 	srv := server.New(cfg, log, pool, domain)
 	hs := srv.HTTPServer()
 	hs.Handler = guard.Handler(hs.Handler)

@@ -11,48 +11,87 @@ import (
 	"tandem/web/pages/auth"
 )
 
+// passwordPolicy is who may sign in with a password: everyone (0), or
+// only the break-glass admin when an admin closed password sign-in and
+// single sign-on is configured (without it, closing would lock everyone
+// out, so the setting then has no effect).
+func (s *Server) passwordPolicy(r *http.Request) (onlyUserID int64, err error) {
+	if s.oidc == nil {
+		return 0, nil
+	}
+	p, err := s.sso.Policy(r.Context())
+	if err != nil || !p.PasswordOnlyForBreakGlass() {
+		return 0, err
+	}
+	return p.BreakGlassUserID, nil
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, v auth.Login) auth.Login {
+	v.Page = s.page(w, r, "Sign in", "")
+	if s.oidc != nil {
+		v.SSO = s.oidc.ButtonText()
+	}
+	return v
+}
+
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.URL.Query().Get("next"))
 	if currentUser(r) != nil {
 		return redirect(w, r, next)
 	}
-	v := auth.Login{Page: s.page(w, r, "Sign in", ""), Next: next}
+	only, err := s.passwordPolicy(r)
+	if err != nil {
+		return err
+	}
+	// The break-glass admin opens /login?break_glass=1; nobody else sees
+	// a password form.
+	closed := only != 0 && r.URL.Query().Get("break_glass") == ""
+	v := s.loginPage(w, r, auth.Login{Next: next, PasswordClosed: closed})
 	return s.render(w, r, http.StatusOK, auth.LoginPage(v))
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
-	u, err := s.users.SignIn(r.Context(), email, password, clientIP(r))
+	only, err := s.passwordPolicy(r)
+	if err != nil {
+		return err
+	}
+	u, err := s.users.SignInOnly(r.Context(), email, password, clientIP(r), only)
 	var throttled *users.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
 		w.Header().Set("Retry-After", itoa(int(throttled.RetryAfter.Seconds())+1))
-		v := auth.Login{Page: s.page(w, r, "Sign in", ""), Email: email, Next: next, Throttled: true,
-			Error: "Too many failed sign-in attempts from your network. Try again in " + format.Count(throttled.Minutes(), "minute") + "."}
+		v := s.loginPage(w, r, auth.Login{Email: email, Next: next, Throttled: true,
+			Error: "Too many failed sign-in attempts from your network. Try again in " + format.Count(throttled.Minutes(), "minute") + "."})
 		return s.render(w, r, http.StatusTooManyRequests, auth.LoginPage(v))
-	case errors.Is(err, users.ErrBadCredentials):
-		v := auth.Login{Page: s.page(w, r, "Sign in", ""), Email: email, Next: next,
-			Error: "That email and password do not match an active account."}
+	case errors.Is(err, users.ErrBadCredentials), errors.Is(err, users.ErrPasswordSignInClosed):
+		// One message for both: the page must not confirm a password.
+		msg := "That email and password do not match an active account."
+		if only != 0 {
+			msg = "That email and password do not match the break-glass admin account. Everyone else signs in with single sign-on."
+		}
+		v := s.loginPage(w, r, auth.Login{Email: email, Next: next, Error: msg})
 		return s.render(w, r, http.StatusUnauthorized, auth.LoginPage(v))
 	case err != nil:
 		return err
 	}
-	if err := s.startSession(w, r, u.ID); err != nil {
+	if err := s.startSession(w, r, u.ID, ""); err != nil {
 		return err
 	}
 	return redirect(w, r, next)
 }
 
 // startSession signs the browser in with a fresh session id, dropping the
-// one it came with (no session fixation).
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64) error {
+// one it came with (no session fixation). idToken is the identity
+// provider's, for a single sign-on.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64, idToken string) error {
 	if old := s.cookie(r, "session"); old != "" {
-		if err := s.users.EndSession(r.Context(), actor(r), old); err != nil {
+		if _, err := s.users.EndSession(r.Context(), actor(r), old); err != nil {
 			return err
 		}
 	}
-	sess, err := s.users.StartSession(r.Context(), userID, s.session, clientIP(r), r.UserAgent())
+	sess, err := s.users.StartProviderSession(r.Context(), userID, s.session, clientIP(r), r.UserAgent(), idToken)
 	if err != nil {
 		return err
 	}
@@ -67,12 +106,21 @@ func (s *Server) logoutForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	var idToken string
 	if sess := currentSession(r); sess != nil {
-		if err := s.users.EndSession(r.Context(), actor(r), sess.Token); err != nil {
+		var err error
+		if idToken, err = s.users.EndSession(r.Context(), actor(r), sess.Token); err != nil {
 			return err
 		}
 	}
 	s.setCookie(w, "session", "", -1)
+	if s.oidc != nil {
+		// RP-initiated logout: the provider ends its own session and sends
+		// the browser back to the sign-in page.
+		if to := s.oidc.LogoutURL(idToken, s.cfg.BaseURL.String()+"/login"); to != "" {
+			return s.render(w, r, http.StatusOK, auth.ProviderLogoutPage(s.basePage(w, r, "Signed out", ""), to))
+		}
+	}
 	// The message waits for the signed-out browser under its visitor
 	// cookie (a fresh one: signing in dropped the old).
 	stateOf(r).flashOwner = users.FlashOwner("visitor", s.visitorToken(w, r))
@@ -110,7 +158,7 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	if err := s.startSession(w, r, u.ID); err != nil {
+	if err := s.startSession(w, r, u.ID, ""); err != nil {
 		return err
 	}
 	s.flash(w, r, "success", "Your password is set. Welcome to Tandem.")

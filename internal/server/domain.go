@@ -19,6 +19,7 @@ import (
 	"tandem/internal/mail"
 	"tandem/internal/notifications"
 	"tandem/internal/settings"
+	"tandem/internal/sso"
 	"tandem/internal/tokens"
 	"tandem/internal/users"
 	"tandem/internal/webhooks"
@@ -51,5 +52,7 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 			Client: outbound, BaseURL: cfg.BaseURL.String(), Enqueuer: jobs.Enqueuer{}}),
 		Jobs:     jobsAdmin,
 		Calendar: calendar.NewStore(pool, cfg.BaseURL.String(), cfg.Location),
+		SSO:      sso.NewStore(pool),
+		OIDC:     sso.NewProvider(cfg.OIDC, cfg.BaseURL, log),
 	}, nil
 }

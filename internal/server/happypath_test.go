@@ -146,6 +146,10 @@ var happyPaths = map[string]happyCase{
 			state: `SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM settings`}
 	}},
 	"POST /admin/jobs/{id}/retry":                    jobRetryHappyPath,
+	"POST /admin/sso/policy":                         ssoPolicyHappyPath,
+	"POST /admin/sso/rules":                          ssoRuleAddHappyPath,
+	"POST /admin/sso/rules/{id}/move":                ssoRuleMoveHappyPath,
+	"POST /admin/sso/rules/{id}/delete":              ssoRuleDeleteHappyPath,
 	"POST /admin/channels":                           channelCreateHappyPath,
 	"POST /admin/channels/{id}":                      channelUpdateHappyPath,
 	"POST /admin/channels/{id}/delete":               channelDeleteHappyPath,

@@ -99,6 +99,9 @@ func (s *Server) Routes() []route {
 		{"POST", "/login", anyone, s.login},
 		{"GET", "/logout", anyone, s.logoutForm},
 		{"POST", "/logout", anyone, s.logout},
+		// Single sign-on: the provider's redirect and its answer.
+		{"GET", "/auth/oidc/start", anyone, s.ssoStart},
+		{"GET", "/auth/oidc/callback", anyone, s.ssoCallback},
 		{"GET", "/set-password/{token}", anyone, s.setPasswordForm},
 		{"POST", "/set-password/{token}", anyone, s.setPassword},
 
@@ -137,6 +140,11 @@ func (s *Server) Routes() []route {
 		{"POST", "/admin/jobs/{id}/retry", admins, s.adminRetryJob},
 		{"GET", "/admin/settings", admins, s.adminSettings},
 		{"POST", "/admin/settings", admins, s.adminUpdateSettings},
+		{"GET", "/admin/sso", admins, s.adminSSO},
+		{"POST", "/admin/sso/policy", admins, s.adminSavePolicy},
+		{"POST", "/admin/sso/rules", admins, s.adminAddRule},
+		{"POST", "/admin/sso/rules/{id}/move", admins, s.adminMoveRule},
+		{"POST", "/admin/sso/rules/{id}/delete", admins, s.adminDeleteRule},
 		{"GET", "/admin/channels", admins, s.adminChannels},
 		{"GET", "/admin/channels/new", admins, s.adminNewChannelForm},
 		{"POST", "/admin/channels", admins, s.adminCreateChannel},

@@ -29,6 +29,7 @@ import (
 	"tandem/internal/mail"
 	"tandem/internal/notifications"
 	"tandem/internal/settings"
+	"tandem/internal/sso"
 	"tandem/internal/tokens"
 	"tandem/internal/users"
 	"tandem/internal/webhooks"
@@ -53,6 +54,8 @@ type Server struct {
 	chat     *chatchannels.Store
 	webhooks *webhooks.Store
 	calendar *calendar.Store
+	sso      *sso.Store
+	oidc     *sso.Provider // nil when single sign-on is off
 	jobs     *jobs.Admin
 	session  users.SessionPolicy
 	router   *chi.Mux
@@ -85,6 +88,11 @@ type Domain struct {
 	Webhooks *webhooks.Store
 	// Calendar is the secret calendar feeds (/account, /calendar/…).
 	Calendar *calendar.Store
+	// SSO is the sign-in policy, group rules and identities; OIDC the
+	// identity provider, nil when single sign-on is off. The program runs
+	// OIDC.Discover in the background.
+	SSO  *sso.Store
+	OIDC *sso.Provider
 }
 
 // Channels are the domain's delivery channels, for the job system to fan
@@ -125,6 +133,8 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Ser
 		chat:     d.Chat,
 		webhooks: d.Webhooks,
 		calendar: d.Calendar,
+		sso:      d.SSO,
+		oidc:     d.OIDC,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()

@@ -32,6 +32,12 @@ const touchEvery = time.Minute
 // StartSession creates a session for the user. Callers drop any session the
 // browser had before, so a session id planted before sign-in is worthless.
 func (s *Store) StartSession(ctx context.Context, userID int64, p SessionPolicy, ip, userAgent string) (Session, error) {
+	return s.StartProviderSession(ctx, userID, p, ip, userAgent, "")
+}
+
+// StartProviderSession is StartSession for a sign-in through the identity
+// provider, keeping its ID token for the provider's logout.
+func (s *Store) StartProviderSession(ctx context.Context, userID int64, p SessionPolicy, ip, userAgent, idToken string) (Session, error) {
 	token, err := newToken()
 	if err != nil {
 		return Session{}, err
@@ -44,9 +50,9 @@ func (s *Store) StartSession(ctx context.Context, userID int64, p SessionPolicy,
 		userAgent = userAgent[:300]
 	}
 	_, err = s.pool.Exec(ctx, `
-		INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, ip, user_agent)
-		VALUES ($1, $2, $3, now() + $4::interval, $5, $6)`,
-		hashToken(token), userID, csrf, p.Lifetime, ip, userAgent)
+		INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, ip, user_agent, id_token)
+		VALUES ($1, $2, $3, now() + $4::interval, $5, $6, NULLIF($7, ''))`,
+		hashToken(token), userID, csrf, p.Lifetime, ip, userAgent, idToken)
 	if err != nil {
 		return Session{}, err
 	}
@@ -84,13 +90,15 @@ func (s *Store) LookupSession(ctx context.Context, token string, p SessionPolicy
 	return sess, nil
 }
 
-// EndSession signs a browser out.
-func (s *Store) EndSession(ctx context.Context, by Actor, token string) error {
-	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+// EndSession signs a browser out. It returns the identity provider's ID
+// token when the session began there (else ""), for the provider's logout.
+func (s *Store) EndSession(ctx context.Context, by Actor, token string) (idToken string, err error) {
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var userID int64
 		var email string
 		err := tx.QueryRow(ctx, `DELETE FROM sessions s USING users u
-			WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.id, u.email`, hashToken(token)).Scan(&userID, &email)
+			WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.id, u.email, coalesce(s.id_token, '')`,
+			hashToken(token)).Scan(&userID, &email, &idToken)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -99,6 +107,7 @@ func (s *Store) EndSession(ctx context.Context, by Actor, token string) error {
 		}
 		return record(ctx, tx, by, "session.signed_out", userID, email, "")
 	})
+	return idToken, err
 }
 
 // EndAllSessions signs the user out everywhere (an admin's action).

@@ -55,6 +55,20 @@ func (e *ThrottledError) Minutes() int {
 // (the burst delay is keyed by the email typed, not by the account), and
 // return the same ErrBadCredentials.
 func (s *Store) SignIn(ctx context.Context, email, password, ip string) (User, error) {
+	return s.SignInOnly(ctx, email, password, ip, 0)
+}
+
+// ErrPasswordSignInClosed is a right password of an account that may not
+// sign in with one: password sign-in is open to the break-glass account
+// only. Callers show it exactly as ErrBadCredentials, so the page does not
+// confirm the password.
+var ErrPasswordSignInClosed = errors.New("password sign-in is open to the break-glass account only")
+
+// SignInOnly is SignIn when password sign-in is open to one account only
+// (onlyUserID; 0 means everyone). The attempt is throttled and checked
+// like any other; a right password of another account is audited and
+// stays counted as a failure.
+func (s *Store) SignInOnly(ctx context.Context, email, password, ip string, onlyUserID int64) (User, error) {
 	email = normalizeEmail(email)
 	attempt, err := s.reserveAttempt(ctx, email, ip)
 	if err != nil {
@@ -85,6 +99,14 @@ func (s *Store) SignIn(ctx context.Context, email, password, ip string) (User, e
 			return User{}, err
 		}
 		return User{}, ErrBadCredentials
+	}
+	if onlyUserID != 0 && u.ID != onlyUserID {
+		err := record(ctx, s.pool, Actor{IP: ip}, "session.password_refused", u.ID, u.Email,
+			"password sign-in is open to the break-glass account only")
+		if err != nil {
+			return User{}, err
+		}
+		return User{}, ErrPasswordSignInClosed
 	}
 
 	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {

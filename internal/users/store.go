@@ -66,27 +66,59 @@ func (s *Store) Create(ctx context.Context, by Actor, in NewUser, password strin
 	var u User
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		u, err = queryUser(ctx, tx, `
-			INSERT INTO users (email, name, team, role, timezone, password_hash)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			RETURNING `+userColumns, in.Email, in.Name, in.Team, in.Role, in.Timezone, hash)
-		if db.IsUniqueViolation(err, "users_email_key") {
-			return ErrEmailTaken
-		}
-		if err != nil {
-			return err
-		}
-		if err := record(ctx, tx, by, "user.created", u.ID, u.Email, fmt.Sprintf("team=%s role=%s", u.Team, u.Role)); err != nil {
-			return err
-		}
-		return db.RecordCreated(ctx, tx, "user", u.ID)
+		u, err = insertUser(ctx, tx, by, in, hash, "")
+		return err
 	})
 	return u, err
+}
+
+// CreateInTx adds a user without a password inside the caller's
+// transaction (an account made by single sign-on or SCIM); how says so in
+// the audit log.
+func CreateInTx(ctx context.Context, tx pgx.Tx, by Actor, in NewUser, how string) (User, error) {
+	in.Normalize()
+	if errs := in.Validate(); errs != nil {
+		return User{}, errs
+	}
+	return insertUser(ctx, tx, by, in, nil, how)
+}
+
+func insertUser(ctx context.Context, tx pgx.Tx, by Actor, in NewUser, hash *string, how string) (User, error) {
+	u, err := queryUser(ctx, tx, `
+		INSERT INTO users (email, name, team, role, timezone, password_hash)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		RETURNING `+userColumns, in.Email, in.Name, in.Team, in.Role, in.Timezone, hash)
+	if db.IsUniqueViolation(err, "users_email_key") {
+		return User{}, ErrEmailTaken
+	}
+	if err != nil {
+		return User{}, err
+	}
+	detail := fmt.Sprintf("team=%s role=%s", u.Team, u.Role)
+	if how != "" {
+		detail += " " + how
+	}
+	if err := record(ctx, tx, by, "user.created", u.ID, u.Email, detail); err != nil {
+		return User{}, err
+	}
+	return u, db.RecordCreated(ctx, tx, "user", u.ID)
 }
 
 // Get returns the user with id.
 func (s *Store) Get(ctx context.Context, id int64) (User, error) {
 	return queryUser(ctx, s.pool, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
+}
+
+// LockInTx reads the user with id for update inside the caller's
+// transaction; db.ErrNotFound when there is none.
+func LockInTx(ctx context.Context, tx pgx.Tx, id int64) (User, error) {
+	return queryUser(ctx, tx, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id)
+}
+
+// FindByEmailInTx reads the account with email, active or not, for update
+// inside the caller's transaction; db.ErrNotFound when there is none.
+func FindByEmailInTx(ctx context.Context, tx pgx.Tx, email string) (User, error) {
+	return queryUser(ctx, tx, `SELECT `+userColumns+` FROM users WHERE email = $1 FOR UPDATE`, normalizeEmail(email))
 }
 
 // Filter narrows the user list; zero values mean "any".
@@ -146,27 +178,46 @@ func (s *Store) ChangeAccess(ctx context.Context, by Actor, id int64, version in
 		if err != nil {
 			return err
 		}
-		if before.Role == Admin && role != Admin && before.Active {
-			if err := ensureAnotherAdmin(ctx, tx, id); err != nil {
-				return err
-			}
-		}
-		u, err = queryUser(ctx, tx, `
-			UPDATE users SET team = $2, role = $3, updated_at = now(), version = version + 1
-			WHERE id = $1 RETURNING `+userColumns, id, team, role)
-		if err != nil {
-			return err
-		}
-		if before.Role != role || before.Team != team {
-			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
-				return err
-			}
-			detail := fmt.Sprintf("team %s→%s, role %s→%s", before.Team, team, before.Role, role)
-			return record(ctx, tx, by, "user.access_changed", id, u.Email, detail)
-		}
-		return nil
+		u, err = setAccess(ctx, tx, by, before, team, role, "")
+		return err
 	})
 	return u, err
+}
+
+// SyncAccess sets the team and role the identity provider's groups give a
+// user, inside the caller's transaction; why says which rule gave them. As
+// with ChangeAccess, a change ends the user's sessions.
+func SyncAccess(ctx context.Context, tx pgx.Tx, by Actor, id int64, team Team, role Role, why string) (User, error) {
+	before, err := LockInTx(ctx, tx, id)
+	if err != nil {
+		return User{}, err
+	}
+	return setAccess(ctx, tx, by, before, team, role, why)
+}
+
+func setAccess(ctx context.Context, tx pgx.Tx, by Actor, before User, team Team, role Role, why string) (User, error) {
+	if before.Team == team && before.Role == role {
+		return before, nil
+	}
+	if before.Role == Admin && role != Admin && before.Active {
+		if err := ensureAnotherAdmin(ctx, tx, before.ID); err != nil {
+			return User{}, err
+		}
+	}
+	u, err := queryUser(ctx, tx, `
+		UPDATE users SET team = $2, role = $3, updated_at = now(), version = version + 1
+		WHERE id = $1 RETURNING `+userColumns, before.ID, team, role)
+	if err != nil {
+		return User{}, err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, before.ID); err != nil {
+		return User{}, err
+	}
+	detail := fmt.Sprintf("team %s→%s, role %s→%s", before.Team, team, before.Role, role)
+	if why != "" {
+		detail += " " + why
+	}
+	return u, record(ctx, tx, by, "user.access_changed", before.ID, u.Email, detail)
 }
 
 // SetActive deactivates or reactivates a user. Deactivation ends their
@@ -178,37 +229,52 @@ func (s *Store) SetActive(ctx context.Context, by Actor, id int64, version int, 
 		if err != nil {
 			return err
 		}
-		if before.Active == active {
-			u = before
-			return nil
-		}
-		if !active && before.Role == Admin {
-			if err := ensureAnotherAdmin(ctx, tx, id); err != nil {
-				return err
-			}
-		}
-		u, err = queryUser(ctx, tx, `
-			UPDATE users SET active = $2, updated_at = now(), version = version + 1
-			WHERE id = $1 RETURNING `+userColumns, id, active)
-		if err != nil {
-			return err
-		}
-		action := "user.reactivated"
-		if !active {
-			action = "user.deactivated"
-			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
-				return err
-			}
-			// Their API tokens die with the account, in this transaction:
-			// a reactivated user starts without any.
-			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now(), revoked_by = NULLIF($2, 0)
-				WHERE user_id = $1 AND revoked_at IS NULL`, id, by.UserID); err != nil {
-				return err
-			}
-		}
-		return record(ctx, tx, by, action, id, u.Email, "")
+		u, err = setActive(ctx, tx, by, before, active, "")
+		return err
 	})
 	return u, err
+}
+
+// SetActiveInTx is SetActive inside the caller's transaction, without the
+// version check: a provisioning client (SCIM) speaks for the identity
+// provider, whose word is the last. how goes into the audit log.
+func SetActiveInTx(ctx context.Context, tx pgx.Tx, by Actor, id int64, active bool, how string) (User, error) {
+	before, err := LockInTx(ctx, tx, id)
+	if err != nil {
+		return User{}, err
+	}
+	return setActive(ctx, tx, by, before, active, how)
+}
+
+func setActive(ctx context.Context, tx pgx.Tx, by Actor, before User, active bool, how string) (User, error) {
+	if before.Active == active {
+		return before, nil
+	}
+	if !active && before.Role == Admin {
+		if err := ensureAnotherAdmin(ctx, tx, before.ID); err != nil {
+			return User{}, err
+		}
+	}
+	u, err := queryUser(ctx, tx, `
+		UPDATE users SET active = $2, updated_at = now(), version = version + 1
+		WHERE id = $1 RETURNING `+userColumns, before.ID, active)
+	if err != nil {
+		return User{}, err
+	}
+	action := "user.reactivated"
+	if !active {
+		action = "user.deactivated"
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+			return User{}, err
+		}
+		// Their API tokens die with the account, in this transaction:
+		// a reactivated user starts without any.
+		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = now(), revoked_by = NULLIF($2, 0)
+			WHERE user_id = $1 AND revoked_at IS NULL`, u.ID, by.UserID); err != nil {
+			return User{}, err
+		}
+	}
+	return u, record(ctx, tx, by, action, u.ID, u.Email, how)
 }
 
 // lockUser reads the user for update and checks the version the caller saw.
