@@ -125,8 +125,7 @@ func (s *Server) ssoView(w http.ResponseWriter, r *http.Request) (admin.SSO, err
 		st := s.oidc.Status()
 		v.Provider = &st
 	}
-	v.SCIMTokens, err = s.scimTokenRows(r, p)
-	return v, err
+	return v, nil
 }
 
 func policyForm(p sso.Policy) admin.PolicyForm {
