@@ -29,14 +29,10 @@ type SessionPolicy struct {
 // touchEvery limits last_seen writes to one a minute per session.
 const touchEvery = time.Minute
 
-// StartSession creates a session for the user. Callers drop any session the
-// browser had before, so a session id planted before sign-in is worthless.
-func (s *Store) StartSession(ctx context.Context, userID int64, p SessionPolicy, ip, userAgent string) (Session, error) {
-	return s.StartProviderSession(ctx, userID, p, ip, userAgent, "")
-}
-
-// StartProviderSession is StartSession for a sign-in through the identity
-// provider, keeping its ID token for the provider's logout.
+// StartProviderSession creates a session for the user. Callers drop any
+// session the browser had before, so a session id planted before sign-in
+// is worthless. idToken is the identity provider's ID token of a single
+// sign-on ("" for a password sign-in), kept for the provider's logout.
 func (s *Store) StartProviderSession(ctx context.Context, userID int64, p SessionPolicy, ip, userAgent, idToken string) (Session, error) {
 	token, err := newToken()
 	if err != nil {
