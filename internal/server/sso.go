@@ -120,7 +120,7 @@ func (s *Server) ssoView(w http.ResponseWriter, r *http.Request) (admin.SSO, err
 	}
 	p := s.page(w, r, "Single sign-on", "admin")
 	v := admin.SSO{Page: p, Policy: policy, Rules: rules, PolicyForm: policyForm(policy),
-		RuleForm: admin.RuleForm{Team: "sales", Role: "member"}, SCIMBaseURL: s.cfg.BaseURL.String() + "/scim/v2"}
+		RuleForm: admin.RuleForm{Team: "sales", Role: "member"}}
 	if s.oidc != nil {
 		st := s.oidc.Status()
 		v.Provider = &st
