@@ -73,7 +73,10 @@ func (t *Tokens) Create(ctx context.Context, by users.Actor, name string) (Token
 		if tok, err = tokenByID(ctx, tx, id); err != nil {
 			return err
 		}
-		return users.Record(ctx, tx, by, "scim.token_created", fmt.Sprintf("SCIM token #%d %q", tok.ID, tok.Name))
+		if err := users.Record(ctx, tx, by, "scim.token_created", fmt.Sprintf("SCIM token #%d %q", tok.ID, tok.Name)); err != nil {
+			return err
+		}
+		return db.RecordCreated(ctx, tx, "scim_token", tok.ID)
 	})
 	if err != nil {
 		return Token{}, "", err

@@ -477,18 +477,7 @@ func (h *Handler) applyUser(ctx context.Context, tx pgx.Tx, r *request, id int64
 		}
 	}
 	if len(changed) > 0 {
-		// The users package has no in-transaction rename; until it does,
-		// the one statement lives here. The version moves with any change,
-		// so meta.version tells SCIM-visible changes apart.
-		_, err := tx.Exec(ctx, `UPDATE users SET email = $2, name = $3, updated_at = now(), version = version + 1 WHERE id = $1`,
-			id, next.Email, next.Name)
-		if db.IsUniqueViolation(err, "users_email_key") {
-			return &Error{Status: http.StatusConflict, ScimType: "uniqueness", Detail: "Another account has this userName (email)."}
-		}
-		if err != nil {
-			return err
-		}
-		if err := users.RecordAbout(ctx, tx, r.actor, "scim.user_updated", id, next.Email,
+		if _, err := users.UpdateIdentityInTx(ctx, tx, r.actor, id, next.Email, next.Name,
 			strings.Join(changed, ", ")+" "+r.client.how()); err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 	"tandem/internal/leads"
 	"tandem/internal/mail"
 	"tandem/internal/notifications"
+	"tandem/internal/scim"
 	"tandem/internal/settings"
 	"tandem/internal/sso"
 	"tandem/internal/tokens"
@@ -54,5 +55,6 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 		Calendar: calendar.NewStore(pool, cfg.BaseURL.String(), cfg.Location),
 		SSO:      sso.NewStore(pool),
 		OIDC:     sso.NewProvider(cfg.OIDC, cfg.BaseURL, log),
+		SCIM:     scim.NewTokens(pool),
 	}, nil
 }

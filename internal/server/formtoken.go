@@ -61,6 +61,8 @@ func resultPath(kind string, id int64) string {
 		return "/kpis/targets"
 	case "api_token":
 		return "/account/tokens"
+	case "scim_token":
+		return "/admin/sso"
 	case "webhook_endpoint":
 		return webhooks.EndpointPath(id)
 	}

@@ -150,6 +150,8 @@ var happyPaths = map[string]happyCase{
 	"POST /admin/sso/rules":                          ssoRuleAddHappyPath,
 	"POST /admin/sso/rules/{id}/move":                ssoRuleMoveHappyPath,
 	"POST /admin/sso/rules/{id}/delete":              ssoRuleDeleteHappyPath,
+	"POST /admin/sso/scim-tokens":                    scimTokenCreateHappyPath,
+	"POST /admin/sso/scim-tokens/{id}/revoke":        scimTokenRevokeHappyPath,
 	"POST /admin/channels":                           channelCreateHappyPath,
 	"POST /admin/channels/{id}":                      channelUpdateHappyPath,
 	"POST /admin/channels/{id}/delete":               channelDeleteHappyPath,

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/go-chi/chi/v5"
+
+	"tandem/internal/scim"
 )
 
 // expectedAccess is the policy as the tests pin it, independently of the
@@ -122,13 +124,15 @@ func classify(res response) string {
 }
 
 // appRoutes lists "METHOD pattern" for every route of the router, except
-// the public infrastructure served before sessions.
+// the public infrastructure served before sessions, the API and SCIM (each
+// authenticated by its own bearer tokens).
 func appRoutes(t *testing.T, s *Server) []string {
 	t.Helper()
 	var routes []string
 	err := chi.Walk(s.Router(), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		key := method + " " + route
-		if !slices.Contains(PublicRoutes, key) && !strings.HasPrefix(route, "/static/") && !strings.HasPrefix(route, apiPrefix+"/") {
+		if !slices.Contains(PublicRoutes, key) && !strings.HasPrefix(route, "/static/") && !strings.HasPrefix(route, apiPrefix+"/") &&
+			!strings.HasPrefix(route, scim.PathPrefix+"/") {
 			routes = append(routes, key)
 		}
 		return nil

@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"tandem/internal/leads"
+	"tandem/internal/scim"
 	"tandem/internal/users"
 	leadpages "tandem/web/pages/leads"
 	"tandem/web/static"
@@ -145,6 +146,8 @@ func (s *Server) Routes() []route {
 		{"POST", "/admin/sso/rules", admins, s.adminAddRule},
 		{"POST", "/admin/sso/rules/{id}/move", admins, s.adminMoveRule},
 		{"POST", "/admin/sso/rules/{id}/delete", admins, s.adminDeleteRule},
+		{"POST", "/admin/sso/scim-tokens", admins, s.adminCreateSCIMToken},
+		{"POST", "/admin/sso/scim-tokens/{id}/revoke", admins, s.adminRevokeSCIMToken},
 		{"GET", "/admin/channels", admins, s.adminChannels},
 		{"GET", "/admin/channels/new", admins, s.adminNewChannelForm},
 		{"POST", "/admin/channels", admins, s.adminCreateChannel},
@@ -275,6 +278,8 @@ func (s *Server) Routes() []route {
 // one-click unsubscribe a mail client posts without cookies or a form
 // token: the link's signature is its authority. HEAD of a calendar feed is
 // what some calendar apps ask before GET (which is in the table above).
+// Everything under /scim/v2 (scim.PathPrefix) is public in the same sense:
+// the SCIM handler answers 401 to any request without a SCIM bearer token.
 var PublicRoutes = []string{"GET /healthz", "GET /readyz", "GET /static/*", "POST /intake/{source}", "GET /intake/thanks",
 	"GET /api/v1/openapi.json", "POST /mail/unsubscribe", "HEAD /calendar/{token}.ics"}
 
@@ -288,6 +293,7 @@ func (s *Server) routes() *chi.Mux {
 	r.Get("/readyz", s.readyz)
 	r.Handle("/static/*", static.Handler())
 	r.Mount(apiPrefix, s.apiRouter())
+	r.With(noStore).Mount(scim.PathPrefix, scim.NewHandler(s.pool, s.scim, s.cfg.BaseURL.String(), s.log))
 	r.Post("/intake/{source}", s.intakeSubmit)
 	r.Get("/intake/thanks", s.intakeThanks)
 	r.With(noStore, s.limitBody, s.checkQuery).Post("/mail/unsubscribe", s.handle(s.mailUnsubscribe))

@@ -28,6 +28,7 @@ import (
 	"tandem/internal/leads"
 	"tandem/internal/mail"
 	"tandem/internal/notifications"
+	"tandem/internal/scim"
 	"tandem/internal/settings"
 	"tandem/internal/sso"
 	"tandem/internal/tokens"
@@ -56,6 +57,7 @@ type Server struct {
 	calendar *calendar.Store
 	sso      *sso.Store
 	oidc     *sso.Provider // nil when single sign-on is off
+	scim     *scim.Tokens
 	jobs     *jobs.Admin
 	session  users.SessionPolicy
 	router   *chi.Mux
@@ -93,6 +95,9 @@ type Domain struct {
 	// OIDC.Discover in the background.
 	SSO  *sso.Store
 	OIDC *sso.Provider
+	// SCIM is the provisioning clients' bearer tokens (/admin/sso); the
+	// handler at /scim/v2 checks them.
+	SCIM *scim.Tokens
 }
 
 // Channels are the domain's delivery channels, for the job system to fan
@@ -135,6 +140,7 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Ser
 		calendar: d.Calendar,
 		sso:      d.SSO,
 		oidc:     d.OIDC,
+		scim:     d.SCIM,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()

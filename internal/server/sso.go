@@ -8,8 +8,10 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tandem/internal/refusal"
+	"tandem/internal/scim"
 	"tandem/internal/sso"
 	"tandem/internal/users"
+	"tandem/web/components"
 	"tandem/web/pages/admin"
 	"tandem/web/pages/auth"
 )
@@ -125,7 +127,70 @@ func (s *Server) ssoView(w http.ResponseWriter, r *http.Request) (admin.SSO, err
 		st := s.oidc.Status()
 		v.Provider = &st
 	}
-	return v, nil
+	v.SCIMBaseURL = strings.TrimRight(s.cfg.BaseURL.String(), "/") + scim.PathPrefix
+	if p.Flash != nil {
+		v.NewSCIMToken = p.Flash.Link
+	}
+	v.SCIMTokens, err = s.scimTokenRows(r, p)
+	return v, err
+}
+
+func (s *Server) scimTokenRows(r *http.Request, p components.Page) ([]admin.SCIMToken, error) {
+	list, err := s.scim.List(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]admin.SCIMToken, 0, len(list))
+	for _, t := range list {
+		row := admin.SCIMToken{ID: t.ID, Name: t.Name, CreatedBy: t.CreatedByName, Created: p.DateTime(t.CreatedAt), LastUsed: "never"}
+		if t.LastUsedAt != nil {
+			row.LastUsed = p.DateTime(*t.LastUsedAt)
+		}
+		if t.RevokedAt != nil {
+			row.RevokedAt = p.DateTime(*t.RevokedAt)
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// adminCreateSCIMToken makes a token and shows it once, on the page the
+// redirect lands on.
+func (s *Server) adminCreateSCIMToken(w http.ResponseWriter, r *http.Request) error {
+	ctx := withFormToken(r)
+	if ok, err := s.usedFormToken(w, r, ctx); ok {
+		return err
+	}
+	name := r.PostFormValue("name")
+	tok, secret, err := s.scim.Create(ctx, actor(r), name)
+	if ok, err := s.firstResult(w, r, err); ok {
+		return err
+	}
+	if refusal.KindOf(err) == refusal.Invalid {
+		v, verr := s.ssoView(w, r)
+		if verr != nil {
+			return verr
+		}
+		v.TokenName, v.TokenErrors = name, refusal.FieldMessages(err)
+		return s.render(w, r, http.StatusUnprocessableEntity, admin.SSOPage(v))
+	}
+	if err != nil {
+		return err
+	}
+	s.flashLink(w, r, "success", "SCIM token “"+tok.Name+"” created. Copy it now: Tandem shows it only this once.", secret)
+	return redirect(w, r, "/admin/sso")
+}
+
+func (s *Server) adminRevokeSCIMToken(w http.ResponseWriter, r *http.Request) error {
+	id, ok := pathID(chi.URLParam(r, "id"))
+	if !ok {
+		return errNotFound
+	}
+	if err := s.scim.Revoke(r.Context(), actor(r), id); err != nil {
+		return err
+	}
+	s.flash(w, r, "success", "SCIM token revoked: the client using it is refused from now on.")
+	return redirect(w, r, "/admin/sso")
 }
 
 func policyForm(p sso.Policy) admin.PolicyForm {

@@ -16,6 +16,7 @@ import (
 	"tandem/internal/seed"
 	"tandem/internal/sso"
 	"tandem/internal/testdb/demo"
+	"tandem/internal/users"
 )
 
 // ssoEnv is a Tandem on the demo company that signs in through a real
@@ -587,13 +588,15 @@ func TestSSOPolicyConcurrentEditIsDetected(t *testing.T) {
 }
 
 var ssoAccess = map[string]string{
-	"GET /auth/oidc/start":              "anyone",
-	"GET /auth/oidc/callback":           "anyone",
-	"GET /admin/sso":                    "admins",
-	"POST /admin/sso/policy":            "admins",
-	"POST /admin/sso/rules":             "admins",
-	"POST /admin/sso/rules/{id}/move":   "admins",
-	"POST /admin/sso/rules/{id}/delete": "admins",
+	"GET /auth/oidc/start":                    "anyone",
+	"GET /auth/oidc/callback":                 "anyone",
+	"GET /admin/sso":                          "admins",
+	"POST /admin/sso/policy":                  "admins",
+	"POST /admin/sso/rules":                   "admins",
+	"POST /admin/sso/rules/{id}/move":         "admins",
+	"POST /admin/sso/rules/{id}/delete":       "admins",
+	"POST /admin/sso/scim-tokens":             "admins",
+	"POST /admin/sso/scim-tokens/{id}/revoke": "admins",
 }
 
 // addRules puts the named group rules in, in order, and returns their ids.
@@ -629,5 +632,16 @@ var (
 	ssoRuleDeleteHappyPath = happyCase{as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
 		ids := e.addRules(t, "first", "second")
 		return happyPost{path: "/admin/sso/rules/" + strconv.FormatInt(ids[0], 10) + "/delete", state: rulesState}
+	}}
+	scimTokenCreateHappyPath = happyCase{as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		return happyPost{path: "/admin/sso/scim-tokens", form: url.Values{"name": {"Okta"}}, state: `SELECT count(*) FROM scim_tokens`}
+	}}
+	scimTokenRevokeHappyPath = happyCase{as: "admin@example.com", prepare: func(t *testing.T, e *testEnv, c *client) happyPost {
+		tok, _, err := e.srv.scim.Create(context.Background(), users.Actor{}, "Okta")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return happyPost{path: "/admin/sso/scim-tokens/" + strconv.FormatInt(tok.ID, 10) + "/revoke",
+			state: `SELECT count(*) FROM scim_tokens WHERE revoked_at IS NULL`}
 	}}
 )

@@ -115,6 +115,30 @@ func LockInTx(ctx context.Context, tx pgx.Tx, id int64) (User, error) {
 	return queryUser(ctx, tx, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id)
 }
 
+// UpdateIdentityInTx changes the email and name of account id inside the
+// caller's transaction, for a provisioning client that owns them; what
+// says what changed, for the audit log. The version moves so readers of
+// the account see the change. ErrEmailTaken when another account has the
+// email.
+func UpdateIdentityInTx(ctx context.Context, tx pgx.Tx, by Actor, id int64, email, name, what string) (User, error) {
+	email = normalizeEmail(email)
+	if msg := CheckEmail(email); msg != "" {
+		return User{}, refusal.InvalidField("email", msg)
+	}
+	if msg := CheckName(name); msg != "" {
+		return User{}, refusal.InvalidField("name", msg)
+	}
+	u, err := queryUser(ctx, tx, `UPDATE users SET email = $2, name = $3, updated_at = now(), version = version + 1
+		WHERE id = $1 RETURNING `+userColumns, id, email, name)
+	if db.IsUniqueViolation(err, "users_email_key") {
+		return User{}, ErrEmailTaken
+	}
+	if err != nil {
+		return User{}, err
+	}
+	return u, record(ctx, tx, by, "user.identity_changed", u.ID, u.Email, what)
+}
+
 // FindByEmailInTx reads the account with email, active or not, for update
 // inside the caller's transaction; db.ErrNotFound when there is none.
 func FindByEmailInTx(ctx context.Context, tx pgx.Tx, email string) (User, error) {
