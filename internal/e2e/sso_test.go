@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,10 +11,10 @@ import (
 	"tandem/internal/oidctest"
 )
 
-// TestSSOJourney: an admin maps a provider group to a team and role; a
-// newcomer signs in through the provider's own sign-in page, lands in
-// Tandem with that access, and signing out signs them out of the provider
-// too.
+// TestSSOJourney: an admin maps a provider group to a team and role and
+// makes a SCIM token the directory can use at once; a newcomer signs in
+// through the provider's own sign-in page, lands in Tandem with that
+// access, and signing out signs them out of the provider too.
 func TestSSOJourney(t *testing.T) {
 	t.Parallel()
 	idp := oidctest.Start(t)
@@ -36,6 +37,26 @@ func TestSSOJourney(t *testing.T) {
 		t.Fatalf("rules table shows %q", got)
 	}
 	h.Screenshot("admin-sso.png")
+
+	h.step("name a SCIM token", chromedp.SendKeys(chromedp.CSS("#f-scim-token-name"), "Acme directory"))
+	if code := h.ClickAndWait(`form[action="/admin/sso/scim-tokens"] button[type="submit"]`); code != 200 {
+		t.Fatalf("after creating the SCIM token: %d", code)
+	}
+	scimToken, _ := h.Attr(`input[aria-label="New SCIM token"]`, "value")
+	if scimToken == "" {
+		t.Fatal("the new SCIM token is not shown")
+	}
+	h.Screenshot("admin-sso-scim-token.png")
+	req, _ := http.NewRequest(http.MethodGet, h.BaseURL+"/scim/v2/Users?count=1", nil)
+	req.Header.Set("Authorization", "Bearer "+scimToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the token from the page at /scim/v2: %d", res.StatusCode)
+	}
 	h.step("sign the admin out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS("#f-email")))
 
 	h.Open("/login")

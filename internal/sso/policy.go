@@ -205,7 +205,7 @@ func (s *Store) AddRule(ctx context.Context, by users.Actor, in RuleInput) (Rule
 	}
 	var r Rule
 	err := db.InTxRetry(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE sso_group_rules IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		if err := lockRules(ctx, tx); err != nil {
 			return err
 		}
 		var n int
@@ -235,10 +235,18 @@ func (r Rule) describe() string {
 // ErrNoRule means the rule was removed meanwhile.
 var ErrNoRule = refusal.Missing("That rule does not exist any more.")
 
+// lockRules serialises the edits of the rule order: positions are unique and
+// renumbered, so two edits at once would collide or leave a gap. Readers
+// (sign-ins) are not blocked.
+func lockRules(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `LOCK TABLE sso_group_rules IN SHARE ROW EXCLUSIVE MODE`)
+	return err
+}
+
 // DeleteRule removes a rule; the later ones move up.
 func (s *Store) DeleteRule(ctx context.Context, by users.Actor, id int64) error {
 	return db.InTxRetry(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE sso_group_rules IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		if err := lockRules(ctx, tx); err != nil {
 			return err
 		}
 		r, err := db.QueryOne[Rule](ctx, tx, `DELETE FROM sso_group_rules WHERE id = $1 RETURNING id, position, group_name, team, role`, id)
@@ -259,7 +267,7 @@ func (s *Store) DeleteRule(ctx context.Context, by users.Actor, id int64) error 
 // end it stays.
 func (s *Store) MoveRule(ctx context.Context, by users.Actor, id int64, up bool) error {
 	return db.InTxRetry(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE sso_group_rules IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		if err := lockRules(ctx, tx); err != nil {
 			return err
 		}
 		r, err := db.QueryOne[Rule](ctx, tx, `SELECT id, position, group_name, team, role FROM sso_group_rules WHERE id = $1`, id)
