@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,12 @@ func TestSSOJourney(t *testing.T) {
 
 	h.step("sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)))
 	deadline := time.Now().Add(10 * time.Second)
-	for h.Path() != "/login" && time.Now().Before(deadline) {
+	// The page navigates twice (Tandem's logout page, the provider, back to
+	// /login): a read in between may find the target gone, so poll softly.
+	for time.Now().Before(deadline) {
+		if u, err := url.Parse(h.locationOrErr()); err == nil && u.Path == "/login" {
+			break
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	if p := h.Path(); p != "/login" {
