@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"tandem/internal/leads"
+	"tandem/internal/routing"
+	"tandem/internal/users"
 )
 
 // importCSV builds a file of n distinct, valid leads.
@@ -110,6 +112,37 @@ func BenchmarkHandOff(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		l := mqls[i]
 		if _, err := f.store.Apply(ctx, f.marketer, l.ID, l.Version, leads.Move{To: leads.HandedOff, OwnerID: f.rep.ID, Note: "asked for a demo"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHandOffRouted is BenchmarkHandOff through the routing rules:
+// four rules that do not match the lead are tried first, then a round-robin
+// rule over four reps, one of them capped, one away; the rule's row is
+// locked and its pool's turn taken in the handoff's transaction.
+func BenchmarkHandOffRouted(b *testing.B) {
+	f := newRoutingFixture(b)
+	ctx := context.Background()
+	for _, c := range []string{"FR", "ES", "Nordics", "UKI"} {
+		f.rule(b, routing.RuleInput{Name: "Only " + c, Countries: c, Method: "named", NamedRep: ids(f.reps[5])[0]})
+	}
+	f.rule(b, routing.RuleInput{Name: "DACH", Countries: "DACH", ScoreMin: "10", Method: "round_robin", Reps: ids(f.reps[:4]...)})
+	if err := f.routes.SetCapacities(ctx, users.Actor{}, map[int64]string{f.reps[0].ID: "1000"}); err != nil {
+		b.Fatal(err)
+	}
+	today := time.Now().UTC()
+	if err := f.routes.SetAway(ctx, users.Actor{}, f.reps[1].ID, today.Format(time.DateOnly), today.AddDate(0, 0, 1).Format(time.DateOnly), today); err != nil {
+		b.Fatal(err)
+	}
+	mqls := make([]leads.Lead, b.N)
+	for i := range mqls {
+		mqls[i] = f.mql(b, fmt.Sprintf("routed%d@bench.example", i), "DE", 50)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		l := mqls[i]
+		if _, err := f.store.Apply(ctx, f.marketer, l.ID, l.Version, leads.Move{To: leads.HandedOff, Route: true, Note: "asked for a demo"}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"tandem/internal/refusal"
+	"tandem/internal/routing"
 	"tandem/internal/users"
 )
 
@@ -19,12 +20,17 @@ type Move struct {
 	Note    string  // handoff note, rejection note ("other" needs one), any comment
 	Value   float64 // won: deal value
 	OwnerID int64   // handoff: the rep (0 leaves it for a sales manager)
-	Lost    string  // lost: the reason in words
+	// Route hands off to the routing rules: they choose the rep (OwnerID
+	// is then ignored) in the handoff's transaction.
+	Route bool
+	Lost  string // lost: the reason in words
 	// Unread names the fields the form sent that could not be read (a deal
 	// value that is not a number, an owner that is not an id), with what to
 	// change. They are reported with the move's own checks once the move is
 	// allowed, and their message wins over the check's for the same field.
 	Unread FieldErrors
+	// routed is what the rules chose, once Apply has asked them.
+	routed *routing.Decision
 }
 
 // next lists the legal moves from each stage.

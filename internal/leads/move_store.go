@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
+	"tandem/internal/routing"
 	"tandem/internal/users"
 )
 
@@ -44,6 +45,9 @@ func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int,
 		if errs == nil {
 			errs = FieldErrors{}
 		}
+		if m.To == HandedOff && m.Route {
+			m.OwnerID = 0
+		}
 		if m.To == HandedOff && m.OwnerID != 0 && errs["owner"] == "" {
 			if _, ok, err := repName(ctx, tx, m.OwnerID); err != nil {
 				return err
@@ -54,6 +58,13 @@ func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int,
 		if len(errs) > 0 {
 			return errs
 		}
+		if m.To == HandedOff && m.Route {
+			d, err := routing.Route(ctx, tx, routing.Lead{Country: l.Country, CampaignID: l.SourceCampaignID, Score: l.Score, Fit: l.Fit})
+			if err != nil {
+				return err
+			}
+			m.OwnerID, m.routed = d.RepID, &d
+		}
 		set, args, note := moveSQL(l, m, by)
 		args = append([]any{id, m.To}, args...)
 		if _, err := tx.Exec(ctx, `UPDATE leads SET stage = $2, `+set+`, updated_at = now(), version = version + 1
@@ -63,6 +74,16 @@ func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int,
 		if _, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, from_stage, to_stage, note, version)
 			VALUES ($1, $2, 'stage', $3, $4, $5, $6)`, id, by.ID, l.Stage, m.To, note, l.Version+1); err != nil {
 			return err
+		}
+		if m.routed != nil {
+			var rule *int64
+			if m.routed.RuleID != 0 {
+				rule = &m.routed.RuleID
+			}
+			if _, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, note, version, rule_id)
+				VALUES ($1, $2, 'route', $3, $4, $5)`, id, by.ID, m.routed.Why, l.Version+1, rule); err != nil {
+				return err
+			}
 		}
 		return notifyMove(ctx, tx, l, m, by)
 	})

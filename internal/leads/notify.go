@@ -67,15 +67,21 @@ func notifyMoveInApp(ctx context.Context, tx pgx.Tx, before Lead, m Move, by use
 	case HandedOff:
 		if m.OwnerID != 0 {
 			to := []int64{m.OwnerID}
-			return to, notifications.Send(ctx, tx, to, by.ID, KindHandedOff,
-				fmt.Sprintf("%s handed %s to you", by.Name, before.Company), link)
+			title := fmt.Sprintf("%s handed %s to you", by.Name, before.Company)
+			if m.routed != nil {
+				title += fmt.Sprintf(" (routing rule “%s”)", m.routed.RuleName)
+			}
+			return to, notifications.Send(ctx, tx, to, by.ID, KindHandedOff, title, link)
 		}
 		managers, err := salesManagers(ctx, tx)
 		if err != nil {
 			return nil, err
 		}
-		return managers, notifications.Send(ctx, tx, managers, by.ID, KindAwaitingRep,
-			fmt.Sprintf("%s waits for a rep: %s handed it off for a sales manager to assign", before.Company, by.Name), link)
+		title := fmt.Sprintf("%s waits for a rep: %s handed it off for a sales manager to assign", before.Company, by.Name)
+		if m.routed != nil {
+			title = fmt.Sprintf("%s waits for a rep: %s", before.Company, m.routed.Why)
+		}
+		return managers, notifications.Send(ctx, tx, managers, by.ID, KindAwaitingRep, title, link)
 	case Accepted, Rejected:
 		if before.HandedOffBy == nil {
 			return nil, nil
