@@ -68,6 +68,7 @@ func Demo(ctx context.Context, pool *pgxpool.Pool, loc *time.Location, out io.Wr
 	}{
 		{"leads", demoLeads},
 		{"campaigns", demoCampaigns},
+		{"routing", demoRouting},
 		{"feedback", demoFeedback},
 		{"targets", demoTargets},
 		{"digests", demoDigests},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"tandem/internal/calendar"
 	"tandem/internal/users"
@@ -28,6 +29,10 @@ func (s *Server) accountView(w http.ResponseWriter, r *http.Request, u users.Use
 	if err != nil {
 		return account.Account{}, err
 	}
+	away, err := s.routing.AwayOf(r.Context(), u.ID)
+	if err != nil {
+		return account.Account{}, err
+	}
 	p := s.page(w, r, "Your account", "")
 	cal := account.CalendarFeeds{CanTeam: u.IsManager()}
 	for _, f := range feeds {
@@ -46,14 +51,21 @@ func (s *Server) accountView(w http.ResponseWriter, r *http.Request, u users.Use
 			cal.NewScope = string(calendar.Team)
 		}
 	}
-	return account.Account{
+	v := account.Account{
 		Page:     p,
 		Calendar: cal,
 		Email:    u.Email, Team: u.Team.Label(), Role: u.Role.Label(),
 		Name: u.Name, Timezone: u.Timezone, Version: u.Version,
 		Timezones: commonTimezones,
 		Digest:    !optOut, MailOn: s.digests.MailOn(),
-	}, nil
+		Away: account.Away{Show: u.Team == users.Sales},
+	}
+	if away.IsSet() {
+		v.Away.From, v.Away.To = away.From.Format(time.DateOnly), away.To.Format(time.DateOnly)
+		today := time.Now().In(u.Location()).Format(time.DateOnly)
+		v.Away.Now = v.Away.From <= today && today <= v.Away.To
+	}
+	return v, nil
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {

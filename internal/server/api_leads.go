@@ -8,6 +8,7 @@ import (
 
 	"tandem/internal/leads"
 	"tandem/internal/refusal"
+	leadpages "tandem/web/pages/leads"
 )
 
 // The leads API: the same domain calls and rules as the lead pages.
@@ -220,6 +221,7 @@ var apiMoves = map[string]struct {
 // fields. owner is a user id, value a decimal string.
 type apiMoveInput struct {
 	Owner  *int64  `json:"owner"`
+	Route  *bool   `json:"route"`
 	Note   *string `json:"note"`
 	Rating *int    `json:"rating"`
 	Reason *string `json:"reason"`
@@ -232,6 +234,9 @@ func (b apiMoveInput) form(fields []string) map[string]string {
 	all := map[string]string{}
 	if b.Owner != nil {
 		all["owner"] = strconv.FormatInt(*b.Owner, 10)
+	}
+	if b.Route != nil && *b.Route {
+		all["owner"] = leadpages.RouteByRules
 	}
 	if b.Rating != nil {
 		all["rating"] = strconv.Itoa(*b.Rating)

@@ -470,4 +470,13 @@ func TestAPIRejectRecycleAndLose(t *testing.T) {
 		t.Error("the lost lead is not stored as lost")
 	}
 	step(r, path, "win", map[string]any{"value": "1.00"}, http.StatusUnprocessableEntity) // as on the page: no move out of lost
+
+	// A handoff to the routing rules: the catch-all rule's one rep owns it.
+	e.addRoutingRules(t, "Everything to Riley")
+	path = create()
+	step(m, path, "qualify", nil, http.StatusOK)
+	step(m, path, "hand-off", map[string]any{"note": "Route me", "route": true}, http.StatusOK)
+	if lead.Owner == nil || lead.Owner.ID != e.userID("rep@example.com") {
+		t.Errorf("routed lead's owner %+v", lead.Owner)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"tandem/internal/leads"
 	"tandem/internal/mail"
 	"tandem/internal/notifications"
+	"tandem/internal/routing"
 	"tandem/internal/scim"
 	"tandem/internal/settings"
 	"tandem/internal/sso"
@@ -56,5 +57,6 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 		SSO:      sso.NewStore(pool),
 		OIDC:     sso.NewProvider(cfg.OIDC, cfg.BaseURL, log),
 		SCIM:     scim.NewTokens(pool),
+		Routing:  routing.NewStore(pool),
 	}, nil
 }

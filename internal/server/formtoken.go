@@ -10,6 +10,7 @@ import (
 	"tandem/internal/leads"
 	"tandem/internal/webhooks"
 	intakepages "tandem/web/pages/intake"
+	leadpages "tandem/web/pages/leads"
 )
 
 // formTokenField is the hidden field of every create form: a random token
@@ -63,6 +64,8 @@ func resultPath(kind string, id int64) string {
 		return "/account/tokens"
 	case "scim_token":
 		return "/admin/sso"
+	case "routing_rule":
+		return leadpages.RoutingPath
 	case "webhook_endpoint":
 		return webhooks.EndpointPath(id)
 	}

@@ -23,7 +23,7 @@ func (s *Server) slaHours(r *http.Request) (int, error) {
 func (s *Server) leadList(w http.ResponseWriter, r *http.Request) error {
 	me := currentUser(r)
 	in := leadpages.ListInput{Query: r.URL.Query(), CanCreate: marketers.allow(me), CanExport: leadExporters.allow(me),
-		ShowQueue: sellers.allow(me)}
+		ShowQueue: sellers.allow(me), ShowRouting: salesManagers.allow(me)}
 	var errs leads.FieldErrors
 	in.Filter, in.Form, errs = leads.ParseFilter(in.Query, me.ID, s.cfg.Location)
 	in.Errors = errs
@@ -100,7 +100,7 @@ func (s *Server) leadRejected(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := leadpages.RejectedOf(s.page(w, r, "Rejected leads", "leads"), summary, page, q, reason, days, rejectionWindows,
-		sellers.allow(currentUser(r)))
+		sellers.allow(currentUser(r)), salesManagers.allow(currentUser(r)))
 	return s.render(w, r, http.StatusOK, leadpages.RejectedPage(v))
 }
 

@@ -22,7 +22,7 @@ func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	in := leadpages.DetailInput{ShowQueue: sellers.allow(me), Posted: posted, Form: form, Errors: errs}
+	in := leadpages.DetailInput{ShowQueue: sellers.allow(me), ShowRouting: salesManagers.allow(me), Posted: posted, Form: form, Errors: errs}
 	if in.Events, err = s.leads.Timeline(r.Context(), id, 0); err != nil {
 		return err
 	}
@@ -30,6 +30,9 @@ func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, 
 		return err
 	}
 	if in.Reps, err = s.leads.Reps(r.Context()); err != nil {
+		return err
+	}
+	if in.Routing, err = s.routing.HasRules(r.Context()); err != nil {
 		return err
 	}
 	if in.Submissions, err = s.intake.ForLead(r.Context(), id); err != nil {
@@ -112,7 +115,9 @@ func readMove(to leads.Stage, form map[string]string) leads.Move {
 			m.Unread["value"] = msg
 		}
 	}
-	if raw := form["owner"]; raw != "" {
+	if raw := form["owner"]; raw == leadpages.RouteByRules {
+		m.Route = true
+	} else if raw != "" {
 		var ok bool
 		if m.OwnerID, ok = pathID(raw); !ok {
 			m.Unread["owner"] = leads.NotARep

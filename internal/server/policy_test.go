@@ -31,6 +31,7 @@ var accountAccess = map[string]string{
 	"GET /account":                         "signed in",
 	"POST /account":                        "signed in",
 	"POST /account/password":               "signed in",
+	"POST /account/away":                   "signed in",
 	"GET /account/tokens":                  "signed in",
 	"GET /api/docs":                        "anyone",
 	"POST /account/tokens":                 "signed in",

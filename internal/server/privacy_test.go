@@ -58,6 +58,7 @@ func TestEveryPageAndDownloadIsNoStore(t *testing.T) {
 		"/feedback/{id}":                  one(`SELECT min(id) FROM feedback_items`),
 		"/leads/{id}":                     one(`SELECT min(id) FROM leads`),
 		"/leads/{id}/edit":                one(`SELECT min(id) FROM leads`),
+		"/leads/routing/{id}":             one(`SELECT min(id) FROM routing_rules`),
 		"/admin/users/{id}":               one(`SELECT min(id) FROM users`),
 		"/admin/users/{id}/deactivate":    one(`SELECT min(id) FROM users WHERE active AND email <> 'admin@example.com'`),
 		"/campaigns/{id}/announce":        one(`SELECT min(id) FROM campaigns WHERE status = 'draft' AND end_on >= current_date AND talking_points <> ''`),

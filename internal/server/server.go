@@ -28,6 +28,7 @@ import (
 	"tandem/internal/leads"
 	"tandem/internal/mail"
 	"tandem/internal/notifications"
+	"tandem/internal/routing"
 	"tandem/internal/scim"
 	"tandem/internal/settings"
 	"tandem/internal/sso"
@@ -58,6 +59,7 @@ type Server struct {
 	sso      *sso.Store
 	oidc     *sso.Provider // nil when single sign-on is off
 	scim     *scim.Tokens
+	routing  *routing.Store
 	jobs     *jobs.Admin
 	session  users.SessionPolicy
 	router   *chi.Mux
@@ -98,6 +100,9 @@ type Domain struct {
 	// SCIM is the provisioning clients' bearer tokens (/admin/sso); the
 	// handler at /scim/v2 checks them.
 	SCIM *scim.Tokens
+	// Routing is the lead routing rules, rep capacities and out-of-office
+	// dates (/leads/routing, /account).
+	Routing *routing.Store
 }
 
 // Channels are the domain's delivery channels, for the job system to fan
@@ -141,6 +146,7 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Ser
 		sso:      d.SSO,
 		oidc:     d.OIDC,
 		scim:     d.SCIM,
+		routing:  d.Routing,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()

@@ -25,6 +25,8 @@ type Detail struct {
 	CanAssign bool
 	CanEdit   bool
 	ShowQueue bool
+	// ShowRouting links the routing rules (sales managers, admins).
+	ShowRouting bool
 	// Reps are the hand-off form's choices, where no rep is a valid
 	// answer; AssignReps the assign form's, where a rep must be chosen.
 	Reps       []components.Option
@@ -60,13 +62,17 @@ const (
 // the reps to pick from, and a refused form to show again (Posted, Form,
 // Errors; key "" of Errors refuses the action as a whole).
 type DetailInput struct {
-	Events    []leads.Event
-	SLAHours  int
-	Reps      []leads.Rep
-	ShowQueue bool
-	Posted    string
-	Form      map[string]string
-	Errors    map[string]string
+	Events   []leads.Event
+	SLAHours int
+	Reps     []leads.Rep
+	// Routing is whether any routing rule exists: the handoff form then
+	// offers (and preselects) handing off to the rules.
+	Routing     bool
+	ShowQueue   bool
+	ShowRouting bool
+	Posted      string
+	Form        map[string]string
+	Errors      map[string]string
 	// Submissions are the intake submissions that created the lead or
 	// merged into it.
 	Submissions []intake.Submission
@@ -101,7 +107,7 @@ func DetailOf(p components.Page, me users.User, l leads.Lead, in DetailInput, no
 	v := Detail{
 		Page: p, Lead: l, SLA: l.SLAState(in.SLAHours, now), Events: in.Events,
 		Moves: l.MovesFor(me), CanTouch: l.CanTouch(me) == nil, CanAssign: l.CanAssign(me) == nil, CanEdit: l.CanEdit(me) == nil,
-		ShowQueue: in.ShowQueue, Reps: RepOptions(in.Reps, "Leave for a sales manager"),
+		ShowQueue: in.ShowQueue, ShowRouting: in.ShowRouting, Reps: handoffOptions(in.Reps, in.Routing),
 		AssignReps: RepOptions(in.Reps, "Choose a rep"),
 		Posted:     in.Posted, Form: in.Form, Errors: maps.Clone(in.Errors),
 		Intake: intakeLines(p, in.Submissions),
@@ -121,6 +127,20 @@ func RepOptions(reps []leads.Rep, blank string) []components.Option {
 	opts := []components.Option{{Value: "", Label: blank}}
 	for _, rep := range reps {
 		opts = append(opts, components.Option{Value: strconv.FormatInt(rep.ID, 10), Label: rep.Name})
+	}
+	return opts
+}
+
+// RouteByRules is the handoff form's owner value that hands the lead to
+// the routing rules.
+const RouteByRules = "rules"
+
+// handoffOptions are the handoff form's owners: the routing rules first
+// when there are any, then a sales manager's queue, then each rep.
+func handoffOptions(reps []leads.Rep, routing bool) []components.Option {
+	opts := RepOptions(reps, "Leave for a sales manager")
+	if routing {
+		opts = append([]components.Option{{Value: RouteByRules, Label: "The routing rules choose"}}, opts...)
 	}
 	return opts
 }
@@ -163,3 +183,16 @@ func dealValueField(v Detail) components.Field {
 // leadFormFields are the new and edit forms' fields top to bottom, the
 // error summary's order.
 var leadFormFields = []string{"company", "contact_name", "email", "phone", "title", "country", "source_campaign", "fit", "score"}
+
+// handoffOwner is the handoff form's owner field: the routing rules are
+// the default when there are any.
+func handoffOwner(v Detail) components.Field {
+	f := v.field(ActHandOff, "owner", "handoff_owner", "Rep")
+	if len(v.Reps) > 0 && v.Reps[0].Value == RouteByRules {
+		if v.Posted != ActHandOff {
+			f.Value = RouteByRules
+		}
+		return hinted(f, "The routing rules pick a rep (the first matching rule wins), or choose one yourself, or leave it for a sales manager to assign.")
+	}
+	return hinted(f, "Or leave it for a sales manager to assign.")
+}

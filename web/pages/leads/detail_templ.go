@@ -100,7 +100,7 @@ func DetailPage(v Detail) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = leadsNav("", v.ShowQueue).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = leadsNav("", v.ShowQueue, v.ShowRouting).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -860,7 +860,7 @@ func actions(v Detail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Select(hinted(v.field(ActHandOff, "owner", "handoff_owner", "Rep"), "Or leave it for a sales manager to assign."), v.Reps).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.Select(handoffOwner(v), v.Reps).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -32,9 +32,11 @@ type ListInput struct {
 	Reps   []leads.Rep
 	// Campaigns are the choices of the campaign filter.
 	Campaigns []leads.CampaignChoice
-	CanCreate bool
-	CanExport bool
-	ShowQueue bool
+	// ShowRouting links the routing rules (sales managers, admins).
+	ShowRouting bool
+	CanCreate   bool
+	CanExport   bool
+	ShowQueue   bool
 }
 
 // campaignFilterOptions are the campaign filter's choices: any campaign,
@@ -55,7 +57,7 @@ func ListOf(p components.Page, in ListInput, now time.Time) List {
 	owners = append(owners, RepOptions(in.Reps, "")[1:]...)
 	v := List{
 		Page: p, Rows: Rows(in.Page.Leads, in.Filter.SLAHours, now), Form: in.Form, FilterErrors: in.Errors,
-		OwnerOptions: owners, CampaignOptions: campaignFilterOptions(in.Campaigns, in.Form["campaign"]), CanCreate: in.CanCreate, ShowQueue: in.ShowQueue, Capped: in.Counts.Capped,
+		OwnerOptions: owners, CampaignOptions: campaignFilterOptions(in.Campaigns, in.Form["campaign"]), CanCreate: in.CanCreate, ShowQueue: in.ShowQueue, ShowRouting: in.ShowRouting, Capped: in.Counts.Capped,
 		StageOptions: []components.Option{{Value: "", Label: "Any stage"}},
 		SLAOptions: []components.Option{{Value: "", Label: "Any"}, {Value: leads.SLABreached, Label: "Breached (no first touch)"},
 			{Value: leads.SLAOpen, Label: "Awaiting first touch"}, {Value: leads.SLAMet, Label: "Touched within SLA"},
@@ -120,9 +122,9 @@ func QueueOf(p components.Page, me users.User, list []leads.Lead, slaHours int, 
 // last days (one of windows), and one page of the leads behind it,
 // narrowed to reason if not empty.
 func RejectedOf(p components.Page, summary []leads.ReasonCount, page leads.Page, q url.Values, reason leads.Reason,
-	days int, windows []int, showQueue bool) Rejected {
+	days int, windows []int, showQueue, showRouting bool) Rejected {
 	v := Rejected{Page: p, Summary: summary, Reason: string(reason), Rows: Rows(page.Leads, 0, time.Time{}), Days: days,
-		Windows: windows, ShowQueue: showQueue, NextURL: nextURL("/leads/rejected", q, page.Next)}
+		Windows: windows, ShowQueue: showQueue, ShowRouting: showRouting, NextURL: nextURL("/leads/rejected", q, page.Next)}
 	for _, c := range summary {
 		v.Total += c.Count
 	}

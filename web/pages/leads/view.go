@@ -121,6 +121,8 @@ func eventText(e leads.Event) string {
 		return "edited the lead"
 	case "comment":
 		return "commented"
+	case "route":
+		return "handed it to the routing rules"
 	}
 	return e.Kind
 }
@@ -128,12 +130,16 @@ func eventText(e leads.Event) string {
 func oneDecimal(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
 // leadsLinks is the leads area's sub-navigation; "My queue" is for sales.
-func leadsLinks(sales bool) []components.SubLink {
+func leadsLinks(sales, routing bool) []components.SubLink {
 	links := []components.SubLink{{Key: "all", Label: "All leads", Href: "/leads"}}
 	if sales {
 		links = append(links, components.SubLink{Key: "queue", Label: "My queue", Href: "/leads/queue"})
 	}
-	return append(links, components.SubLink{Key: "rejected", Label: "Rejected leads", Href: "/leads/rejected"})
+	links = append(links, components.SubLink{Key: "rejected", Label: "Rejected leads", Href: "/leads/rejected"})
+	if routing {
+		links = append(links, components.SubLink{Key: "routing", Label: "Routing", Href: RoutingPath})
+	}
+	return links
 }
 
 // CampaignOptions are the source-campaign picker's choices, newest launch
