@@ -303,3 +303,41 @@ func TestChannelsAreTheCampaignChannels(t *testing.T) {
 		t.Errorf("routing channels %v, campaigns %v", routing.Channels, want)
 	}
 }
+
+// Two pools share a capped rep; handoffs through both at once never give
+// the rep more than the cap, and never deadlock.
+func TestCapHoldsAcrossPoolsUnderConcurrentHandoffs(t *testing.T) {
+	t.Parallel()
+	f := newRoutingFixture(t)
+	ctx := context.Background()
+	shared, a, b := f.reps[0], f.reps[1], f.reps[2]
+	if err := f.routes.SetCapacities(ctx, users.Actor{}, map[int64]string{shared.ID: "3"}); err != nil {
+		t.Fatal(err)
+	}
+	f.rule(t, routing.RuleInput{Name: "Germany", Countries: "DE", Method: "least_loaded", Reps: ids(shared, a)})
+	f.rule(t, routing.RuleInput{Name: "France", Countries: "FR", Method: "least_loaded", Reps: ids(shared, b)})
+	var ls []leads.Lead
+	for i := range 30 {
+		ls = append(ls, f.mql(t, fmt.Sprintf("cap%d@x.example", i), []string{"DE", "FR"}[i%2], 1))
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, l := range ls {
+		wg.Go(func() {
+			<-start
+			if _, err := f.store.Apply(ctx, f.marketer, l.ID, l.Version, leads.Move{To: leads.HandedOff, Route: true, Note: "n"}); err != nil {
+				t.Errorf("handoff %d: %v", i, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	var held, unowned int
+	if err := f.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE owner_id = $1), count(*) FILTER (WHERE owner_id IS NULL)
+		FROM leads WHERE stage = 'handed_off'`, shared.ID).Scan(&held, &unowned); err != nil {
+		t.Fatal(err)
+	}
+	if held != 3 || unowned != 0 {
+		t.Errorf("the capped rep holds %d (cap 3), %d leads without a rep", held, unowned)
+	}
+}

@@ -78,37 +78,35 @@ func Route(ctx context.Context, tx pgx.Tx, l Lead, exclude ...int64) (Decision, 
 	if err != nil {
 		return Decision{}, err
 	}
-	for {
-		c, ok := pick(r.Method, pool, exclude)
-		if !ok {
-			d.Why = fmt.Sprintf("Rule “%s” (%s) found nobody free: %s. It waits for a sales manager to assign it.",
-				r.Name, lower(r.Method.Label()), skips(pool, exclude))
-			return d, nil
-		}
-		full, err := atCapacity(ctx, tx, c)
-		if err != nil {
-			return Decision{}, err
-		}
-		if full {
-			pool[slices.IndexFunc(pool, func(p candidate) bool { return p.ID == c.ID })].skip = "at capacity"
-			continue
-		}
-		if r.Method != Named {
-			if err := takeTurn(ctx, tx, r.ID, c); err != nil {
-				return Decision{}, err
-			}
-		}
-		d.RepID, d.RepName = c.ID, c.Name
-		d.Why = fmt.Sprintf("Routed to %s by rule “%s” (%s).", c.Name, r.Name, lower(r.Method.Label()))
+	c, ok := pick(r.Method, pool, exclude)
+	if !ok {
+		d.Why = fmt.Sprintf("Rule “%s” (%s) found nobody free: %s. It waits for a sales manager to assign it.",
+			r.Name, lower(r.Method.Label()), skips(pool, exclude))
 		return d, nil
 	}
+	if r.Method != Named {
+		if err := takeTurn(ctx, tx, r.ID, c); err != nil {
+			return Decision{}, err
+		}
+	}
+	d.RepID, d.RepName = c.ID, c.Name
+	d.Why = fmt.Sprintf("Routed to %s by rule “%s” (%s).", c.Name, r.Name, lower(r.Method.Label()))
+	return d, nil
 }
 
 func lower(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 
 // candidates reads the rule's pool (or its named rep) with what the pick
-// needs.
+// needs. The caps of the pool's reps are locked first, in one order for
+// every handoff (so two cannot deadlock), and the open leads counted after
+// that: two handoffs through different rules cannot both take a rep's
+// last free place.
 func candidates(ctx context.Context, tx pgx.Tx, r Rule, clock int64) ([]candidate, error) {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM rep_capacity
+		WHERE user_id = $2 OR user_id IN (SELECT user_id FROM routing_rule_reps WHERE rule_id = $1)
+		ORDER BY user_id FOR UPDATE`, r.ID, r.NamedRepID); err != nil {
+		return nil, err
+	}
 	const state = `u.id, u.name, u.active AND u.team = 'sales' AND NOT u.service AS active, c.max_open,
 		coalesce((now() AT TIME ZONE u.timezone)::date BETWEEN a.starts_on AND a.ends_on, false) AS away,
 		(SELECT count(*) FROM leads l WHERE l.owner_id = u.id AND l.stage = 'handed_off') AS open`
@@ -161,21 +159,6 @@ func pick(m Method, pool []candidate, exclude []int64) (candidate, bool) {
 		}
 		return cmp.Or(cmp.Compare(a.Pass, b.Pass), cmp.Compare(a.ID, b.ID))
 	}), true
-}
-
-// atCapacity locks the rep's cap (when there is one) and counts their open
-// leads again under the lock: two handoffs through different rules cannot
-// both take a rep's last free place.
-func atCapacity(ctx context.Context, tx pgx.Tx, c candidate) (bool, error) {
-	if c.MaxOpen == nil {
-		return false, nil
-	}
-	var full bool
-	err := tx.QueryRow(ctx, `
-		WITH cap AS (SELECT max_open FROM rep_capacity WHERE user_id = $1 FOR UPDATE)
-		SELECT (SELECT count(*) FROM leads WHERE owner_id = $1 AND stage = 'handed_off') >= coalesce((SELECT max_open FROM cap), 2147483647)`,
-		c.ID).Scan(&full)
-	return full, err
 }
 
 // takeTurn moves the rep's turn on by their stride and the pool's clock to
