@@ -6,6 +6,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"tandem/internal/campaigns"
 	"tandem/internal/leads"
 	"tandem/internal/routing"
 	"tandem/web/components"
@@ -118,19 +119,9 @@ func (c RuleChoices) campaignOptions() []components.Option {
 func channelOptions() []components.Option {
 	opts := []components.Option{{Value: "", Label: "Any channel"}}
 	for _, ch := range routing.Channels {
-		opts = append(opts, components.Option{Value: ch, Label: channelLabel(ch)})
+		opts = append(opts, components.Option{Value: ch, Label: campaigns.Channel(ch).Label()})
 	}
 	return opts
-}
-
-var channelLabels = map[string]string{"email": "Email", "webinar": "Webinar", "event": "Event", "paid_search": "Paid search",
-	"paid_social": "Paid social", "content": "Content", "partner": "Partner", "direct_mail": "Direct mail", "other": "Other"}
-
-func channelLabel(ch string) string {
-	if l, ok := channelLabels[ch]; ok {
-		return l
-	}
-	return ch
 }
 
 // methodHints say what each method does, beside its radio button.
