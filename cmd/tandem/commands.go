@@ -74,7 +74,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	// request, so a job in flight finishes (or is handed back to the
 	// queue) before the pool closes.
 	work, err := jobs.New(pool, jobs.Options{
-		Log: log, BaseURL: cfg.BaseURL.String(), Channels: domain.Channels(), KPI: domain.KPI,
+		Log: log, BaseURL: cfg.BaseURL.String(), Channels: domain.Channels(), KPI: domain.KPI, Ladder: leads.NewLadder(pool, log),
 		Schedule: schedule(cfg, log, pool, domain, srv),
 	})
 	if err != nil {
@@ -103,16 +103,18 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // schedule is the work the job system runs on a timer, on one instance.
 func schedule(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d server.Domain, srv *server.Server) []jobs.Scheduled {
-	sla := leads.NewSLAWatch(pool, log)
+	ladder := leads.NewLadder(pool, log)
 	summaryAt := 7 * time.Hour
 	return []jobs.Scheduled{
 		{Name: "digest", Every: time.Minute, RunOnStart: true,
 			Run: func(ctx context.Context, _ time.Time) error { return d.Digests.Tick(ctx) }},
-		{Name: "sla_scan", Every: time.Minute, RunOnStart: true,
+		// Steps fire from their own jobs; this catches the ones no job
+		// covers (a step added after the handoff, a bulk-loaded handoff).
+		{Name: "escalation_catch_up", Every: time.Minute, RunOnStart: true,
 			Run: func(ctx context.Context, now time.Time) error {
-				n, err := sla.ScanSLA(ctx, now)
+				n, err := ladder.CatchUp(ctx, now)
 				if n > 0 {
-					log.Info("lead SLA alerts sent", "alerts", n)
+					log.Info("escalation steps caught up", "steps", n)
 				}
 				return err
 			}},

@@ -347,6 +347,7 @@ type slaRow struct {
 	Contact     string      `db:"contact_name"`
 	Stage       leads.Stage `db:"stage"`
 	HandedOffAt time.Time   `db:"handed_off_at"`
+	SLADueAt    time.Time   `db:"sla_due_at"`
 	OwnerName   *string     `db:"owner_name"`
 }
 
@@ -355,15 +356,14 @@ type slaRow struct {
 // "breached"): the leads u owns, or in the team feed the leads owned by
 // u's team and, for sales managers, those waiting for assignment.
 func (s *Store) slaDeadlines(ctx context.Context, tx pgx.Tx, u users.User, scope Scope, st settings.Settings, _ time.Time) ([]Event, error) {
-	rows, err := db.QueryAll[slaRow](ctx, tx, `SELECT l.id, l.company, l.contact_name, l.stage, l.handed_off_at, o.name AS owner_name
+	rows, err := db.QueryAll[slaRow](ctx, tx, `SELECT l.id, l.company, l.contact_name, l.stage, l.handed_off_at, l.sla_due_at, o.name AS owner_name
 		FROM leads l LEFT JOIN users o ON o.id = l.owner_id
-		WHERE l.first_touch_at IS NULL AND l.stage IN ('handed_off', 'accepted') AND l.handed_off_at IS NOT NULL
+		WHERE l.first_touch_at IS NULL AND l.stage IN ('handed_off', 'accepted') AND l.sla_due_at IS NOT NULL
 		  AND (l.owner_id = $1 OR $5 AND (o.team = $2 OR l.owner_id IS NULL AND $3))
 		ORDER BY l.handed_off_at, l.id LIMIT $4`, u.ID, u.Team, u.IsSalesManager(), maxEvents, scope == Team)
 	if err != nil {
 		return nil, err
 	}
-	sla := time.Duration(st.SLAHours) * time.Hour
 	out := make([]Event, 0, len(rows))
 	for _, l := range rows {
 		summary := "Follow-up due: " + l.Company
@@ -374,10 +374,10 @@ func (s *Store) slaDeadlines(ctx context.Context, tx pgx.Tx, u users.User, scope
 		if scope == Team {
 			summary += " (" + owner + ")"
 		}
-		desc := fmt.Sprintf("First touch due within the %d-hour follow-up SLA of the handoff (%s UTC).\nStage: %s\nContact: %s\nOwner: %s",
-			st.SLAHours, l.HandedOffAt.UTC().Format("2006-01-02 15:04"), l.Stage.Label(), l.Contact, owner)
+		desc := fmt.Sprintf("First touch due by the follow-up deadline set at the handoff (%s UTC).\nStage: %s\nContact: %s\nOwner: %s",
+			l.HandedOffAt.UTC().Format("2006-01-02 15:04"), l.Stage.Label(), l.Contact, owner)
 		out = append(out, Event{UID: s.uid("lead", id(l.ID), "sla", id(l.HandedOffAt.Unix())), Summary: summary,
-			Description: desc, URL: s.baseURL + leads.Link(l.ID), Start: l.HandedOffAt.Add(sla)})
+			Description: desc, URL: s.baseURL + leads.Link(l.ID), Start: l.SLADueAt})
 	}
 	return out, nil
 }

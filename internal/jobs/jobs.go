@@ -22,6 +22,7 @@ import (
 
 	"tandem/internal/events"
 	"tandem/internal/kpi"
+	"tandem/internal/leads"
 	"tandem/internal/queue"
 )
 
@@ -45,6 +46,8 @@ type Options struct {
 	BaseURL  string // makes the events' paths absolute before channels see them
 	Channels []events.Channel
 	KPI      *kpi.Engine // works the snapshot refreshes the pages ask for
+	// Ladder fires the escalation steps scheduled at handoff.
+	Ladder   *leads.Ladder
 	Schedule []Scheduled
 	// Workers bounds the jobs one instance runs at once.
 	Workers int
@@ -94,6 +97,9 @@ func New(pool *pgxpool.Pool, o Options) (*System, error) {
 	river.AddWorker(workers, &deliveryWorker{channels: channels, timeout: min(time.Minute, jobTimeout)})
 	if o.KPI != nil {
 		river.AddWorker(workers, &kpiRefreshWorker{engine: o.KPI, log: o.Log})
+	}
+	if o.Ladder != nil {
+		river.AddWorker(workers, &escalationWorker{ladder: o.Ladder})
 	}
 	var periodic []*river.PeriodicJob
 	scheduled := map[string]Scheduled{}

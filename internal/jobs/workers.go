@@ -16,6 +16,7 @@ import (
 
 	"tandem/internal/events"
 	"tandem/internal/kpi"
+	"tandem/internal/leads"
 	"tandem/internal/queue"
 )
 
@@ -144,6 +145,17 @@ type kpiRefreshWorker struct {
 
 func (w *kpiRefreshWorker) Work(ctx context.Context, job *river.Job[kpi.RefreshArgs]) error {
 	return w.engine.Refresh(ctx, job.Args, w.log)
+}
+
+// escalationWorker fires one step of the escalation ladder at its moment.
+type escalationWorker struct {
+	river.WorkerDefaults[leads.EscalationArgs]
+	ladder *leads.Ladder
+}
+
+func (w *escalationWorker) Work(ctx context.Context, job *river.Job[leads.EscalationArgs]) error {
+	_, err := w.ladder.Fire(ctx, job.Args, time.Now())
+	return err
 }
 
 // ScheduledArgs is the job of one scheduled piece of work.

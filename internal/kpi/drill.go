@@ -9,7 +9,6 @@ import (
 
 	"tandem/internal/feedback"
 	"tandem/internal/leads"
-	"tandem/internal/settings"
 )
 
 // Row is one record behind a KPI's number: it counts in the denominator,
@@ -58,12 +57,11 @@ var drillQueries = map[Key]string{
 		       THEN round((extract(epoch FROM first_touch_at - handed_off_at) / 3600)::numeric, 1) || ' h to first touch'
 		     WHEN stage IN ('handed_off', 'accepted') THEN 'no first touch yet, past the deadline'
 		     ELSE 'no first touch by the deadline (now ' || replace(stage, '_', ' ') || ')' END AS detail,
-		handed_off_at AS at, coalesce(first_touch_at <= handed_off_at + make_interval(hours => $3), false) AS counts,
+		handed_off_at AS at, coalesce(first_touch_at <= sla_due_at, false) AS counts,
 		1::float8 AS weight
 		FROM leads WHERE handed_off_at >= $1 AND handed_off_at < $2
-		  AND (first_touch_at <= handed_off_at + make_interval(hours => $3)
-		       OR (handed_off_at + make_interval(hours => $3) < $4
-		           AND (rejected_at IS NULL OR rejected_at > handed_off_at + make_interval(hours => $3))))
+		  AND (first_touch_at <= sla_due_at
+		       OR (sla_due_at < $3 AND (rejected_at IS NULL OR rejected_at > sla_due_at)))
 		ORDER BY handed_off_at, id`,
 	Revenue: `SELECT id, 'lead' AS kind, company AS title, 'won ' || deal_value AS detail, won_at AS at, true AS counts,
 		deal_value::float8 AS weight
@@ -106,11 +104,7 @@ func (e *Engine) Rows(ctx context.Context, key Key, p Period, limit int) ([]Row,
 	args := []any{p.Start, p.End}
 	switch key {
 	case SpeedToLead:
-		st, err := settings.Load(ctx, e.pool)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, st.SLAHours, e.now())
+		args = append(args, e.now())
 	case FeedbackAck:
 		args = append(args, e.now())
 	case NoticeLeadTime:

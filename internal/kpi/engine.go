@@ -7,8 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"tandem/internal/settings"
 )
 
 // Value is one KPI in one period. Value is nil when the period has no data
@@ -126,13 +124,12 @@ var queries = map[Key]string{
 	// must not improve when a breached lead advances); one rejected before
 	// its deadline without a touch owed no follow-up and is left out.
 	SpeedToLead: `
-		SELECT count(l.id) FILTER (WHERE l.first_touch_at <= l.handed_off_at + make_interval(hours => $3)) AS num,
-		       count(l.id) FILTER (WHERE l.first_touch_at <= l.handed_off_at + make_interval(hours => $3)
-		           OR (l.handed_off_at + make_interval(hours => $3) < $4
-		               AND (l.rejected_at IS NULL OR l.rejected_at > l.handed_off_at + make_interval(hours => $3)))) AS den,
+		SELECT count(l.id) FILTER (WHERE l.first_touch_at <= l.sla_due_at) AS num,
+		       count(l.id) FILTER (WHERE l.first_touch_at <= l.sla_due_at
+		           OR (l.sla_due_at < $3 AND (l.rejected_at IS NULL OR l.rejected_at > l.sla_due_at))) AS den,
 		       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM l.first_touch_at - l.handed_off_at) / 3600) AS extra,
 		       count(l.id) FILTER (WHERE l.first_touch_at IS NULL AND l.stage IN ('handed_off', 'accepted')
-		           AND l.handed_off_at + make_interval(hours => $3) < $4) AS open
+		           AND l.sla_due_at < $3) AS open
 		FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
 		LEFT JOIN leads l ON l.handed_off_at >= p.s AND l.handed_off_at < p.e
 		GROUP BY p.i ORDER BY p.i`,
@@ -188,7 +185,7 @@ var queries = map[Key]string{
 }
 
 // raw runs one KPI's query over the periods.
-func (e *Engine) raw(ctx context.Context, key Key, periods []Period, slaHours int) ([]rawRow, error) {
+func (e *Engine) raw(ctx context.Context, key Key, periods []Period) ([]rawRow, error) {
 	starts := make([]time.Time, len(periods))
 	ends := make([]time.Time, len(periods))
 	for i, p := range periods {
@@ -197,7 +194,7 @@ func (e *Engine) raw(ctx context.Context, key Key, periods []Period, slaHours in
 	args := []any{starts, ends}
 	switch key {
 	case SpeedToLead:
-		args = append(args, slaHours, e.now())
+		args = append(args, e.now())
 	case FeedbackAck:
 		args = append(args, e.now())
 	case NoticeLeadTime, Readiness:
@@ -226,12 +223,8 @@ func (e *Engine) Series(ctx context.Context, key Key, kind Kind, at time.Time, n
 	if !ok || key == Alignment {
 		return Series{}, fmt.Errorf("kpi: no series for %q", key)
 	}
-	st, err := settings.Load(ctx, e.pool)
-	if err != nil {
-		return Series{}, err
-	}
 	periods := PeriodOf(kind, at, e.loc).Trailing(n)
-	rows, err := e.raw(ctx, key, periods, st.SLAHours)
+	rows, err := e.raw(ctx, key, periods)
 	if err != nil {
 		return Series{}, err
 	}

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"tandem/internal/settings"
 )
 
 // Launch is an upcoming campaign with its readiness so far.
@@ -93,10 +91,6 @@ type Todo struct {
 // Todos counts the to-dos a lens brings to the top, for viewer (the
 // viewer's own where the to-do is personal).
 func (e *Engine) Todos(ctx context.Context, lens string, viewerID int64, viewerTeam string, salesManager bool) ([]Todo, error) {
-	st, err := settings.Load(ctx, e.pool)
-	if err != nil {
-		return nil, err
-	}
 	now := e.now()
 	var out []Todo
 	count := func(sql string, args ...any) (int, error) {
@@ -113,7 +107,7 @@ func (e *Engine) Todos(ctx context.Context, lens string, viewerID int64, viewerT
 			return nil, err
 		}
 		untouched, err := count(`SELECT count(*) FROM leads WHERE first_touch_at IS NULL AND stage IN ('handed_off', 'accepted')
-			AND handed_off_at + make_interval(hours => $2) < $3 AND ($1 = 0 OR owner_id = $1)`, pick(mine, viewerID), st.SLAHours, now)
+			AND sla_due_at < $2 AND ($1 = 0 OR owner_id = $1)`, pick(mine, viewerID), now)
 		if err != nil {
 			return nil, err
 		}

@@ -46,7 +46,7 @@ func (e *Engine) Trouble(ctx context.Context) ([]Sign, error) {
 func (e *Engine) slaSign(ctx context.Context, now time.Time, st settings.Settings) ([]Sign, error) {
 	var breached int
 	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM leads WHERE first_touch_at IS NULL
-		AND stage IN ('handed_off', 'accepted') AND handed_off_at + make_interval(hours => $1) < $2`, st.SLAHours, now).Scan(&breached); err != nil {
+		AND stage IN ('handed_off', 'accepted') AND sla_due_at < $1`, now).Scan(&breached); err != nil {
 		return nil, err
 	}
 	if breached == 0 {
@@ -54,7 +54,7 @@ func (e *Engine) slaSign(ctx context.Context, now time.Time, st settings.Setting
 	}
 	return []Sign{{Key: "sla", Count: breached, Subject: "sales", Link: "/leads?sla=breached",
 		Title:  format.Count(breached, "lead") + " past the follow-up SLA",
-		Detail: fmt.Sprintf("Handed off more than %d hours ago with no first touch.", st.SLAHours)}}, nil
+		Detail: "Handed off, past the follow-up deadline, with no first touch."}}, nil
 }
 
 // readinessSigns: campaigns launching within notice_days whose readiness
@@ -122,7 +122,7 @@ func (e *Engine) feedbackSign(ctx context.Context, now time.Time, _ settings.Set
 // 8-week mean.
 func (e *Engine) rejectionSign(ctx context.Context, now time.Time, st settings.Settings) ([]Sign, error) {
 	weeks := PeriodOf(Week, now, e.loc).Trailing(9) // 8 full weeks before this one, then this one
-	rej, err := e.raw(ctx, Acceptance, weeks, st.SLAHours)
+	rej, err := e.raw(ctx, Acceptance, weeks)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package leads_test
 
 import (
 	"context"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -119,23 +118,23 @@ func TestHandoffForAManagerAndAssignmentRecordEvents(t *testing.T) {
 	}
 }
 
-// The SLA scan records a warning and a breach once each, however often it
-// runs; the breach's audience includes the sales managers.
+// The ladder records a reminder and a breach event once each, however
+// often it catches up; the breach's audience includes the sales managers.
 func TestSLAEventsOncePerLeadAndKind(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	l := f.handedOff(t, "sla-events@acme.example")
 	mark := eventstest.Last(t, f.pool)
-	w := leads.NewSLAWatch(f.pool, slog.New(slog.DiscardHandler))
+	w := newLadder(f)
 	warnAt := l.HandedOffAt.Add(19 * time.Hour)
-	f.scan(t, w, warnAt)
-	f.scan(t, w, warnAt.Add(time.Minute))
+	f.catchUp(t, w, warnAt)
+	f.catchUp(t, w, warnAt.Add(time.Minute))
 	warn := eventstest.One(t, f.pool, events.SLAWarning, mark)
 	if !slices.Equal(warn.Audience, []int64{f.rep.ID}) || !slices.Equal(warn.Teams, []string{"sales"}) || warn.ActorID != nil {
 		t.Errorf("warning: audience %v, teams %v, actor %v", warn.Audience, warn.Teams, warn.ActorID)
 	}
-	f.scan(t, w, l.HandedOffAt.Add(25*time.Hour))
-	f.scan(t, w, l.HandedOffAt.Add(26*time.Hour))
+	f.catchUp(t, w, l.HandedOffAt.Add(25*time.Hour))
+	f.catchUp(t, w, l.HandedOffAt.Add(26*time.Hour))
 	breach := eventstest.One(t, f.pool, events.SLABreached, mark)
 	if !slices.Contains(breach.Audience, f.salesM.ID) || !slices.Contains(breach.Audience, f.rep.ID) {
 		t.Errorf("breach audience %v, want the rep and the sales manager", breach.Audience)

@@ -37,7 +37,6 @@ type Filter struct {
 	CampaignID  int64
 	Reason      Reason
 	SLA         string
-	SLAHours    int
 	CreatedFrom time.Time
 	CreatedTo   time.Time // exclusive
 	HandedFrom  time.Time
@@ -76,7 +75,7 @@ func (f Filter) where(withStage bool) (string, []any) {
 		conds = append(conds, "l.rejection_reason = "+arg(f.Reason))
 	}
 	if f.SLA != "" {
-		deadline := "l.handed_off_at + make_interval(hours => " + arg(f.SLAHours) + ")"
+		deadline := "l.sla_due_at"
 		open := "l.first_touch_at IS NULL AND l.stage IN ('handed_off', 'accepted')"
 		switch f.SLA {
 		case SLABreached:
@@ -260,13 +259,13 @@ func (s *Store) CountByStage(ctx context.Context, f Filter) (StageCounts, error)
 // Queue is a rep's to-do list: leads handed to them awaiting acceptance,
 // and accepted leads not yet touched; a sales manager also sees leads
 // waiting to be assigned. Breached leads come first, then the oldest.
-func (s *Store) Queue(ctx context.Context, userID int64, includeUnassigned bool, slaHours int) ([]Lead, error) {
+func (s *Store) Queue(ctx context.Context, userID int64, includeUnassigned bool) ([]Lead, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+leadColumns+` `+leadFrom+`
 		WHERE (l.owner_id = $1 AND (l.stage = 'handed_off' OR (l.stage = 'accepted' AND l.first_touch_at IS NULL)))
 		   OR ($2 AND l.owner_id IS NULL AND l.stage = 'handed_off')
-		ORDER BY (l.first_touch_at IS NULL AND l.handed_off_at + make_interval(hours => $3) < now()) DESC,
+		ORDER BY (l.first_touch_at IS NULL AND l.sla_due_at < now()) DESC,
 		         l.handed_off_at, l.id
-		LIMIT 500`, userID, includeUnassigned, slaHours)
+		LIMIT 500`, userID, includeUnassigned)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,7 @@ type Lead struct {
 	CreatedAt        time.Time  `db:"created_at"`
 	MQLAt            *time.Time `db:"mql_at"`
 	HandedOffAt      *time.Time `db:"handed_off_at"`
+	SLADueAt         *time.Time `db:"sla_due_at"`
 	FirstTouchAt     *time.Time `db:"first_touch_at"`
 	AcceptedAt       *time.Time `db:"accepted_at"`
 	RejectedAt       *time.Time `db:"rejected_at"`
@@ -63,15 +64,14 @@ type SLA struct {
 	Breached bool
 }
 
-// SLAState computes the follow-up clock. SLA hours are elapsed hours, not
-// wall-clock hours: a 24-hour SLA across a DST change ends 24 real hours
-// after the handoff, whatever the clocks on the wall say. Timezones only
-// change how the deadline is displayed.
-func (l Lead) SLAState(slaHours int, now time.Time) SLA {
-	if l.HandedOffAt == nil {
+// SLAState is the follow-up clock as of now, judged against the deadline
+// stored at handoff (internal/sla computed it, in elapsed or business
+// hours); timezones only change how it is displayed.
+func (l Lead) SLAState(now time.Time) SLA {
+	if l.HandedOffAt == nil || l.SLADueAt == nil {
 		return SLA{}
 	}
-	s := SLA{Applies: true, Deadline: l.HandedOffAt.Add(time.Duration(slaHours) * time.Hour)}
+	s := SLA{Applies: true, Deadline: *l.SLADueAt}
 	switch {
 	case l.FirstTouchAt != nil:
 		s.Breached = l.FirstTouchAt.After(s.Deadline)

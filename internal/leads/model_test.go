@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tandem/internal/refusal"
+	"tandem/internal/sla"
 	"tandem/internal/users"
 )
 
@@ -177,8 +178,9 @@ func TestSLAAcrossTimezonesAndDST(t *testing.T) {
 	newYork, _ := time.LoadLocation("America/New_York")
 	// Saturday noon in Berlin (CEST, UTC+2); clocks go back at 03:00 on Sunday.
 	handoff := time.Date(2026, 10, 24, 12, 0, 0, 0, berlin)
-	l := Lead{Stage: HandedOff, HandedOffAt: &handoff}
-	s := l.SLAState(24, handoff)
+	due := sla.Policy{Hours: 24, Calendar: sla.DefaultCalendar()}.Due(handoff)
+	l := Lead{Stage: HandedOff, HandedOffAt: &handoff, SLADueAt: &due}
+	s := l.SLAState(handoff)
 	if want := time.Date(2026, 10, 25, 10, 0, 0, 0, time.UTC); !s.Deadline.Equal(want) {
 		t.Fatalf("deadline %v, want %v", s.Deadline, want)
 	}
@@ -198,25 +200,25 @@ func TestSLAAcrossTimezonesAndDST(t *testing.T) {
 		{s.Deadline, false},
 		{s.Deadline.Add(time.Second), true},
 	} {
-		if got := l.SLAState(24, tc.now); !got.Open || got.Breached != tc.breached {
+		if got := l.SLAState(tc.now); !got.Open || got.Breached != tc.breached {
 			t.Errorf("at %v: %+v, want breached=%v", tc.now, got, tc.breached)
 		}
 	}
 	// A touch stops the clock: late touches stay breached, timely ones met.
 	late := s.Deadline.Add(time.Minute)
 	l.FirstTouchAt = &late
-	if got := l.SLAState(24, late.Add(time.Hour)); got.Open || !got.Breached {
+	if got := l.SLAState(late.Add(time.Hour)); got.Open || !got.Breached {
 		t.Errorf("late touch: %+v", got)
 	}
 	early := handoff.Add(time.Hour)
 	l.FirstTouchAt = &early
-	if got := l.SLAState(24, late); got.Open || got.Breached {
+	if got := l.SLAState(late); got.Open || got.Breached {
 		t.Errorf("timely touch: %+v", got)
 	}
-	if got := (Lead{Stage: Rejected, HandedOffAt: &handoff}).SLAState(24, late); got.Applies {
+	if got := (Lead{Stage: Rejected, HandedOffAt: &handoff, SLADueAt: &due}).SLAState(late); got.Applies {
 		t.Errorf("rejected without a touch: %+v", got)
 	}
-	if got := (Lead{Stage: New}).SLAState(24, late); got.Applies {
+	if got := (Lead{Stage: New}).SLAState(late); got.Applies {
 		t.Errorf("lead never handed off: %+v", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"tandem/internal/refusal"
 	"tandem/internal/routing"
@@ -31,6 +32,8 @@ type Move struct {
 	Unread FieldErrors
 	// routed is what the rules chose, once Apply has asked them.
 	routed *routing.Decision
+	// due is the follow-up deadline of a handoff, once Apply computed it.
+	due time.Time
 }
 
 // next lists the legal moves from each stage.

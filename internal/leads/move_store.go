@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"tandem/internal/db"
 	"tandem/internal/routing"
+	"tandem/internal/sla"
 	"tandem/internal/users"
 )
 
@@ -65,6 +67,19 @@ func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int,
 			}
 			m.OwnerID, m.routed = d.RepID, &d
 		}
+		var handoff time.Time
+		var policy sla.Policy
+		if m.To == HandedOff {
+			// now() is the transaction's start: the handed_off_at the
+			// update below writes.
+			if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&handoff); err != nil {
+				return err
+			}
+			if policy, err = sla.Load(ctx, tx); err != nil {
+				return err
+			}
+			m.due = policy.Due(handoff)
+		}
 		set, args, note := moveSQL(l, m, by)
 		args = append([]any{id, m.To}, args...)
 		if _, err := tx.Exec(ctx, `UPDATE leads SET stage = $2, `+set+`, updated_at = now(), version = version + 1
@@ -82,6 +97,17 @@ func (s *Store) Apply(ctx context.Context, by users.User, id int64, version int,
 			}
 			if _, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, note, version, rule_id)
 				VALUES ($1, $2, 'route', $3, $4, $5)`, id, by.ID, m.routed.Why, l.Version+1, rule); err != nil {
+				return err
+			}
+		}
+		switch {
+		case m.To == HandedOff:
+			if err := scheduleLadder(ctx, tx, id, handoff, m.due, policy); err != nil {
+				return err
+			}
+		case m.To != Accepted && l.FirstTouchAt == nil && (l.Stage == HandedOff || l.Stage == Accepted):
+			// Out of the follow-up stages untouched: no clock to run.
+			if err := cancelLadder(ctx, tx, id); err != nil {
 				return err
 			}
 		}
@@ -105,9 +131,9 @@ func moveSQL(l Lead, m Move, by users.User) (string, []any, string) {
 			owner = &m.OwnerID
 		}
 		// A re-handoff after recycling starts a fresh clock and verdict.
-		return `handed_off_at = now(), handoff_note = $3, handed_off_by = $4, owner_id = $5, first_touch_at = NULL,
+		return `handed_off_at = now(), sla_due_at = $6, handoff_note = $3, handed_off_by = $4, owner_id = $5, first_touch_at = NULL,
 			accepted_at = NULL, rejected_at = NULL, quality_rating = NULL, rejection_reason = NULL, rejection_note = ''`,
-			[]any{m.Note, by.ID, owner}, m.Note
+			[]any{m.Note, by.ID, owner, m.due}, m.Note
 	case Accepted:
 		return `accepted_at = now(), quality_rating = $3, owner_id = coalesce(owner_id, $4)`,
 			[]any{m.Rating, by.ID}, joinNote(fmt.Sprintf("quality %d/5", m.Rating), m.Note)

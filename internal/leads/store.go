@@ -30,7 +30,7 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 const leadColumns = `l.id, l.company, l.contact_name, l.email, l.phone, l.title, l.country, l.source_campaign_id,
 	l.fit, l.score, l.owner_id, coalesce(o.name, '') AS owner_name, l.stage, l.deal_value::float8 AS deal_value,
 	l.handoff_note, l.handed_off_by, coalesce(h.name, '') AS handed_off_by_name, l.quality_rating, l.rejection_reason,
-	l.rejection_note, l.lost_reason, l.created_at, l.mql_at, l.handed_off_at, l.first_touch_at, l.accepted_at,
+	l.rejection_note, l.lost_reason, l.created_at, l.mql_at, l.handed_off_at, l.sla_due_at, l.first_touch_at, l.accepted_at,
 	l.rejected_at, l.recycled_at, l.opportunity_at, l.won_at, l.lost_at, l.updated_at, l.version,
 	coalesce(c.name, '') AS source_campaign`
 
@@ -212,6 +212,11 @@ func (s *Store) Touch(ctx context.Context, by users.User, id int64, kind, note s
 		if _, err := tx.Exec(ctx, `UPDATE leads SET first_touch_at = coalesce(first_touch_at, now()), updated_at = now()
 			WHERE id = $1`, id); err != nil {
 			return err
+		}
+		if l.FirstTouchAt == nil {
+			if err := cancelLadder(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		if _, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, touch_kind, note, version)
 			VALUES ($1, $2, 'touch', $3, $4, $5)`, id, by.ID, kind, note, l.Version); err != nil {

@@ -201,14 +201,14 @@ func TestSLAFilterAgreesWithTheRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	count := func(sla string) map[string]bool {
-		p, err := f.store.List(ctx, leads.Filter{SLA: sla, SLAHours: 24})
+		p, err := f.store.List(ctx, leads.Filter{SLA: sla})
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := map[string]bool{}
 		for _, l := range p.Leads {
 			got[strings.SplitN(l.Email, "@", 2)[0]] = true
-			if st := l.SLAState(24, time.Now()); sla == leads.SLABreached && !(st.Open && st.Breached) {
+			if st := l.SLAState(time.Now()); sla == leads.SLABreached && !(st.Open && st.Breached) {
 				t.Errorf("SQL says %s is breached, Go says %+v", l.Email, st)
 			}
 		}

@@ -3,7 +3,6 @@ package leads
 import (
 	"context"
 	"math"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -65,8 +64,8 @@ func tell(ctx context.Context, tx pgx.Tx, kind events.Kind, id int64, by *users.
 	}
 	// The follow-up clock runs until the first touch, through acceptance
 	// (the SLA scan's rule).
-	if l.HandedOffAt != nil && l.FirstTouchAt == nil && (l.Stage == HandedOff || l.Stage == Accepted) {
-		deadline := l.HandedOffAt.Add(time.Duration(st.SLAHours) * time.Hour).UTC()
+	if l.SLADueAt != nil && l.FirstTouchAt == nil && (l.Stage == HandedOff || l.Stage == Accepted) {
+		deadline := l.SLADueAt.UTC()
 		p.SLADeadline = &deadline
 	}
 	var actor *int64

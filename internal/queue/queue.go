@@ -48,3 +48,28 @@ func InsertMany(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams)
 	}
 	return nil
 }
+
+// CancelWaiting cancels, in tx, the jobs of kind not yet running whose
+// args contain match (e.g. {"lead_id": 7}): work a change made pointless.
+// A job already running is not stopped; it must see the change itself.
+func CancelWaiting(ctx context.Context, tx pgx.Tx, kind string, match map[string]any) error {
+	client, err := inserter()
+	if err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT id FROM river_job
+		WHERE kind = $1 AND args @> $2 AND state IN ('available', 'scheduled', 'retryable', 'pending')`, kind, match)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := client.JobCancelTx(ctx, tx, id); err != nil {
+			return fmt.Errorf("cancel %s job %d: %w", kind, id, err)
+		}
+	}
+	return nil
+}

@@ -73,9 +73,6 @@ func (s *Server) apiLeadList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.After = q.Get("cursor")
-	if f.SLAHours, err = s.slaHours(r); err != nil {
-		return err
-	}
 	page, err := s.leads.List(r.Context(), f)
 	if err != nil {
 		return err

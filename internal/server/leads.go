@@ -15,11 +15,6 @@ import (
 // uploadLimits raises the body limit for upload routes.
 var uploadLimits = map[string]int64{"/leads/import": leads.MaxImportBytes + 64<<10}
 
-func (s *Server) slaHours(r *http.Request) (int, error) {
-	st, err := s.settings.Get(r.Context())
-	return st.SLAHours, err
-}
-
 func (s *Server) leadList(w http.ResponseWriter, r *http.Request) error {
 	me := currentUser(r)
 	in := leadpages.ListInput{Query: r.URL.Query(), CanCreate: marketers.allow(me), CanExport: leadExporters.allow(me),
@@ -28,9 +23,6 @@ func (s *Server) leadList(w http.ResponseWriter, r *http.Request) error {
 	in.Filter, in.Form, errs = leads.ParseFilter(in.Query, me.ID, s.cfg.Location)
 	in.Errors = errs
 	var err error
-	if in.Filter.SLAHours, err = s.slaHours(r); err != nil {
-		return err
-	}
 	if in.Page, err = s.leads.List(r.Context(), in.Filter); err != nil {
 		return err // a broken page link is a refusal with its message
 	}
@@ -56,16 +48,12 @@ func (s *Server) leadList(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) leadQueue(w http.ResponseWriter, r *http.Request) error {
 	me := currentUser(r)
-	sla, err := s.slaHours(r)
-	if err != nil {
-		return err
-	}
 	manager := me.IsSalesManager()
-	list, err := s.leads.Queue(r.Context(), me.ID, manager, sla)
+	list, err := s.leads.Queue(r.Context(), me.ID, manager)
 	if err != nil {
 		return err
 	}
-	v := leadpages.QueueOf(s.page(w, r, "My queue", "leads"), *me, list, sla, manager, time.Now())
+	v := leadpages.QueueOf(s.page(w, r, "My queue", "leads"), *me, list, manager, time.Now())
 	return s.render(w, r, http.StatusOK, leadpages.QueuePage(v))
 }
 

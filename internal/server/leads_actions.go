@@ -26,9 +26,6 @@ func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, 
 	if in.Events, err = s.leads.Timeline(r.Context(), id, 0); err != nil {
 		return err
 	}
-	if in.SLAHours, err = s.slaHours(r); err != nil {
-		return err
-	}
 	if in.Reps, err = s.leads.Reps(r.Context()); err != nil {
 		return err
 	}
@@ -209,12 +206,8 @@ func (s *Server) queueRow(w http.ResponseWriter, r *http.Request, status int, id
 	if err != nil {
 		return err
 	}
-	sla, err := s.slaHours(r)
-	if err != nil {
-		return err
-	}
 	p := s.page(w, r, "My queue", "leads")
-	it := leadpages.QueueItemOf(*currentUser(r), l, sla, time.Now())
+	it := leadpages.QueueItemOf(*currentUser(r), l, time.Now())
 	if refused != nil {
 		it = refused(it)
 	}

@@ -62,9 +62,8 @@ const (
 // the reps to pick from, and a refused form to show again (Posted, Form,
 // Errors; key "" of Errors refuses the action as a whole).
 type DetailInput struct {
-	Events   []leads.Event
-	SLAHours int
-	Reps     []leads.Rep
+	Events []leads.Event
+	Reps   []leads.Rep
 	// Routing is whether any routing rule exists: the handoff form then
 	// offers (and preselects) handing off to the rules.
 	Routing     bool
@@ -105,7 +104,7 @@ func intakeLines(p components.Page, subs []intake.Submission) []IntakeLine {
 // the refused one filled in again.
 func DetailOf(p components.Page, me users.User, l leads.Lead, in DetailInput, now time.Time) Detail {
 	v := Detail{
-		Page: p, Lead: l, SLA: l.SLAState(in.SLAHours, now), Events: in.Events,
+		Page: p, Lead: l, SLA: l.SLAState(now), Events: in.Events,
 		Moves: l.MovesFor(me), CanTouch: l.CanTouch(me) == nil, CanAssign: l.CanAssign(me) == nil, CanEdit: l.CanEdit(me) == nil,
 		ShowQueue: in.ShowQueue, ShowRouting: in.ShowRouting, Reps: handoffOptions(in.Reps, in.Routing),
 		AssignReps: RepOptions(in.Reps, "Choose a rep"),

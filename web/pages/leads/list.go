@@ -11,10 +11,10 @@ import (
 )
 
 // Rows pairs each lead with its SLA state at now.
-func Rows(list []leads.Lead, slaHours int, now time.Time) []Row {
+func Rows(list []leads.Lead, now time.Time) []Row {
 	rows := make([]Row, len(list))
 	for i, l := range list {
-		rows[i] = Row{Lead: l, SLA: l.SLAState(slaHours, now)}
+		rows[i] = Row{Lead: l, SLA: l.SLAState(now)}
 	}
 	return rows
 }
@@ -56,7 +56,7 @@ func ListOf(p components.Page, in ListInput, now time.Time) List {
 	owners := append(RepOptions(nil, "Anyone"), components.Option{Value: "me", Label: "Me"}, components.Option{Value: "none", Label: "Unassigned"})
 	owners = append(owners, RepOptions(in.Reps, "")[1:]...)
 	v := List{
-		Page: p, Rows: Rows(in.Page.Leads, in.Filter.SLAHours, now), Form: in.Form, FilterErrors: in.Errors,
+		Page: p, Rows: Rows(in.Page.Leads, now), Form: in.Form, FilterErrors: in.Errors,
 		OwnerOptions: owners, CampaignOptions: campaignFilterOptions(in.Campaigns, in.Form["campaign"]), CanCreate: in.CanCreate, ShowQueue: in.ShowQueue, ShowRouting: in.ShowRouting, Capped: in.Counts.Capped,
 		StageOptions: []components.Option{{Value: "", Label: "Any stage"}},
 		SLAOptions: []components.Option{{Value: "", Label: "Any"}, {Value: leads.SLABreached, Label: "Breached (no first touch)"},
@@ -106,10 +106,10 @@ func nextURL(path string, q url.Values, next string) string {
 
 // QueueOf is me's queue at now; manager when it includes the leads
 // waiting for a rep.
-func QueueOf(p components.Page, me users.User, list []leads.Lead, slaHours int, manager bool, now time.Time) Queue {
+func QueueOf(p components.Page, me users.User, list []leads.Lead, manager bool, now time.Time) Queue {
 	v := Queue{Page: p, Manager: manager}
 	for _, l := range list {
-		it := QueueItemOf(me, l, slaHours, now)
+		it := QueueItemOf(me, l, now)
 		v.Items = append(v.Items, it)
 		if it.SLA.Open && it.SLA.Breached {
 			v.Breached++
@@ -123,7 +123,7 @@ func QueueOf(p components.Page, me users.User, list []leads.Lead, slaHours int, 
 // narrowed to reason if not empty.
 func RejectedOf(p components.Page, summary []leads.ReasonCount, page leads.Page, q url.Values, reason leads.Reason,
 	days int, windows []int, showQueue, showRouting bool) Rejected {
-	v := Rejected{Page: p, Summary: summary, Reason: string(reason), Rows: Rows(page.Leads, 0, time.Time{}), Days: days,
+	v := Rejected{Page: p, Summary: summary, Reason: string(reason), Rows: Rows(page.Leads, time.Time{}), Days: days,
 		Windows: windows, ShowQueue: showQueue, ShowRouting: showRouting, NextURL: nextURL("/leads/rejected", q, page.Next)}
 	for _, c := range summary {
 		v.Total += c.Count

@@ -34,9 +34,9 @@ func InQueue(l leads.Lead) bool {
 }
 
 // QueueItemOf is the lead's queue row as me sees it at now.
-func QueueItemOf(me users.User, l leads.Lead, slaHours int, now time.Time) QueueItem {
+func QueueItemOf(me users.User, l leads.Lead, now time.Time) QueueItem {
 	moves := l.MovesFor(me)
-	it := QueueItem{Row: Row{Lead: l, SLA: l.SLAState(slaHours, now)}, Version: strconv.Itoa(l.Version),
+	it := QueueItem{Row: Row{Lead: l, SLA: l.SLAState(now)}, Version: strconv.Itoa(l.Version),
 		Decide:   slices.Contains(moves, leads.Accepted) && slices.Contains(moves, leads.Rejected),
 		CanTouch: l.Stage == leads.Accepted && l.CanTouch(me) == nil, Left: !InQueue(l), Form: map[string]string{}}
 	return it
