@@ -21,6 +21,7 @@ import (
 	"tandem/internal/routing"
 	"tandem/internal/scim"
 	"tandem/internal/settings"
+	"tandem/internal/sla"
 	"tandem/internal/sso"
 	"tandem/internal/tokens"
 	"tandem/internal/users"
@@ -58,5 +59,6 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 		OIDC:     sso.NewProvider(cfg.OIDC, cfg.BaseURL, log),
 		SCIM:     scim.NewTokens(pool),
 		Routing:  routing.NewStore(pool),
+		SLA:      sla.NewStore(pool),
 	}, nil
 }

@@ -31,6 +31,7 @@ import (
 	"tandem/internal/routing"
 	"tandem/internal/scim"
 	"tandem/internal/settings"
+	"tandem/internal/sla"
 	"tandem/internal/sso"
 	"tandem/internal/tokens"
 	"tandem/internal/users"
@@ -60,6 +61,7 @@ type Server struct {
 	oidc     *sso.Provider // nil when single sign-on is off
 	scim     *scim.Tokens
 	routing  *routing.Store
+	sla      *sla.Store
 	jobs     *jobs.Admin
 	session  users.SessionPolicy
 	router   *chi.Mux
@@ -103,6 +105,9 @@ type Domain struct {
 	// Routing is the lead routing rules, rep capacities and out-of-office
 	// dates (/leads/routing, /account).
 	Routing *routing.Store
+	// SLA is the business calendar and the escalation ladder
+	// (/admin/business-hours).
+	SLA *sla.Store
 }
 
 // Channels are the domain's delivery channels, for the job system to fan
@@ -147,6 +152,7 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Ser
 		oidc:     d.OIDC,
 		scim:     d.SCIM,
 		routing:  d.Routing,
+		sla:      d.SLA,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
 	}
 	s.router = s.routes()

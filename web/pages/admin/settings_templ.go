@@ -134,6 +134,10 @@ func SettingsPage(v Settings) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<p class=\"hint\">Whether nights, weekends and holidays count, and who is told as the deadline nears, are set on <a href=\"/admin/business-hours\">Business hours</a>.</p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 			templ_7745c5c3_Err = components.Input(components.Field{Name: "notice_days", Label: "Notice lead time (days)", Type: "number", Value: v.NoticeDays, Error: v.Errors["notice_days"], Required: true,
 				Hint:  "Campaigns announced fewer days than this before launch are marked as late notices.",
 				Attrs: templ.Attributes{"min": "0", "max": "90"}}).Render(ctx, templ_7745c5c3_Buffer)
@@ -153,20 +157,20 @@ func SettingsPage(v Settings) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<fieldset class=\"weights\" aria-describedby=\"weights-hint\"><legend>Alignment index weights</legend><p class=\"hint\" id=\"weights-hint\">The alignment index is the weighted mean of each KPI's attainment. Give each KPI a whole number from 0 to ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<fieldset class=\"weights\" aria-describedby=\"weights-hint\"><legend>Alignment index weights</legend><p class=\"hint\" id=\"weights-hint\">The alignment index is the weighted mean of each KPI's attainment. Give each KPI a whole number from 0 to ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(maxWeight))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/admin/settings.templ`, Line: 71, Col: 137}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/pages/admin/settings.templ`, Line: 72, Col: 137}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, ": a KPI weighing 2 counts twice as much as one weighing 1, and 0 leaves it out. <a href=\"/kpis\">The KPI page</a> shows the weights in use.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, ": a KPI weighing 2 counts twice as much as one weighing 1, and 0 leaves it out. <a href=\"/kpis\">The KPI page</a> shows the weights in use.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -177,7 +181,7 @@ func SettingsPage(v Settings) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</fieldset><div><button type=\"submit\">Save settings</button></div></form></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</fieldset><div><button type=\"submit\">Save settings</button></div></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

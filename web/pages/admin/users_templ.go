@@ -63,7 +63,7 @@ func adminNav(current string) templ.Component {
 		}
 		ctx = templ.ClearChildren(ctx)
 		templ_7745c5c3_Err = components.SubNav("Administration", []components.SubLink{{Key: "users", Label: "Users", Href: "/admin/users"}, {Key: "audit", Label: "Audit log", Href: "/admin/audit"},
-			{Key: "settings", Label: "Settings", Href: "/admin/settings"}, {Key: "themes", Label: "Feedback themes", Href: "/admin/themes"}, {Key: "tokens", Label: "API tokens", Href: "/admin/tokens"}, {Key: "channels", Label: "Chat channels", Href: "/admin/channels"}, {Key: "webhooks", Label: "Webhooks", Href: "/admin/webhooks"}, {Key: "jobs", Label: "Jobs", Href: "/admin/jobs"}, {Key: "sso", Label: "Single sign-on", Href: "/admin/sso"}}, current).Render(ctx, templ_7745c5c3_Buffer)
+			{Key: "settings", Label: "Settings", Href: "/admin/settings"}, {Key: "themes", Label: "Feedback themes", Href: "/admin/themes"}, {Key: "tokens", Label: "API tokens", Href: "/admin/tokens"}, {Key: "channels", Label: "Chat channels", Href: "/admin/channels"}, {Key: "webhooks", Label: "Webhooks", Href: "/admin/webhooks"}, {Key: "jobs", Label: "Jobs", Href: "/admin/jobs"}, {Key: "sso", Label: "Single sign-on", Href: "/admin/sso"}, {Key: "business-hours", Label: "Business hours", Href: "/admin/business-hours"}}, current).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
