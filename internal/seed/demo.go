@@ -69,6 +69,7 @@ func Demo(ctx context.Context, pool *pgxpool.Pool, loc *time.Location, out io.Wr
 		{"leads", demoLeads},
 		{"campaigns", demoCampaigns},
 		{"routing", demoRouting},
+		{"business hours", demoBusinessHours},
 		{"feedback", demoFeedback},
 		{"targets", demoTargets},
 		{"digests", demoDigests},
