@@ -15,6 +15,7 @@ import (
 	"tandem/internal/events"
 	"tandem/internal/notifications"
 	"tandem/internal/refusal"
+	"tandem/internal/sla"
 	"tandem/internal/users"
 )
 
@@ -209,14 +210,12 @@ func (s *Store) Touch(ctx context.Context, by users.User, id int64, kind, note s
 		if err := l.CanTouch(by); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE leads SET first_touch_at = coalesce(first_touch_at, now()), updated_at = now()
-			WHERE id = $1`, id); err != nil {
-			return err
-		}
 		if l.FirstTouchAt == nil {
-			if err := cancelLadder(ctx, tx, id); err != nil {
+			if err := stopClock(ctx, tx, l); err != nil {
 				return err
 			}
+		} else if _, err := tx.Exec(ctx, `UPDATE leads SET updated_at = now() WHERE id = $1`, id); err != nil {
+			return err
 		}
 		if _, err = tx.Exec(ctx, `INSERT INTO lead_events (lead_id, actor_id, kind, touch_kind, note, version)
 			VALUES ($1, $2, 'touch', $3, $4, $5)`, id, by.ID, kind, note, l.Version); err != nil {
@@ -224,6 +223,30 @@ func (s *Store) Touch(ctx context.Context, by users.User, id int64, kind, note s
 		}
 		return db.RecordCreated(ctx, tx, "touch", id)
 	})
+}
+
+// stopClock records the first touch of l: its time and the follow-up time
+// on the SLA clock (working time in business mode), and cancels the
+// escalation steps still waiting.
+func stopClock(ctx context.Context, tx pgx.Tx, l Lead) error {
+	var now time.Time
+	if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+		return err
+	}
+	var response *int64
+	if l.HandedOffAt != nil {
+		policy, err := sla.Load(ctx, tx)
+		if err != nil {
+			return err
+		}
+		secs := int64(policy.Elapsed(*l.HandedOffAt, now) / time.Second)
+		response = &secs
+	}
+	if _, err := tx.Exec(ctx, `UPDATE leads SET first_touch_at = $2, response_seconds = $3, updated_at = now()
+		WHERE id = $1`, l.ID, now, response); err != nil {
+		return err
+	}
+	return cancelLadder(ctx, tx, l.ID)
 }
 
 // Assign gives the lead to a rep (a sales manager's move).

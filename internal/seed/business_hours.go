@@ -105,10 +105,17 @@ func demoDeadlines(ctx context.Context, tx pgx.Tx, p sla.Policy, steps []sla.Ste
 	}
 	var ids []int64
 	var dues []time.Time
+	var responses []*int64
 	var fired [][]any
 	for _, l := range leads {
 		due := p.Due(l.HandedOffAt)
 		ids, dues = append(ids, l.ID), append(dues, due)
+		var response *int64
+		if l.FirstTouch != nil {
+			secs := int64(p.Elapsed(l.HandedOffAt, *l.FirstTouch) / time.Second)
+			response = &secs
+		}
+		responses = append(responses, response)
 		for _, s := range steps {
 			at := p.StepAt(l.HandedOffAt, due, s.Percent)
 			if !at.Before(now) || l.FirstTouch != nil && !l.FirstTouch.After(at) || l.LeftAt != nil && !l.LeftAt.After(at) {
@@ -132,8 +139,9 @@ func demoDeadlines(ctx context.Context, tx pgx.Tx, p sla.Policy, steps []sla.Ste
 			fired = append(fired, []any{l.ID, l.HandedOffAt, s.Percent, string(s.Action), l.OwnerID, outcome, at})
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE leads l SET sla_due_at = d.due
-		FROM unnest($1::bigint[], $2::timestamptz[]) AS d (id, due) WHERE l.id = d.id`, ids, dues); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE leads l SET sla_due_at = d.due, response_seconds = d.response
+		FROM unnest($1::bigint[], $2::timestamptz[], $3::integer[]) AS d (id, due, response) WHERE l.id = d.id`,
+		ids, dues, responses); err != nil {
 		return err
 	}
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"lead_escalations"},

@@ -218,6 +218,18 @@ func (p Policy) StepAt(handoff, due time.Time, percent int) time.Time {
 	return handoff.Add(due.Sub(handoff) * time.Duration(percent) / 100)
 }
 
+// Elapsed is the time from a handoff at handoff to t on the SLA clock:
+// working time in business mode, wall-clock time otherwise; never negative.
+func (p Policy) Elapsed(handoff, t time.Time) time.Duration {
+	if !t.After(handoff) {
+		return 0
+	}
+	if p.Calendar.Mode == Business {
+		return p.Calendar.BusinessBetween(handoff, t)
+	}
+	return t.Sub(handoff)
+}
+
 // Due is the follow-up deadline of a handoff at handoff.
 func (p Policy) Due(handoff time.Time) time.Time { return p.At(handoff, 100) }
 
