@@ -361,11 +361,10 @@ func TestRerouteStepMovesTheLeadAwayFromTheRep(t *testing.T) {
 	}
 }
 
-// In business mode the deadline given at handoff counts working hours,
-// and the ladder's jobs are scheduled at the steps' business-hour moments.
-func TestBusinessHoursDeadlineAtHandoff(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+// businessHoursInTokyo puts the follow-up clock on business hours, Monday
+// to Friday 09:00–17:00 in Tokyo, and returns the policy in force.
+func (f fixture) businessHoursInTokyo(t *testing.T) sla.Policy {
+	t.Helper()
 	ctx := context.Background()
 	store := sla.NewStore(f.pool)
 	p, err := store.Policy(ctx)
@@ -379,12 +378,24 @@ func TestBusinessHoursDeadlineAtHandoff(t *testing.T) {
 	if p, err = store.Policy(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// In business mode the deadline given at handoff counts working hours,
+// and the ladder's jobs are scheduled at the steps' business-hour moments.
+func TestBusinessHoursDeadlineAtHandoff(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	p := f.businessHoursInTokyo(t)
 	l := f.handedOff(t, "tokyo@acme.example")
 	want := p.Due(*l.HandedOffAt)
 	if l.SLADueAt == nil || !l.SLADueAt.Equal(want) {
 		t.Fatalf("deadline %v, want %v (24 business hours)", l.SLADueAt, want)
 	}
-	if elapsed := want.Sub(*l.HandedOffAt); elapsed < 3*24*time.Hour {
+	// Three 8-hour working days: at the least from a Monday's opening to
+	// Wednesday's close, 56 hours of real time.
+	if elapsed := want.Sub(*l.HandedOffAt); elapsed < 56*time.Hour {
 		t.Errorf("24 business hours took only %s of real time", elapsed)
 	}
 	jobs := f.ladderJobs(t, l.ID)
@@ -394,5 +405,48 @@ func TestBusinessHoursDeadlineAtHandoff(t *testing.T) {
 	page, err := f.store.List(ctx, leads.Filter{SLA: leads.SLAOpen})
 	if err != nil || len(page.Leads) != 1 {
 		t.Errorf("open SLA filter: %d leads, %v", len(page.Leads), err)
+	}
+}
+
+// The first touch records the follow-up time on the SLA clock: in business
+// mode, the working time since the handoff, which the /sla page's median
+// and p90 read.
+func TestFirstTouchRecordsTheBusinessHoursResponse(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	p := f.businessHoursInTokyo(t)
+	l := f.handedOff(t, "slow@acme.example")
+	// A Friday afternoon in Tokyo, over a week ago: a weekend and more of
+	// nights lie between the handoff and the touch.
+	handoff := time.Now().In(p.Calendar.Location).AddDate(0, 0, -9)
+	for handoff.Weekday() != time.Friday {
+		handoff = handoff.AddDate(0, 0, -1)
+	}
+	handoff = time.Date(handoff.Year(), handoff.Month(), handoff.Day(), 16, 0, 0, 0, p.Calendar.Location)
+	if _, err := f.pool.Exec(ctx, `UPDATE leads SET handed_off_at = $2 WHERE id = $1`, l.ID, handoff); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Touch(ctx, f.rep, l.ID, "call", ""); err != nil {
+		t.Fatal(err)
+	}
+	var touched time.Time
+	var response int64
+	if err := f.pool.QueryRow(ctx, `SELECT first_touch_at, response_seconds FROM leads WHERE id = $1`, l.ID).Scan(&touched, &response); err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(p.Elapsed(handoff, touched) / time.Second); response != want {
+		t.Errorf("response %d s, want %d s of business time", response, want)
+	}
+	if wall := touched.Sub(handoff); time.Duration(response)*time.Second > wall/2 {
+		t.Errorf("response %d s is most of the %s that passed: nights and the weekend were counted", response, wall)
+	}
+	// A second touch leaves the first response alone.
+	if err := f.store.Touch(ctx, f.rep, l.ID, "email", ""); err != nil {
+		t.Fatal(err)
+	}
+	var again int64
+	if err := f.pool.QueryRow(ctx, `SELECT response_seconds FROM leads WHERE id = $1`, l.ID).Scan(&again); err != nil || again != response {
+		t.Errorf("after a second touch: %d, %v; want %d", again, err, response)
 	}
 }
