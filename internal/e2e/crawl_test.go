@@ -37,7 +37,8 @@ var crawlPages = append(append([]string{}, walkPages...),
 	// The confirm steps: a draft campaign's announcement, a rep's
 	// deactivation, a merge of two live items.
 	"/campaigns/16/announce", "/admin/users/5/deactivate", "/feedback/1/merge?into=2",
-	"/account/tokens", "/admin/tokens", "/api/docs", "/leads/routing", "/leads/routing/1")
+	"/account/tokens", "/admin/tokens", "/api/docs", "/leads/routing", "/leads/routing/1", "/admin/business-hours",
+	"/sla?kind=quarter&show=breached")
 
 // axeViolation is what the crawl keeps of one axe-core result.
 type axeViolation struct {

@@ -12,7 +12,7 @@ import (
 var walkPages = []string{
 	"/", "/leads", "/leads/queue", "/leads/rejected", "/leads/new", "/leads/1", "/leads/1/edit",
 	"/campaigns", "/campaigns/1", "/campaigns/calendar", "/alerts", "/feedback", "/feedback/1", "/feedback/themes",
-	"/kpis", "/kpis/speed", "/kpis/mql", "/kpis/targets", "/digests", "/notifications", "/account",
+	"/kpis", "/kpis/speed", "/kpis/mql", "/kpis/targets", "/sla", "/digests", "/notifications", "/account",
 	"/admin/settings",
 }
 

@@ -6,4 +6,5 @@ var kpiAccess = map[string]string{
 	"GET /kpis/targets":  "signed in",
 	"POST /kpis/targets": "managers and admins",
 	"GET /kpis/{key}":    "signed in",
+	"GET /sla":           "signed in",
 }

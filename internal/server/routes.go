@@ -187,6 +187,7 @@ func (s *Server) Routes() []route {
 		{"GET", "/kpis/targets", signedIn, s.kpiTargets},
 		{"POST", "/kpis/targets", managers, s.kpiSetTarget},
 		{"GET", "/kpis/{key}", signedIn, s.kpiDetail},
+		{"GET", "/sla", signedIn, s.slaPage},
 
 		// Leads.
 		{"GET", "/leads", signedIn, s.leadList},
