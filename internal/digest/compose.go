@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"tandem/internal/settings"
+	"tandem/internal/sla"
 	"time"
 	"unicode/utf8"
 
@@ -134,6 +135,10 @@ func (s *Service) Compose(ctx context.Context, week kpi.Period) (Digest, error) 
 		}
 	}
 
+	if d.SLA, err = s.slaSides(ctx, eng, week); err != nil {
+		return Digest{}, err
+	}
+
 	// Launches in the two weeks after this one, with their readiness as of
 	// the cut-off (the engine is pinned to it).
 	y, m, dd := week.End.Date()
@@ -166,6 +171,27 @@ func (s *Service) Compose(ctx context.Context, week kpi.Period) (Digest, error) 
 		d.Trouble = append(d.Trouble, Sign{Title: sg.Title, Detail: sg.Detail, Link: sg.Link})
 	}
 	return d, nil
+}
+
+// slaSides is the week's two-sided SLA as of the engine's cut-off, the
+// numbers the /sla page shows for the week.
+func (s *Service) slaSides(ctx context.Context, eng *kpi.Engine, week kpi.Period) (*SLASides, error) {
+	t, err := eng.SLASides(ctx, week)
+	if err != nil {
+		return nil, fmt.Errorf("digest sla: %w", err)
+	}
+	policy, err := sla.Load(ctx, s.pool)
+	if err != nil {
+		return nil, fmt.Errorf("digest sla policy: %w", err)
+	}
+	mql, speed, resp := t.MQL.Current(), t.Speed.Current(), t.Current()
+	out := &SLASides{MQLs: int(mql.Numerator), Committed: mql.Target, Acceptance: t.Acceptance.Current().Value,
+		Quality: t.Quality.Current().Value, InSLA: int(speed.Numerator), Due: int(speed.Denominator),
+		Median: resp.Median, Breaches: resp.Breaches, Business: policy.Calendar.Mode == sla.Business}
+	for _, e := range t.Escalations {
+		out.Escalated += e.Count
+	}
+	return out, nil
 }
 
 // revenue is the quarter containing at, to date, against its goal. The

@@ -16,6 +16,7 @@
 package digest
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -68,8 +69,54 @@ type Digest struct {
 	LaunchTo        time.Time `json:"launch_to"`
 	ReadinessTarget *float64  `json:"readiness_target"`
 
+	// SLA is the week's two-sided SLA; nil in digests archived before it.
+	SLA *SLASides `json:"sla,omitempty"`
+
 	Feedback []Acted `json:"feedback"`
 	Trouble  []Sign  `json:"trouble"`
+}
+
+// SLASides is the two-sided SLA of the week as of the cut-off: one line
+// per side.
+type SLASides struct {
+	MQLs       int      `json:"mqls"`
+	Committed  *float64 `json:"committed"`
+	Acceptance *float64 `json:"acceptance"`
+	Quality    *float64 `json:"quality"`
+	InSLA      int      `json:"in_sla"`
+	Due        int      `json:"due"`
+	Median     *float64 `json:"median_hours"`
+	Breaches   int      `json:"breaches"`
+	Escalated  int      `json:"escalations"`
+	Business   bool     `json:"business_hours"`
+}
+
+// MarketingLine is marketing's side in one sentence.
+func (s SLASides) MarketingLine() string {
+	line := format.Count(s.MQLs, "MQL") + " delivered"
+	if s.Committed != nil {
+		line += " of " + FormatValue(kpi.Count, s.Committed) + " committed"
+	} else {
+		line += ", no commitment set"
+	}
+	return line + "; " + FormatValue(kpi.Percent, s.Acceptance) + " of the decided leads accepted; mean quality " +
+		FormatValue(kpi.Score, s.Quality) + "."
+}
+
+// SalesLine is sales' side in one sentence.
+func (s SLASides) SalesLine() string {
+	line := fmt.Sprintf("%d of %d leads due touched within the SLA", s.InSLA, s.Due)
+	if s.Due > 0 {
+		line += " (" + format.Percent(float64(s.InSLA)/float64(s.Due)) + ")"
+	}
+	if s.Median != nil {
+		unit := " h"
+		if s.Business {
+			unit = " business hours"
+		}
+		line += "; median first touch " + strconv.FormatFloat(*s.Median, 'f', 1, 64) + unit
+	}
+	return line + "; " + format.Int(s.Breaches) + " " + format.Plural(s.Breaches, "breach", "breaches") + "; " + format.Count(s.Escalated, "escalation") + " fired."
 }
 
 // Win is a deal won in the week.

@@ -79,7 +79,10 @@ type Tile struct {
 	Points []components.ChartPoint
 	Trend  string // the trend in words, for screen readers
 	Link   string
-	Failed bool
+	// SLALink opens the two-sided SLA page for the tile's period, from the
+	// KPIs that are its sides (speed to lead, MQLs delivered).
+	SLALink string
+	Failed  bool
 }
 
 // TileOf builds a tile from a series; query carries the period choice and
@@ -89,6 +92,9 @@ func TileOf(s kpi.Series, query string, signs []kpi.Sign, currency string) Tile 
 	t := Tile{Key: string(s.Key), Name: s.Name, Value: Format(s.Unit, cur.Value), Status: StatusOf(cur),
 		Link: "/kpis/" + string(s.Key) + query}
 	t.Points = Points(s)
+	if s.Key == kpi.SpeedToLead || s.Key == kpi.MQLDelivered {
+		t.SLALink = "/sla" + query
+	}
 	if s.Failed {
 		t.Value, t.Status, t.Failed = "—", failedStatus, true
 		t.Trend = "This KPI could not be computed; the others are not affected."
