@@ -53,6 +53,9 @@ type harness struct {
 	t       *testing.T
 	BaseURL string
 	ctx     context.Context // the chromedp tab; ends at the test timeout
+	// pool is on the server's database, for a journey that must move time
+	// (backdate a handoff) or run a background job's code in step.
+	pool *pgxpool.Pool
 
 	consoleMu sync.Mutex
 	console   []chromedp.ConsoleMessage
@@ -90,7 +93,7 @@ func startFor(t *testing.T, timeout time.Duration, extraEnv map[string]string) *
 			t.Logf("browser output:\n%s", browserLog.String())
 		}
 	})
-	cfg, _ := startServer(t, ctx, extraEnv)
+	cfg, pool := startServer(t, ctx, extraEnv)
 
 	// Browser: wait for a slot, then a headless Chromium with a throwaway
 	// profile and TMPDIR (Chromium leaves folders behind there).
@@ -144,7 +147,7 @@ func startFor(t *testing.T, timeout time.Duration, extraEnv map[string]string) *
 	tabCtx, cancelTab := chromedp.NewContext(allocCtx,
 		chromedp.WithLogf(logf), chromedp.WithErrorf(logf))
 
-	h := &harness{t: t, BaseURL: cfg.BaseURL.String(), ctx: tabCtx}
+	h := &harness{t: t, BaseURL: cfg.BaseURL.String(), ctx: tabCtx, pool: pool}
 	t.Cleanup(func() {
 		// Close the browser gracefully and wait until it has exited.
 		if err := chromedp.Cancel(tabCtx); err != nil && !errors.Is(err, context.Canceled) &&

@@ -1,11 +1,15 @@
 package e2e
 
 import (
+	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"tandem/internal/leads"
 )
 
 // checkRep ticks the rep's box in the rule form's pool.
@@ -20,10 +24,11 @@ func (h *harness) checkRep(name string) {
 
 // A sales manager adds a round-robin rule over three reps; a marketer hands
 // off three leads to the rules; each rep gets one, is notified, and each
-// lead's timeline names the rule.
+// lead's timeline names the rule. One lead stays untouched past its SLA and
+// escalates to the manager, who finds it on the two-sided SLA page.
 func TestRoutingRuleJourney(t *testing.T) {
 	t.Parallel()
-	h := start(t)
+	h := startFor(t, 2*testTimeout, nil)
 	reps := []string{"Riley Chen", "Jordan Blake", "Priya Nair"}
 	logins := map[string]string{"Riley Chen": "rep@example.com", "Jordan Blake": "jordan.blake@example.com", "Priya Nair": "priya.nair@example.com"}
 
@@ -87,6 +92,36 @@ func TestRoutingRuleJourney(t *testing.T) {
 		}
 		h.logout()
 	}
+
+	// Nantes Navale stays untouched: a day and an hour later its deadline
+	// has passed, and the ladder (run here as its catch-up job runs it)
+	// tells the sales managers.
+	ctx := context.Background()
+	if _, err := h.pool.Exec(ctx, `UPDATE leads SET handed_off_at = handed_off_at - interval '25 hours'
+		WHERE company = 'Nantes Navale'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := leads.NewLadder(h.pool, slog.New(slog.DiscardHandler)).CatchUp(ctx, time.Now()); err != nil || n < 1 {
+		t.Fatalf("the ladder fired %d steps: %v", n, err)
+	}
+	h.Login("sales.manager@example.com")
+	h.Open("/notifications")
+	if list := h.Text(".notification-list"); !strings.Contains(list, "Nantes Navale: follow-up SLA breached") ||
+		strings.Contains(list, "Paris Optique: follow-up SLA breached") || strings.Contains(list, "Lyon Textiles: follow-up SLA breached") {
+		t.Errorf("the manager's notifications: %q", list)
+	}
+	h.Screenshot("routing-escalated-to-manager.png")
+	h.Open("/")
+	h.ClickAndWait(`a[aria-label="Both sides of the SLA, from Speed to lead"]`)
+	if got := h.Text("h1"); got != "The two-sided SLA" {
+		t.Fatalf("the speed-to-lead tile led to %q", got)
+	}
+	h.ClickAndWait(`#fig-escalations a`)
+	if drill := h.Text("#drill"); !strings.Contains(drill, "Nantes Navale") || !strings.Contains(drill, "100 %: notify managers") {
+		t.Errorf("the escalations behind the number: %q", drill)
+	}
+	h.Screenshot("sla-escalations.png")
+	h.logout()
 
 	// Riley will be away next week: the account page keeps the dates, and
 	// the routing page shows them to the manager.
