@@ -242,6 +242,8 @@ func benchSize(cfg config, sz size, dbURL string) (sizeResult, error) {
 		{"campaign with closed-loop results", fmt.Sprintf("/campaigns/%d", ids.campaign), manager, false, nil, nil},
 		{"feedback search", "/feedback?q=onboarding", manager, false, nil, nil},
 		{"theme trends", "/feedback/themes", manager, false, nil, nil},
+		{"two-sided SLA, month", "/sla", manager, false, nil, nil},
+		{"two-sided SLA, quarter", "/sla?kind=quarter", manager, false, nil, nil},
 		{"API lead list", "/api/v1/leads?limit=50", nil, false, bearer, nil},
 		// Last: the leads it creates are removed before anything else is measured.
 		{"API lead create", "/api/v1/leads", nil, false, bearer, createTargeter},
