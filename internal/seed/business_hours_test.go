@@ -30,10 +30,13 @@ func TestDemoRunsTheSLAOnBusinessHours(t *testing.T) {
 		t.Fatalf("demo calendar %+v, want business hours in Berlin with holidays", p.Calendar)
 	}
 	type handoff struct {
-		HandedOffAt time.Time `db:"handed_off_at"`
-		SLADueAt    time.Time `db:"sla_due_at"`
+		HandedOffAt time.Time  `db:"handed_off_at"`
+		SLADueAt    time.Time  `db:"sla_due_at"`
+		FirstTouch  *time.Time `db:"first_touch_at"`
+		Response    *int64     `db:"response_seconds"`
 	}
-	leads, err := db.QueryAll[handoff](ctx, pool, `SELECT handed_off_at, sla_due_at FROM leads WHERE handed_off_at IS NOT NULL`)
+	leads, err := db.QueryAll[handoff](ctx, pool, `SELECT handed_off_at, sla_due_at, first_touch_at, response_seconds
+		FROM leads WHERE handed_off_at IS NOT NULL`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +46,12 @@ func TestDemoRunsTheSLAOnBusinessHours(t *testing.T) {
 	for _, l := range leads {
 		if want := p.Due(l.HandedOffAt); !l.SLADueAt.Equal(want) {
 			t.Fatalf("handed off %v: due %v, want %v", l.HandedOffAt, l.SLADueAt, want)
+		}
+		if l.FirstTouch == nil {
+			continue
+		}
+		if want := int64(p.Elapsed(l.HandedOffAt, *l.FirstTouch) / time.Second); l.Response == nil || *l.Response != want {
+			t.Fatalf("handed off %v, touched %v: response %v s, want %d business seconds", l.HandedOffAt, *l.FirstTouch, l.Response, want)
 		}
 	}
 	var fired, early, reroutes int
@@ -61,5 +70,33 @@ func TestDemoRunsTheSLAOnBusinessHours(t *testing.T) {
 	var again int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM lead_escalations`).Scan(&again); err != nil || again != fired {
 		t.Errorf("a second seed left %d history rows, want %d (%v)", again, fired, err)
+	}
+}
+
+// The scale generator loads without triggers; its handed-off leads still
+// carry a deadline and, once touched, a response time.
+func TestScaleLeadsHaveDeadlinesAndResponseTimes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	// As on a superuser's connection (session_replication_role = replica),
+	// which the test database's role cannot set: no trigger fills the
+	// deadline in.
+	if _, err := pool.Exec(ctx, `ALTER TABLE leads DISABLE TRIGGER USER`); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Scale(ctx, pool, time.UTC, seed.ScaleOptions{Leads: 2000, Campaigns: 10, Feedback: 50, Users: 20, Years: 1}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var handedOff, noDeadline, touched, noResponse int
+	if err := pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE sla_due_at IS DISTINCT FROM handed_off_at + interval '24 hours'),
+			count(first_touch_at), count(*) FILTER (WHERE first_touch_at IS NOT NULL AND
+				response_seconds IS DISTINCT FROM greatest(0, extract(epoch FROM first_touch_at - handed_off_at))::integer)
+		FROM leads WHERE handed_off_at IS NOT NULL`).Scan(&handedOff, &noDeadline, &touched, &noResponse); err != nil {
+		t.Fatal(err)
+	}
+	if handedOff == 0 || touched == 0 || noDeadline != 0 || noResponse != 0 {
+		t.Errorf("%d handed off (%d without the 24 h deadline), %d touched (%d without their response time)",
+			handedOff, noDeadline, touched, noResponse)
 	}
 }

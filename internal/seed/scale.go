@@ -103,6 +103,18 @@ func Scale(ctx context.Context, p *pgxpool.Pool, loc *time.Location, o ScaleOpti
 	if err := step("leads and events", func() (int64, error) { return loadLeads(ctx, pool, o.Leads, start, now, camps, people, rng) }); err != nil {
 		return err
 	}
+	// Without triggers the load has no follow-up deadlines or response
+	// times: give them as the triggers would (elapsed hours, the SLA
+	// setting), before the indexes on them are built.
+	if err := step("follow-up deadlines", func() (int64, error) {
+		tag, err := pool.Exec(ctx, `UPDATE leads SET sla_due_at = handed_off_at + make_interval(hours =>
+				coalesce((SELECT value::integer FROM settings WHERE key = 'sla_hours'), 24)),
+			response_seconds = greatest(0, extract(epoch FROM first_touch_at - handed_off_at))::integer
+			WHERE handed_off_at IS NOT NULL`)
+		return tag.RowsAffected(), err
+	}); err != nil {
+		return err
+	}
 	if err := step("feedback and +1s", func() (int64, error) { return loadFeedback(ctx, pool, o.Feedback, start, now, people, loc, rng) }); err != nil {
 		return err
 	}
