@@ -28,7 +28,7 @@ func (s *Server) slaPage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		drill = &slapage.Drill{Title: slapage.Labels(show), Rows: rows}
+		drill = &slapage.Drill{Title: slapage.DrillTitle(show), Rows: rows}
 		if len(rows) > drillShown {
 			drill.Rows, drill.Capped, drill.Shown = rows[:drillShown], true, drillShown
 		}

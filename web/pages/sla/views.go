@@ -94,8 +94,8 @@ func Hours(h *float64) string {
 	return strconv.FormatFloat(*h, 'f', 1, 64) + " h"
 }
 
-// Labels name each drill-down the page offers, for the list's heading.
-func Labels(show kpi.SLAShow) string {
+// DrillTitle names a drill-down the page offers, for the list's heading.
+func DrillTitle(show kpi.SLAShow) string {
 	name, arg, _ := strings.Cut(string(show), ":")
 	switch kpi.SLAShow(name) {
 	case kpi.ShowMQL:
@@ -114,9 +114,9 @@ func Labels(show kpi.SLAShow) string {
 	case kpi.ShowWithin5m:
 		return "First touch within 5 minutes"
 	case kpi.ShowWithin1h:
-		return "First touch within 5 minutes to 1 hour"
+		return "First touch after 5 minutes, within 1 hour"
 	case kpi.ShowWithin24h:
-		return "First touch within 1 to 24 hours"
+		return "First touch after 1 hour, within 24 hours"
 	case kpi.ShowLater:
 		return "First touch after 24 hours"
 	case kpi.ShowNever:
