@@ -184,7 +184,7 @@ func (s *Service) slaSides(ctx context.Context, eng *kpi.Engine, week kpi.Period
 	if err != nil {
 		return nil, fmt.Errorf("digest sla policy: %w", err)
 	}
-	mql, speed, resp := t.MQL.Current(), t.Speed.Current(), t.Current()
+	mql, speed, resp := t.MQL.Current(), t.Speed.Current(), t.Response
 	out := &SLASides{MQLs: int(mql.Numerator), Committed: mql.Target, Acceptance: t.Acceptance.Current().Value,
 		Quality: t.Quality.Current().Value, InSLA: int(speed.Numerator), Due: int(speed.Denominator),
 		Median: resp.Median, Breaches: resp.Breaches, Business: policy.Calendar.Mode == sla.Business}

@@ -19,28 +19,34 @@ const TrendPeriods = 12
 
 // TwoSided is the two-sided SLA of one period with the trend of the
 // periods before it: marketing's commitment of MQLs and their quality,
-// sales' commitment to follow up in time. The shared numbers come from
-// the KPI engine itself, so the page, the overview and the digest agree.
+// sales' commitment to follow up in time. The shared numbers are the KPI
+// engine's series, so the page, the overview and the digest agree.
 type TwoSided struct {
 	Period Period
-	// Marketing's side, TrendPeriods each, oldest first.
+	// Marketing's side; the series run oldest first and end with Period.
 	MQL, Acceptance, Quality Series
 	Reasons                  []ReasonCount
-	// Sales' side.
-	Speed       Series
-	Response    []Response // aligned with Speed.Values
+	// Sales' side. A period's breaches are its speed-to-lead misses:
+	// Speed's denominator less its numerator (see Breaches).
+	Speed Series
+	// Response is the chosen period's cohort; Escalated counts the steps
+	// fired in each period of Speed.
+	Response    Response
+	Escalated   []int
 	Reps        []RepFollowUp
 	Escalations []EscalationCount
 }
 
-// Current is the chosen period's response figures.
-func (t TwoSided) Current() Response { return t.Response[len(t.Response)-1] }
+// Breaches is the number of speed-to-lead misses of trend period i.
+func (t TwoSided) Breaches(i int) int {
+	v := t.Speed.Values[i]
+	return int(v.Denominator - v.Numerator)
+}
 
 // Response is how fast the leads handed off in one period were touched,
 // on the SLA clock (working time when the calendar counts business hours).
 type Response struct {
-	Period    Period `db:"-"`
-	HandedOff int    `db:"handed_off"`
+	HandedOff int `db:"handed_off"`
 	// The first-touch buckets: each lead of the cohort is in exactly one.
 	Within5m  int `db:"within_5m"`
 	Within1h  int `db:"within_1h"`
@@ -52,8 +58,7 @@ type Response struct {
 	P90    *float64 `db:"p90"`
 	// Breaches are the leads whose deadline passed without a touch: the
 	// speed-to-lead KPI's misses.
-	Breaches    int `db:"breaches"`
-	Escalations int `db:"escalations"`
+	Breaches int `db:"breaches"`
 }
 
 // ReasonCount is how many leads were rejected for one reason.
@@ -102,29 +107,32 @@ var responseQuery = `
 	       count(l.id) FILTER (WHERE ` + bucketNever + `) AS never,
 	       percentile_cont(0.5) WITHIN GROUP (ORDER BY l.response_seconds / 3600.0) AS median,
 	       percentile_cont(0.9) WITHIN GROUP (ORDER BY l.response_seconds / 3600.0) AS p90,
-	       count(l.id) FILTER (WHERE ` + missed + `) AS breaches,
-	       (SELECT count(*) FROM lead_escalations e WHERE e.fired_at >= p.s AND e.fired_at < p.e) AS escalations
-	FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
-	LEFT JOIN leads l ON l.handed_off_at >= p.s AND l.handed_off_at < p.e
-	GROUP BY p.i, p.s, p.e ORDER BY p.i`
+	       count(l.id) FILTER (WHERE ` + missed + `) AS breaches
+	FROM leads l WHERE ` + cohort
 
-// TwoSided computes the two-sided SLA of period p and its trend.
-func (e *Engine) TwoSided(ctx context.Context, p Period) (TwoSided, error) {
-	return e.twoSided(ctx, p, TrendPeriods)
+// TwoSided computes the two-sided SLA of period p and its trend. The KPI
+// series come from d, the snapshot the overview shows, when it is p's and
+// holds them; otherwise (d nil) they are computed now.
+func (e *Engine) TwoSided(ctx context.Context, p Period, d *Dashboard) (TwoSided, error) {
+	return e.twoSided(ctx, p, TrendPeriods, d)
 }
 
 // SLASides computes the two-sided SLA of period p alone, without a trend:
 // the digest's lines.
 func (e *Engine) SLASides(ctx context.Context, p Period) (TwoSided, error) {
-	return e.twoSided(ctx, p, 1)
+	return e.twoSided(ctx, p, 1, nil)
 }
 
-func (e *Engine) twoSided(ctx context.Context, p Period, n int) (TwoSided, error) {
+func (e *Engine) twoSided(ctx context.Context, p Period, n int, d *Dashboard) (TwoSided, error) {
 	t := TwoSided{Period: p}
 	for _, s := range []struct {
 		key Key
 		out *Series
 	}{{MQLDelivered, &t.MQL}, {Acceptance, &t.Acceptance}, {Quality, &t.Quality}, {SpeedToLead, &t.Speed}} {
+		if cached, ok := d.series(s.key, p, n); ok {
+			*s.out = cached
+			continue
+		}
 		series, err := e.Series(ctx, s.key, p.Kind, p.Start, n)
 		if err != nil {
 			return TwoSided{}, err
@@ -139,11 +147,18 @@ func (e *Engine) twoSided(ctx context.Context, p Period, n int) (TwoSided, error
 	}
 	now := e.now()
 	var err error
-	if t.Response, err = db.QueryAll[Response](ctx, e.pool, responseQuery, starts, ends, now); err != nil {
+	if t.Response, err = db.QueryOne[Response](ctx, e.pool, responseQuery, p.Start, p.End, now); err != nil {
 		return TwoSided{}, fmt.Errorf("sla response: %w", err)
 	}
-	for i := range t.Response {
-		t.Response[i].Period = periods[i]
+	rows, err := e.pool.Query(ctx, `
+		SELECT count(ea.lead_id)::int FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
+		LEFT JOIN lead_escalations ea ON ea.fired_at >= p.s AND ea.fired_at < p.e
+		GROUP BY p.i ORDER BY p.i`, starts, ends)
+	if err == nil {
+		t.Escalated, err = pgx.CollectRows(rows, pgx.RowTo[int])
+	}
+	if err != nil {
+		return TwoSided{}, fmt.Errorf("sla escalation trend: %w", err)
 	}
 	if t.Reasons, err = db.QueryAll[ReasonCount](ctx, e.pool, `
 		SELECT coalesce(rejection_reason, 'other') AS reason, count(*) AS n FROM leads
@@ -156,7 +171,7 @@ func (e *Engine) twoSided(ctx context.Context, p Period, n int) (TwoSided, error
 		       count(*) FILTER (WHERE `+missed+`) AS breaches,
 		       percentile_cont(0.5) WITHIN GROUP (ORDER BY l.response_seconds / 3600.0) AS median
 		FROM leads l LEFT JOIN users u ON u.id = l.owner_id
-		WHERE l.handed_off_at >= $1 AND l.handed_off_at < $2
+		WHERE `+cohort+`
 		GROUP BY l.owner_id ORDER BY breaches DESC, l.owner_id IS NULL, name`, p.Start, p.End, now); err != nil {
 		return TwoSided{}, fmt.Errorf("sla reps: %w", err)
 	}
@@ -166,6 +181,20 @@ func (e *Engine) twoSided(ctx context.Context, p Period, n int) (TwoSided, error
 		return TwoSided{}, fmt.Errorf("sla escalations: %w", err)
 	}
 	return t, nil
+}
+
+// series is key's series from the dashboard when it covers the n periods
+// ending with p and was computed.
+func (d *Dashboard) series(key Key, p Period, n int) (Series, bool) {
+	if d == nil || d.Period.Kind != p.Kind || !d.Period.Start.Equal(p.Start) {
+		return Series{}, false
+	}
+	for _, s := range d.KPIs {
+		if s.Key == key && !s.Failed && len(s.Values) == n {
+			return s, true
+		}
+	}
+	return Series{}, false
 }
 
 // SLAShow names a set of leads behind a number of the /sla page.

@@ -101,7 +101,7 @@ func slaReport(t *testing.T) (*Engine, map[string]int64, Period, TwoSided) {
 	t.Helper()
 	e, ids := slaFixture(t)
 	w47 := PeriodOf(Week, at(18, 12, 0), berlin)
-	r, err := e.TwoSided(context.Background(), w47)
+	r, err := e.TwoSided(context.Background(), w47, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,13 +110,14 @@ func slaReport(t *testing.T) (*Engine, map[string]int64, Period, TwoSided) {
 
 func TestTwoSidedEqualsTheHandComputedFixture(t *testing.T) {
 	_, ids, w47, r := slaReport(t)
-	if len(r.Response) != TrendPeriods || len(r.MQL.Values) != TrendPeriods || len(r.Speed.Values) != TrendPeriods {
-		t.Fatalf("trend lengths %d/%d/%d, want %d", len(r.Response), len(r.MQL.Values), len(r.Speed.Values), TrendPeriods)
+	if len(r.Escalated) != TrendPeriods || len(r.MQL.Values) != TrendPeriods || len(r.Speed.Values) != TrendPeriods {
+		t.Fatalf("trend lengths %d/%d/%d, want %d", len(r.Escalated), len(r.MQL.Values), len(r.Speed.Values), TrendPeriods)
 	}
-	cur := r.Current()
-	got := [...]int{cur.HandedOff, cur.Within5m, cur.Within1h, cur.Within24h, cur.Later, cur.Never, cur.Breaches, cur.Escalations}
-	if want := [...]int{8, 1, 1, 1, 1, 4, 3, 3}; got != want {
-		t.Errorf("W47 handed off, buckets, breaches, escalations = %v, want %v", got, want)
+	cur := r.Response
+	got := [...]int{cur.HandedOff, cur.Within5m, cur.Within1h, cur.Within24h, cur.Later, cur.Never, cur.Breaches,
+		r.Breaches(TrendPeriods - 1), r.Escalated[TrendPeriods-1]}
+	if want := [...]int{8, 1, 1, 1, 1, 4, 3, 3, 3}; got != want {
+		t.Errorf("W47 handed off, buckets, breaches (cohort, KPI), escalations = %v, want %v", got, want)
 	}
 	near := func(what string, v *float64, want float64) {
 		t.Helper()
@@ -156,9 +157,9 @@ func TestTwoSidedEqualsTheHandComputedFixture(t *testing.T) {
 	if queue.OwnerID != nil || queue.HandedOff != 1 || queue.Breaches != 0 || queue.Median != nil {
 		t.Errorf("queue %+v, want 1 handed off, no breach, no median", queue)
 	}
-	w46 := r.Response[TrendPeriods-2]
-	if w46.Period != w47.Prev() || w46.HandedOff != 1 || w46.Breaches != 1 || w46.Escalations != 1 || w46.Never != 1 {
-		t.Errorf("W46 %+v, want Z: 1 handed off, never touched, 1 breach, 1 escalation", w46)
+	if w46 := r.Speed.Values[TrendPeriods-2]; !w46.Period.Start.Equal(w47.Prev().Start) || r.Breaches(TrendPeriods-2) != 1 ||
+		r.Escalated[TrendPeriods-2] != 1 {
+		t.Errorf("W46 %s: %d breaches, %d escalations; want Z's 1 and 1", w46.Period.Label(), r.Breaches(TrendPeriods-2), r.Escalated[TrendPeriods-2])
 	}
 	if m := r.MQL.Values[TrendPeriods-2]; m.Numerator != 9 {
 		t.Errorf("W46 MQLs %v, want 9", m.Numerator)
@@ -168,7 +169,7 @@ func TestTwoSidedEqualsTheHandComputedFixture(t *testing.T) {
 func TestTwoSidedDrillDownRowsEqualTheNumbers(t *testing.T) {
 	e, ids, w47, r := slaReport(t)
 	ctx := context.Background()
-	cur := r.Current()
+	cur := r.Response
 	fired := 0
 	for _, x := range r.Escalations {
 		fired += x.Count
@@ -232,4 +233,34 @@ func fmtPtr(v *float64) string {
 		return "nil"
 	}
 	return fmt.Sprint(*v)
+}
+
+// Given the overview's snapshot of the period, the page shows its series
+// (so the tiles and the page agree) and computes the rest.
+func TestTwoSidedReadsTheSnapshotSeries(t *testing.T) {
+	e, _, w47, live := slaReport(t)
+	ctx := context.Background()
+	d, err := e.Dashboard(ctx, Week, w47.Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range d.KPIs {
+		if d.KPIs[i].Key == SpeedToLead {
+			d.KPIs[i].Values[TrendPeriods-1].Numerator = 99 // marks the snapshot's series
+		}
+	}
+	r, err := e.TwoSided(ctx, w47, &d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Speed.Current().Numerator != 99 || r.MQL.Current().Numerator != live.MQL.Current().Numerator ||
+		r.Response.HandedOff != live.Response.HandedOff || *r.Response.Median != *live.Response.Median {
+		t.Errorf("with the snapshot: speed %v (want the snapshot's 99), MQLs %v, response %+v; live %+v",
+			r.Speed.Current().Numerator, r.MQL.Current().Numerator, r.Response, live.Response)
+	}
+	other := d
+	other.Period = w47.Prev()
+	if r, err = e.TwoSided(ctx, w47, &other); err != nil || r.Speed.Current().Numerator != live.Speed.Current().Numerator {
+		t.Errorf("another period's snapshot was used: %v, %v", r.Speed.Current().Numerator, err)
+	}
 }

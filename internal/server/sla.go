@@ -33,7 +33,13 @@ func (s *Server) slaPage(w http.ResponseWriter, r *http.Request) error {
 			drill.Rows, drill.Capped, drill.Shown = rows[:drillShown], true, drillShown
 		}
 	}
-	report, err := s.kpi.TwoSided(ctx, p)
+	// The KPI series are the overview's snapshot (at most a minute old),
+	// so its tiles and this page agree; the rest is counted now.
+	snap, err := s.kpi.CachedDashboard(ctx, p.Kind, p.Start, s.log)
+	if err != nil {
+		return err
+	}
+	report, err := s.kpi.TwoSided(ctx, p, &snap.Dashboard)
 	if err != nil {
 		return err
 	}

@@ -71,7 +71,6 @@ type TrendRow struct {
 	Quality     string
 	InSLA       string
 	Median      string
-	P90         string
 	Breaches    string
 	Escalations string
 }
@@ -142,7 +141,7 @@ var actionLabels = map[string]string{"remind_rep": "Reminded the rep", "notify_m
 func Of(pg components.Page, picker kpis.Picker, clock string, business bool, t kpi.TwoSided, link func(kpi.SLAShow) string) Page {
 	v := Page{Page: pg, Picker: picker, Clock: clock, Business: business}
 	mql, acc, qual, speed := t.MQL.Current(), t.Acceptance.Current(), t.Quality.Current(), t.Speed.Current()
-	resp := t.Current()
+	resp := t.Response
 
 	delivered := Figure{ID: "mql", Label: "MQLs delivered", Value: format.Int(int(mql.Numerator)), Status: kpis.StatusOf(mql),
 		URL: link(kpi.ShowMQL), Detail: "no commitment set for the period"}
@@ -218,15 +217,14 @@ func Of(pg components.Page, picker kpis.Picker, clock string, business bool, t k
 		}
 		v.Ladder = append(v.Ladder, Count{Label: label, Count: e.Count, Share: share(e.Count, fired)})
 	}
-	for i := len(t.Response) - 1; i >= 0; i-- {
-		m, r := t.MQL.Values[i], t.Response[i]
-		row := TrendRow{Period: r.Period.Title(), Link: "/sla" + kpis.PeriodQuery(r.Period),
+	for i := len(t.Speed.Values) - 1; i >= 0; i-- {
+		m, speed := t.MQL.Values[i], t.Speed.Values[i]
+		row := TrendRow{Period: speed.Period.Title(), Link: "/sla" + kpis.PeriodQuery(speed.Period),
 			MQL: format.Int(int(m.Numerator)), Committed: kpis.Format(kpi.Count, m.Target),
 			Acceptance: kpis.Format(kpi.Percent, t.Acceptance.Values[i].Value),
 			Quality:    kpis.Format(kpi.Score, t.Quality.Values[i].Value),
-			InSLA:      kpis.Format(kpi.Percent, t.Speed.Values[i].Value),
-			Median:     Hours(r.Median), P90: Hours(r.P90),
-			Breaches: format.Int(r.Breaches), Escalations: format.Int(r.Escalations)}
+			InSLA:      kpis.Format(kpi.Percent, speed.Value), Median: Hours(speed.Extra),
+			Breaches: format.Int(t.Breaches(i)), Escalations: format.Int(t.Escalated[i])}
 		if m.Target == nil {
 			row.Committed = "not set"
 		}
