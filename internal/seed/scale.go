@@ -23,6 +23,9 @@ type ScaleOptions struct {
 	Years     int
 }
 
+// scaleSLA is the follow-up SLA of the scale data: the default setting.
+const scaleSLA = 24 * time.Hour
+
 // DefaultScale is a company with years of history.
 var DefaultScale = ScaleOptions{Leads: 1_000_000, Campaigns: 5_000, Feedback: 200_000, Users: 300, Years: 3}
 
@@ -101,18 +104,6 @@ func Scale(ctx context.Context, p *pgxpool.Pool, loc *time.Location, o ScaleOpti
 		return err
 	}
 	if err := step("leads and events", func() (int64, error) { return loadLeads(ctx, pool, o.Leads, start, now, camps, people, rng) }); err != nil {
-		return err
-	}
-	// Without triggers the load has no follow-up deadlines or response
-	// times: give them as the triggers would (elapsed hours, the SLA
-	// setting), before the indexes on them are built.
-	if err := step("follow-up deadlines", func() (int64, error) {
-		tag, err := pool.Exec(ctx, `UPDATE leads SET sla_due_at = handed_off_at + make_interval(hours =>
-				coalesce((SELECT value::integer FROM settings WHERE key = 'sla_hours'), 24)),
-			response_seconds = greatest(0, extract(epoch FROM first_touch_at - handed_off_at))::integer
-			WHERE handed_off_at IS NOT NULL`)
-		return tag.RowsAffected(), err
-	}); err != nil {
 		return err
 	}
 	if err := step("feedback and +1s", func() (int64, error) { return loadFeedback(ctx, pool, o.Feedback, start, now, people, loc, rng) }); err != nil {
@@ -314,7 +305,7 @@ func loadLeads(ctx context.Context, pool *pgx.Conn, n int, start, now time.Time,
 		return time.Duration((lo + rng.Float64()*(hi-lo)) * float64(time.Hour))
 	}
 	i := 0
-	leads, err := pool.CopyFrom(ctx, pgx.Identifier{"leads"}, append(leadCopyColumns, "source_campaign_id"), pgx.CopyFromFunc(func() ([]any, error) {
+	leads, err := pool.CopyFrom(ctx, pgx.Identifier{"leads"}, append(leadCopyColumns, "source_campaign_id", "sla_due_at", "response_seconds"), pgx.CopyFromFunc(func() ([]any, error) {
 		if i == n {
 			return nil, nil
 		}
@@ -376,7 +367,18 @@ func loadLeads(ctx context.Context, pool *pgx.Conn, n int, start, now time.Time,
 				l.rejectedAt, l.rating, l.reason = &verdict, 1+rng.IntN(3), weighted(rng)
 			}
 		}
-		return append(l.row(), campaignAt(camps, created, rng)), nil
+		// The load runs without triggers: the deadline and the response
+		// time are given here as the triggers would (elapsed hours, the
+		// default 24-hour SLA), in the row itself so the table keeps its
+		// time order on disk.
+		var due, response any
+		if l.handedOffAt != nil {
+			due = l.handedOffAt.Add(scaleSLA)
+			if l.firstTouchAt != nil {
+				response = int32(l.firstTouchAt.Sub(*l.handedOffAt).Round(time.Second) / time.Second)
+			}
+		}
+		return append(l.row(), campaignAt(camps, created, rng), due, response), nil
 	}))
 	if err != nil {
 		return 0, err
