@@ -1,3 +1,4 @@
+DROP INDEX leads_follow_up_cohort_idx;
 DROP INDEX lead_escalations_fired_action_idx;
 DROP TRIGGER leads_response_seconds ON leads;
 DROP FUNCTION leads_response_seconds();

@@ -98,17 +98,41 @@ const (
 	bucketNever = `l.first_touch_at IS NULL`
 )
 
-var responseQuery = `
-	SELECT count(l.id) AS handed_off,
-	       count(l.id) FILTER (WHERE ` + bucket5m + `) AS within_5m,
-	       count(l.id) FILTER (WHERE ` + bucket1h + `) AS within_1h,
-	       count(l.id) FILTER (WHERE ` + bucket24h + `) AS within_24h,
-	       count(l.id) FILTER (WHERE ` + bucketLater + `) AS later,
-	       count(l.id) FILTER (WHERE ` + bucketNever + `) AS never,
-	       percentile_cont(0.5) WITHIN GROUP (ORDER BY l.response_seconds / 3600.0) AS median,
-	       percentile_cont(0.9) WITHIN GROUP (ORDER BY l.response_seconds / 3600.0) AS p90,
-	       count(l.id) FILTER (WHERE ` + missed + `) AS breaches
-	FROM leads l WHERE ` + cohort
+// cohortQuery counts the period's cohort in one pass: a row per owner and
+// the total (owner NULL, total true).
+var cohortQuery = `
+	WITH g AS (
+		SELECT l.owner_id, grouping(l.owner_id) = 1 AS total, count(*) AS handed_off,
+		       count(*) FILTER (WHERE l.first_touch_at <= l.sla_due_at) AS within,
+		       count(*) FILTER (WHERE ` + bucket5m + `) AS within_5m,
+		       count(*) FILTER (WHERE ` + bucket1h + `) AS within_1h,
+		       count(*) FILTER (WHERE ` + bucket24h + `) AS within_24h,
+		       count(*) FILTER (WHERE ` + bucketLater + `) AS later,
+		       count(*) FILTER (WHERE ` + bucketNever + `) AS never,
+		       percentile_cont(0.5) WITHIN GROUP (ORDER BY l.response_seconds / 3600.0) AS median,
+		       percentile_cont(0.9) WITHIN GROUP (ORDER BY l.response_seconds / 3600.0) AS p90,
+		       count(*) FILTER (WHERE ` + missed + `) AS breaches
+		FROM leads l WHERE ` + cohort + `
+		GROUP BY GROUPING SETS ((l.owner_id), ()))
+	SELECT g.*, coalesce(u.name, '') AS name FROM g LEFT JOIN users u ON u.id = g.owner_id
+	ORDER BY g.total DESC, g.breaches DESC, g.owner_id IS NULL, name`
+
+// cohortRow is one row of cohortQuery.
+type cohortRow struct {
+	OwnerID   *int64   `db:"owner_id"`
+	Name      string   `db:"name"`
+	Total     bool     `db:"total"`
+	HandedOff int      `db:"handed_off"`
+	Within    int      `db:"within"`
+	Within5m  int      `db:"within_5m"`
+	Within1h  int      `db:"within_1h"`
+	Within24h int      `db:"within_24h"`
+	Later     int      `db:"later"`
+	Never     int      `db:"never"`
+	Median    *float64 `db:"median"`
+	P90       *float64 `db:"p90"`
+	Breaches  int      `db:"breaches"`
+}
 
 // TwoSided computes the two-sided SLA of period p and its trend. The KPI
 // series come from d, the snapshot the overview shows, when it is p's and
@@ -146,9 +170,18 @@ func (e *Engine) twoSided(ctx context.Context, p Period, n int, d *Dashboard) (T
 		starts[i], ends[i] = q.Start, q.End
 	}
 	now := e.now()
-	var err error
-	if t.Response, err = db.QueryOne[Response](ctx, e.pool, responseQuery, p.Start, p.End, now); err != nil {
-		return TwoSided{}, fmt.Errorf("sla response: %w", err)
+	cohortRows, err := db.QueryAll[cohortRow](ctx, e.pool, cohortQuery, p.Start, p.End, now)
+	if err != nil {
+		return TwoSided{}, fmt.Errorf("sla cohort: %w", err)
+	}
+	for _, c := range cohortRows {
+		if c.Total {
+			t.Response = Response{HandedOff: c.HandedOff, Within5m: c.Within5m, Within1h: c.Within1h, Within24h: c.Within24h,
+				Later: c.Later, Never: c.Never, Median: c.Median, P90: c.P90, Breaches: c.Breaches}
+			continue
+		}
+		t.Reps = append(t.Reps, RepFollowUp{OwnerID: c.OwnerID, Name: c.Name, HandedOff: c.HandedOff, Within: c.Within,
+			Breaches: c.Breaches, Median: c.Median})
 	}
 	rows, err := e.pool.Query(ctx, `
 		SELECT count(ea.lead_id)::int FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS p(s, e, i)
@@ -164,16 +197,6 @@ func (e *Engine) twoSided(ctx context.Context, p Period, n int, d *Dashboard) (T
 		SELECT coalesce(rejection_reason, 'other') AS reason, count(*) AS n FROM leads
 		WHERE rejected_at >= $1 AND rejected_at < $2 GROUP BY 1 ORDER BY 2 DESC, 1`, p.Start, p.End); err != nil {
 		return TwoSided{}, fmt.Errorf("sla reasons: %w", err)
-	}
-	if t.Reps, err = db.QueryAll[RepFollowUp](ctx, e.pool, `
-		SELECT l.owner_id, coalesce(min(u.name), '') AS name, count(*) AS handed_off,
-		       count(*) FILTER (WHERE l.first_touch_at <= l.sla_due_at) AS within,
-		       count(*) FILTER (WHERE `+missed+`) AS breaches,
-		       percentile_cont(0.5) WITHIN GROUP (ORDER BY l.response_seconds / 3600.0) AS median
-		FROM leads l LEFT JOIN users u ON u.id = l.owner_id
-		WHERE `+cohort+`
-		GROUP BY l.owner_id ORDER BY breaches DESC, l.owner_id IS NULL, name`, p.Start, p.End, now); err != nil {
-		return TwoSided{}, fmt.Errorf("sla reps: %w", err)
 	}
 	if t.Escalations, err = db.QueryAll[EscalationCount](ctx, e.pool, `
 		SELECT action, count(*) AS n FROM lead_escalations
