@@ -43,7 +43,8 @@ func (migrator) Migrate(ctx context.Context, _ *sql.DB, c pgtestdb.Config) error
 	// test's outcome may. Tests of business hours set the calendar up.
 	_, err = pool.Exec(ctx, `UPDATE sla_calendar SET mode = 'elapsed';
 		UPDATE leads SET sla_due_at = handed_off_at + make_interval(hours =>
-			coalesce((SELECT value::integer FROM settings WHERE key = 'sla_hours'), 24))
+			coalesce((SELECT value::integer FROM settings WHERE key = 'sla_hours'), 24)),
+			response_seconds = greatest(0, extract(epoch FROM first_touch_at - handed_off_at))::integer
 		WHERE handed_off_at IS NOT NULL`)
 	return err
 }
