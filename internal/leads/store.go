@@ -127,7 +127,7 @@ func checkInput(ctx context.Context, q db.DBTX, in NewLead, leadID int64) error 
 	}
 	if _, refused := errs["email"]; !refused {
 		var taken bool
-		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM leads WHERE email = $1 AND id <> $2)`, in.Email, leadID).Scan(&taken); err != nil {
+		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM leads WHERE lower(email) = lower($1) AND id <> $2)`, in.Email, leadID).Scan(&taken); err != nil {
 			return err
 		}
 		if taken {

@@ -287,6 +287,15 @@ func TestCreateRefusesDuplicateEmail(t *testing.T) {
 	if !errors.As(err, &fe) || fe["email"] == "" {
 		t.Errorf("duplicate: %v", err)
 	}
+	// Stored with capitals (an old import): the check, like the unique
+	// index, ignores case, so the answer names it with the other problems.
+	if _, err := f.pool.Exec(ctx, `INSERT INTO leads (company, contact_name, email) VALUES ('C', 'D', 'Mixed@Case.example')`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.store.Create(ctx, f.marketer, leads.NewLead{Company: "", ContactName: "B", Email: "mixed@case.example"})
+	if fe = nil; !errors.As(err, &fe) || fe["email"] == "" || fe["company"] == "" {
+		t.Errorf("a duplicate in other case with a missing company: %v, want both named", err)
+	}
 }
 
 // The per-stage totals the trigger keeps match a real count after single
