@@ -70,12 +70,12 @@ type ReasonCount struct {
 // RepFollowUp is one owner's follow-up of the period's handoffs; OwnerID
 // nil is the leads no rep holds (the queue).
 type RepFollowUp struct {
-	OwnerID   *int64   `db:"owner_id"`
-	Name      string   `db:"name"`
-	HandedOff int      `db:"handed_off"`
-	Within    int      `db:"within"`
-	Breaches  int      `db:"breaches"`
-	Median    *float64 `db:"median"`
+	OwnerID   *int64
+	Name      string
+	HandedOff int
+	Within    int
+	Breaches  int
+	Median    *float64
 }
 
 // EscalationCount is how many escalation steps of one action fired.
@@ -119,19 +119,11 @@ var cohortQuery = `
 
 // cohortRow is one row of cohortQuery.
 type cohortRow struct {
-	OwnerID   *int64   `db:"owner_id"`
-	Name      string   `db:"name"`
-	Total     bool     `db:"total"`
-	HandedOff int      `db:"handed_off"`
-	Within    int      `db:"within"`
-	Within5m  int      `db:"within_5m"`
-	Within1h  int      `db:"within_1h"`
-	Within24h int      `db:"within_24h"`
-	Later     int      `db:"later"`
-	Never     int      `db:"never"`
-	Median    *float64 `db:"median"`
-	P90       *float64 `db:"p90"`
-	Breaches  int      `db:"breaches"`
+	Response
+	OwnerID *int64 `db:"owner_id"`
+	Name    string `db:"name"`
+	Total   bool   `db:"total"`
+	Within  int    `db:"within"`
 }
 
 // TwoSided computes the two-sided SLA of period p and its trend. The KPI
@@ -176,8 +168,7 @@ func (e *Engine) twoSided(ctx context.Context, p Period, n int, d *Dashboard) (T
 	}
 	for _, c := range cohortRows {
 		if c.Total {
-			t.Response = Response{HandedOff: c.HandedOff, Within5m: c.Within5m, Within1h: c.Within1h, Within24h: c.Within24h,
-				Later: c.Later, Never: c.Never, Median: c.Median, P90: c.P90, Breaches: c.Breaches}
+			t.Response = c.Response
 			continue
 		}
 		t.Reps = append(t.Reps, RepFollowUp{OwnerID: c.OwnerID, Name: c.Name, HandedOff: c.HandedOff, Within: c.Within,
