@@ -135,7 +135,7 @@ func (s *Service) Compose(ctx context.Context, week kpi.Period) (Digest, error) 
 		}
 	}
 
-	if d.SLA, err = s.slaSides(ctx, eng, week); err != nil {
+	if d.SLA, err = s.slaSides(ctx, eng, week, &dash); err != nil {
 		return Digest{}, err
 	}
 
@@ -175,8 +175,8 @@ func (s *Service) Compose(ctx context.Context, week kpi.Period) (Digest, error) 
 
 // slaSides is the week's two-sided SLA as of the engine's cut-off, the
 // numbers the /sla page shows for the week.
-func (s *Service) slaSides(ctx context.Context, eng *kpi.Engine, week kpi.Period) (*SLASides, error) {
-	t, err := eng.SLASides(ctx, week)
+func (s *Service) slaSides(ctx context.Context, eng *kpi.Engine, week kpi.Period, dash *kpi.Dashboard) (*SLASides, error) {
+	t, err := eng.TwoSided(ctx, week, dash)
 	if err != nil {
 		return nil, fmt.Errorf("digest sla: %w", err)
 	}

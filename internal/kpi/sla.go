@@ -14,8 +14,9 @@ import (
 	"tandem/internal/leads"
 )
 
-// TrendPeriods is how many periods the /sla page's trends show.
-const TrendPeriods = 12
+// TrendPeriods is how many periods the /sla page's trends show: the
+// dashboard's, so its snapshot's series can be read.
+const TrendPeriods = Trend
 
 // TwoSided is the two-sided SLA of one period with the trend of the
 // periods before it: marketing's commitment of MQLs and their quality,
@@ -130,32 +131,22 @@ type cohortRow struct {
 // series come from d, the snapshot the overview shows, when it is p's and
 // holds them; otherwise (d nil) they are computed now.
 func (e *Engine) TwoSided(ctx context.Context, p Period, d *Dashboard) (TwoSided, error) {
-	return e.twoSided(ctx, p, TrendPeriods, d)
-}
-
-// SLASides computes the two-sided SLA of period p alone, without a trend:
-// the digest's lines.
-func (e *Engine) SLASides(ctx context.Context, p Period) (TwoSided, error) {
-	return e.twoSided(ctx, p, 1, nil)
-}
-
-func (e *Engine) twoSided(ctx context.Context, p Period, n int, d *Dashboard) (TwoSided, error) {
 	t := TwoSided{Period: p}
 	for _, s := range []struct {
 		key Key
 		out *Series
 	}{{MQLDelivered, &t.MQL}, {Acceptance, &t.Acceptance}, {Quality, &t.Quality}, {SpeedToLead, &t.Speed}} {
-		if cached, ok := d.series(s.key, p, n); ok {
+		if cached, ok := d.series(s.key, p); ok {
 			*s.out = cached
 			continue
 		}
-		series, err := e.Series(ctx, s.key, p.Kind, p.Start, n)
+		series, err := e.Series(ctx, s.key, p.Kind, p.Start, TrendPeriods)
 		if err != nil {
 			return TwoSided{}, err
 		}
 		*s.out = series
 	}
-	periods := p.Trailing(n)
+	periods := p.Trailing(TrendPeriods)
 	starts := make([]time.Time, len(periods))
 	ends := make([]time.Time, len(periods))
 	for i, q := range periods {
@@ -197,14 +188,14 @@ func (e *Engine) twoSided(ctx context.Context, p Period, n int, d *Dashboard) (T
 	return t, nil
 }
 
-// series is key's series from the dashboard when it covers the n periods
+// series is key's series from the dashboard when it covers the trend
 // ending with p and was computed.
-func (d *Dashboard) series(key Key, p Period, n int) (Series, bool) {
+func (d *Dashboard) series(key Key, p Period) (Series, bool) {
 	if d == nil || d.Period.Kind != p.Kind || !d.Period.Start.Equal(p.Start) {
 		return Series{}, false
 	}
 	for _, s := range d.KPIs {
-		if s.Key == key && !s.Failed && len(s.Values) == n {
+		if s.Key == key && !s.Failed && len(s.Values) == TrendPeriods {
 			return s, true
 		}
 	}
@@ -237,7 +228,7 @@ var ErrUnknownShow = errors.New("kpi: unknown drill-down")
 // cohort is the leads handed off in the period $1–$2.
 const cohort = `l.handed_off_at >= $1 AND l.handed_off_at < $2`
 
-var slaLeadDetail = `CASE WHEN l.first_touch_at IS NULL THEN 'no first touch'
+const slaLeadDetail = `CASE WHEN l.first_touch_at IS NULL THEN 'no first touch'
 	ELSE round(l.response_seconds / 3600.0, 1) || ' h to first touch' END`
 
 // SLARows lists the leads behind one number of the /sla page for period
@@ -296,9 +287,6 @@ func (e *Engine) SLARows(ctx context.Context, p Period, show SLAShow, limit int)
 		}
 		q = leadRows(slaLeadDetail, `l.handed_off_at`, where)
 	case ShowEscalated:
-		if arg != "" {
-			return nil, ErrUnknownShow
-		}
 		q = `SELECT l.id, 'lead' AS kind, l.company AS title,
 			ea.percent || ' %: ' || replace(ea.action, '_', ' ') || CASE WHEN ea.outcome <> '' THEN ' (' || ea.outcome || ')' ELSE '' END AS detail,
 			ea.fired_at AS at, true AS counts, 1::float8 AS weight
