@@ -89,6 +89,12 @@ func TestAPIDigestsListAndWeek(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The demo data archived the week its schedule last sent, which is
+	// last week or, early on a Monday, the week before.
+	var archived int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM digests WHERE body IS NOT NULL`).Scan(&archived); err != nil {
+		t.Fatal(err)
+	}
 	_, rep := e.token("rep@example.com")
 	c := e.api(rep)
 	seen := map[string]bool{}
@@ -108,8 +114,8 @@ func TestAPIDigestsListAndWeek(t *testing.T) {
 			next = *page.Next
 		}
 	}
-	if len(seen) != 61 || pages != 2 {
-		t.Errorf("saw %d digests in %d pages, want 61 in 2", len(seen), pages)
+	if len(seen) != archived || pages != 2 {
+		t.Errorf("saw %d digests in %d pages, want %d in 2", len(seen), pages, archived)
 	}
 
 	res := c.get("/api/v1/digests/" + last.Label())
