@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5/middleware"
@@ -129,8 +130,9 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 // render writes c with status, rendering into a buffer first so a failed
 // render never sends half a page with a 200.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer releasePageBuffer(buf)
+	if err := c.Render(r.Context(), buf); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -138,6 +140,23 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// pageBuffers recycles render's buffers: a page is tens of kilobytes, and
+// growing a fresh buffer to that size was the largest allocation of a
+// page view (BenchmarkPages).
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer keeps the odd huge page (a long export preview) from
+// pinning its memory in the pool.
+const maxPooledBuffer = 1 << 20
+
+func releasePageBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > maxPooledBuffer {
+		return
+	}
+	buf.Reset()
+	pageBuffers.Put(buf)
 }
 
 // redirect answers a form post with 303 See Other.
