@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -66,6 +67,17 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	srv := server.New(cfg, log, pool, domain)
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	go domain.Cache.Listen(background, pool, log)
+	// The dashboards exist before the first request: no request waits
+	// for one after a start-up.
+	if err := domain.KPI.Warm(ctx, log); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		log.Warn("kpi snapshots not computed at start-up; the first overview computes them", "err", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("ADDR: %w", err)
@@ -80,14 +92,26 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopBackground()
 	if err := work.Start(background); err != nil {
 		return fmt.Errorf("start the job system: %w", err)
 	}
 	if domain.OIDC != nil {
 		// A provider that is down delays single sign-on, never start-up.
 		go domain.OIDC.Discover(background)
+	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go func() {
+			if err := server.Serve(background, ms, mln, cfg.ShutdownTimeout); err != nil {
+				log.Error("metrics listener", "err", err)
+			}
+		}()
+		fmt.Fprintf(stdout, "Metrics for Prometheus at http://%s/metrics\n", mln.Addr())
 	}
 	fmt.Fprintf(stdout, "Tandem is running at %s (listening on %s). Press Ctrl-C to stop.\n", cfg.BaseURL, ln.Addr())
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())

@@ -38,7 +38,18 @@ type Config struct {
 	// OIDC is the identity provider single sign-on goes through; off when
 	// OIDC.Issuer is empty.
 	OIDC OIDC
+	// CacheTTL (CACHE_TTL, at most 5s) is how long an instance may serve a
+	// session, the header's counts or the KPI snapshot from memory when
+	// the change notification that should have dropped it never came.
+	CacheTTL time.Duration
+	// MetricsAddr (METRICS_ADDR) is where Prometheus scrapes /metrics, a
+	// listener of its own so it is never public by accident; off when empty.
+	MetricsAddr string
 }
+
+// MaxCacheTTL bounds CACHE_TTL: the longest a missed notification may
+// leave a signed-out session or a read notification showing.
+const MaxCacheTTL = 5 * time.Second
 
 // OIDC settings (OIDC_*). The redirect URI the provider must allow is
 // BASE_URL + /auth/oidc/callback.
@@ -139,6 +150,7 @@ func Load(getenv func(string) string, needDatabase bool) (Config, error) {
 		{"SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 20 * time.Second},
 		{"SESSION_IDLE_TIMEOUT", &c.SessionIdle, 12 * time.Hour},
 		{"SESSION_LIFETIME", &c.SessionLifetime, 7 * 24 * time.Hour},
+		{"CACHE_TTL", &c.CacheTTL, MaxCacheTTL},
 	}
 	for _, d := range durations {
 		if *d.dst, err = durationSetting(getenv, d.name, d.def); err != nil {
@@ -147,6 +159,13 @@ func Load(getenv func(string) string, needDatabase bool) (Config, error) {
 	}
 	if c.SessionIdle > c.SessionLifetime {
 		return c, &Error{"SESSION_IDLE_TIMEOUT", "must not be longer than SESSION_LIFETIME"}
+	}
+	if c.CacheTTL > MaxCacheTTL {
+		return c, &Error{"CACHE_TTL", fmt.Sprintf("must not be longer than %s", MaxCacheTTL)}
+	}
+	c.MetricsAddr = strings.TrimSpace(getenv("METRICS_ADDR"))
+	if _, port, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && (err != nil || !validPort(port)) {
+		return c, &Error{"METRICS_ADDR", fmt.Sprintf("%q is not host:port (e.g. 127.0.0.1:9090)", c.MetricsAddr)}
 	}
 	if c.SMTP, err = loadSMTP(getenv); err != nil {
 		return c, err

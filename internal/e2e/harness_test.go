@@ -219,6 +219,12 @@ func startServer(t *testing.T, ctx context.Context, extraEnv map[string]string) 
 	hs := srv.HTTPServer()
 	hs.Handler = guard.Handler(hs.Handler)
 	serveCtx, stopServing := context.WithCancel(context.Background())
+	go domain.Cache.Listen(serveCtx, pool, log)
+	for deadline := time.Now().Add(10 * time.Second); !domain.Cache.Connected(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the cache listener did not connect")
+		}
+	}
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(serveCtx, hs, ln, cfg.ShutdownTimeout) }()
 	t.Cleanup(func() {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tandem/internal/cache"
 )
 
 // Value is one KPI in one period. Value is nil when the period has no data
@@ -73,11 +75,14 @@ type Engine struct {
 	pool *pgxpool.Pool
 	loc  *time.Location
 	now  func() time.Time
+	// snapshots holds decoded snapshots once CacheSnapshots was called.
+	snapshots *cache.Map[string, storedSnapshot]
+	refreshes *refreshStats
 }
 
 // NewEngine returns an engine cutting periods in the business timezone loc.
 func NewEngine(pool *pgxpool.Pool, loc *time.Location) *Engine {
-	return &Engine{pool: pool, loc: loc, now: time.Now}
+	return &Engine{pool: pool, loc: loc, now: time.Now, refreshes: &refreshStats{}}
 }
 
 // Location is the business timezone.

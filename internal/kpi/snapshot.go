@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"tandem/internal/cache"
 	"tandem/internal/queue"
 )
 
@@ -40,7 +43,7 @@ type Snapshot struct {
 // time, whichever instance asks) that the job system works.
 func (e *Engine) CachedDashboard(ctx context.Context, kind Kind, at time.Time, log *slog.Logger) (Snapshot, error) {
 	p := PeriodOf(kind, at, e.loc)
-	s, found, err := e.stored(ctx, p)
+	s, found, err := e.storedInMemory(ctx, p)
 	if err != nil {
 		return Snapshot{}, err
 	}
@@ -53,6 +56,19 @@ func (e *Engine) CachedDashboard(ctx context.Context, kind Kind, at time.Time, l
 		}
 	}
 	return s, nil
+}
+
+// Warm makes sure the running periods' snapshots exist before the first
+// request is served: it computes the missing ones (under each period's
+// lock, so instances starting together compute each once) and leaves
+// stale ones to the refresh job, as a request would.
+func (e *Engine) Warm(ctx context.Context, log *slog.Logger) error {
+	for _, k := range Kinds {
+		if _, err := e.CachedDashboard(ctx, k, e.now(), log); err != nil {
+			return fmt.Errorf("kpi snapshot of the running %s: %w", k, err)
+		}
+	}
+	return nil
 }
 
 // RefreshArgs is the job that recomputes the snapshot of the period of
@@ -79,6 +95,41 @@ func (e *Engine) queueRefresh(ctx context.Context, p Period) error {
 // instance is doing it or did it within SnapshotTTL.
 func (e *Engine) Refresh(ctx context.Context, args RefreshArgs, log *slog.Logger) error {
 	return e.refreshLocked(ctx, PeriodOf(args.Period, args.At, e.loc), log)
+}
+
+// CacheSnapshots keeps the decoded snapshots in memory for up to ttl,
+// dropped when the bus reports that any instance wrote or dropped one.
+// Callers must treat a returned Snapshot as read-only: requests share it.
+func (e *Engine) CacheSnapshots(bus *cache.Bus, ttl time.Duration) {
+	e.snapshots = cache.NewMap[string, storedSnapshot](bus, "snapshot", ttl, 256,
+		func(string) (string, bool) { return "", false }) // every message is topic:*
+}
+
+// storedSnapshot is what stored found, kept in memory.
+type storedSnapshot struct {
+	snap  Snapshot
+	found bool
+}
+
+// storedInMemory is stored through the in-process cache, when there is one.
+func (e *Engine) storedInMemory(ctx context.Context, p Period) (Snapshot, bool, error) {
+	if e.snapshots == nil {
+		return e.stored(ctx, p)
+	}
+	got, err := e.snapshots.Get(string(p.Kind)+"/"+p.Label(), func() (storedSnapshot, error) {
+		s, found, err := e.stored(ctx, p)
+		return storedSnapshot{s, found}, err
+	})
+	return got.snap, got.found, err
+}
+
+// SnapshotCacheStats is how often a snapshot came from memory, and how
+// often it was read from the table.
+func (e *Engine) SnapshotCacheStats() (hits, misses uint64) {
+	if e.snapshots == nil {
+		return 0, 0
+	}
+	return e.snapshots.Stats()
 }
 
 // stored reads the period's snapshot, if any.
@@ -151,7 +202,7 @@ func (e *Engine) refreshLocked(ctx context.Context, p Period, log *slog.Logger) 
 // computed is logged here, once per computation, as a warning: the page
 // still works and says so on that KPI's tile.
 func (e *Engine) refresh(ctx context.Context, p Period, log *slog.Logger) (Snapshot, error) {
-	started := e.now()
+	started, wallStart := e.now(), time.Now()
 	d, err := e.Dashboard(ctx, p.Kind, p.Start)
 	if err != nil {
 		return Snapshot{}, err
@@ -173,12 +224,59 @@ func (e *Engine) refresh(ctx context.Context, p Period, log *slog.Logger) (Snaps
 	_, err = e.pool.Exec(ctx, `INSERT INTO kpi_snapshots (period_kind, period, computed_at, body) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (period_kind, period) DO UPDATE SET computed_at = EXCLUDED.computed_at, body = EXCLUDED.body`,
 		string(p.Kind), p.Label(), started, body)
+	e.dropInMemory()
+	if err == nil {
+		e.refreshes.record(time.Since(wallStart))
+	}
 	return snap, err
+}
+
+// refreshStats counts this instance's snapshot computations, for /metrics.
+type refreshStats struct {
+	mu      sync.Mutex
+	count   uint64
+	seconds float64
+	last    time.Duration
+}
+
+func (r *refreshStats) record(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.count++
+	r.seconds += d.Seconds()
+	r.last = d
+}
+
+// RefreshStats is how many snapshots this instance computed, their total
+// duration in seconds, and the duration of the last one.
+func (e *Engine) RefreshStats() (count uint64, seconds float64, last time.Duration) {
+	e.refreshes.mu.Lock()
+	defer e.refreshes.mu.Unlock()
+	return e.refreshes.count, e.refreshes.seconds, e.refreshes.last
+}
+
+// SnapshotAge is how old the stored snapshot of the running period of kind
+// is, read from memory when cached; false when there is none yet.
+func (e *Engine) SnapshotAge(ctx context.Context, kind Kind) (time.Duration, bool, error) {
+	s, found, err := e.storedInMemory(ctx, PeriodOf(kind, e.now(), e.loc))
+	if err != nil || !found {
+		return 0, false, err
+	}
+	return e.now().Sub(s.ComputedAt), true, nil
 }
 
 // Invalidate drops every snapshot, after a change that moves numbers
 // everywhere (a target, a setting).
 func (e *Engine) Invalidate(ctx context.Context) error {
 	_, err := e.pool.Exec(ctx, `DELETE FROM kpi_snapshots`)
+	e.dropInMemory()
 	return err
+}
+
+// dropInMemory forgets this instance's copies at once after its own write;
+// the other instances hear of it from the trigger.
+func (e *Engine) dropInMemory() {
+	if e.snapshots != nil {
+		e.snapshots.Flush()
+	}
 }

@@ -158,6 +158,7 @@ func (e *Engine) SetTarget(ctx context.Context, by int64, in TargetInput) (Targe
 	if err != nil {
 		return Target{}, err
 	}
+	e.dropInMemory()
 	return t, nil
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/cache"
 	"tandem/internal/calendar"
 	"tandem/internal/campaigns"
 	"tandem/internal/chatchannels"
@@ -37,13 +38,21 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 	if err != nil {
 		return Domain{}, err
 	}
+	bus := cache.NewBus()
+	userStore := users.NewStore(pool)
+	userStore.CacheSessions(bus, cfg.CacheTTL)
+	settingStore := settings.NewStore(pool)
+	settingStore.CacheCurrency(bus, cfg.CacheTTL)
+	engine := kpi.NewEngine(pool, cfg.Location)
+	engine.CacheSnapshots(bus, cfg.CacheTTL)
 	return Domain{
-		Users:         users.NewStore(pool),
-		Settings:      settings.NewStore(pool),
+		Cache:         bus,
+		Users:         userStore,
+		Settings:      settingStore,
 		Leads:         leads.NewStore(pool),
 		Campaigns:     campaigns.NewStore(pool, cfg.Location),
 		Feedback:      feedback.NewStore(pool, cfg.Location),
-		KPI:           kpi.NewEngine(pool, cfg.Location),
+		KPI:           engine,
 		Digests:       digest.FromConfig(pool, cfg, log),
 		Notifications: notifications.NewStore(pool),
 		Tokens:        tokens.NewStore(pool),

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/cache"
 	"tandem/internal/config"
 	"tandem/internal/mailtest"
 	"tandem/internal/seed"
@@ -43,10 +44,30 @@ func newTestEnvOn(t testing.TB, pool *pgxpool.Pool, env map[string]string) *test
 	t.Helper()
 	cfg := mustConfig(t, env)
 	guard := servertest.New(t)
-	srv := newServer(cfg, guard.Logger(io.Discard), pool)
+	log := guard.Logger(io.Discard)
+	srv := newServer(cfg, log, pool)
+	if pool != nil {
+		listening, stop := context.WithCancel(context.Background())
+		t.Cleanup(stop)
+		go srv.cache.Listen(listening, pool, log)
+		waitForListener(t, srv.cache)
+	}
 	hs := httptest.NewServer(guard.Handler(srv))
 	t.Cleanup(hs.Close)
 	return &testEnv{t: t, srv: srv, pool: pool, http: hs, guard: guard}
+}
+
+// waitForListener returns once the cache hears PostgreSQL's change
+// notifications, so every test runs with the caches on, as in production.
+func waitForListener(t testing.TB, bus *cache.Bus) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !bus.Connected() {
+		if time.Now().After(deadline) {
+			t.Fatal("the cache listener did not connect")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // newServer wires the server as cmd/tandem does, with an outbound client

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -87,6 +88,23 @@ func storableText(s string) bool {
 }
 
 // accessLog writes one structured line per request.
+// settleWrites holds a state-changing request's answer until this
+// instance has heard of every change it committed (cache.Bus.Sync), so the
+// next page anyone opens here shows them, whatever the caches held. Other
+// instances hear within milliseconds, or drop the entry at its TTL.
+func (s *Server) settleWrites(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return
+		}
+		if err := s.cache.Sync(context.WithoutCancel(r.Context()), s.pool); err != nil {
+			s.log.Warn("cache sync after a write; caches emptied instead", "err", err)
+		}
+	})
+}
+
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -96,6 +114,9 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
+		took := time.Since(start)
+		route := chi.RouteContext(r.Context()).RoutePattern()
+		s.metrics.ObserveRequest(route, r.Method, status, took)
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
@@ -104,10 +125,10 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			slog.String("id", middleware.GetReqID(r.Context())),
 			slog.String("method", r.Method),
 			slog.String("path", loggedPath(r)),
-			slog.String("route", chi.RouteContext(r.Context()).RoutePattern()),
+			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Int("bytes", ww.BytesWritten()),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", took),
 			slog.String("remote", clientIP(r)),
 		)
 	})

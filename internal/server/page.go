@@ -1,9 +1,13 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"net/http"
+	"time"
 
 	"tandem/internal/campaigns"
+	"tandem/internal/users"
 	"tandem/web/components"
 )
 
@@ -15,10 +19,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, title, nav string)
 	p := s.basePage(w, r, title, nav)
 	p.FormToken = newFormToken(r)
 	if u := currentUser(r); u != nil {
-		if n, err := s.notes.Unread(r.Context(), u.ID); err == nil {
-			p.Unread = n
-		}
-		s.addBanners(r, &p)
+		h := s.header(r, *u)
+		p.Unread, p.PendingNotices, p.PinnedAlerts = h.Unread, h.PendingNotices, h.PinnedAlerts
 		// Best effort too: without it amounts show without a code.
 		if code, err := s.settings.Currency(r.Context()); err == nil {
 			p.Currency = code
@@ -37,27 +39,49 @@ func (s *Server) basePage(w http.ResponseWriter, r *http.Request, title, nav str
 	} else {
 		p.CSRF = s.visitorToken(w, r)
 	}
-	p.Flash = s.takeFlash(r)
+	p.Flash = s.takeFlash(w, r)
 	return p
 }
 
-// addBanners puts what is pinned below the header on every page: the count
-// of notices a sales or service user has yet to acknowledge, and critical
-// alerts the user has not acknowledged. Best effort, like the unread count.
-func (s *Server) addBanners(r *http.Request, p *components.Page) {
-	u := currentUser(r)
-	if u == nil {
-		return
-	}
+// headerData is what the header shows a user on every page: the unread
+// count, the notices a sales or service user has yet to acknowledge, and
+// the critical alerts the user has not acknowledged, as of day.
+type headerData struct {
+	Unread         int
+	PendingNotices int
+	PinnedAlerts   []components.PinnedAlert
+	day            time.Time
+}
+
+// maxCachedHeaders bounds the header cache (one entry per active user).
+const maxCachedHeaders = 100_000
+
+// header returns the user's headerData from memory when it is there for
+// today, else from the database. Best effort: a failed count shows as
+// none rather than failing the page, and is not kept.
+func (s *Server) header(r *http.Request, u users.User) headerData {
 	today := s.today()
-	if campaigns.Acknowledges(*u) {
-		if n, err := s.campaign.PendingCount(r.Context(), u.ID, today); err == nil {
-			p.PendingNotices = n
+	load := func() (headerData, error) {
+		h := headerData{day: today}
+		var errs [3]error
+		h.Unread, errs[0] = s.notes.Unread(r.Context(), u.ID)
+		if campaigns.Acknowledges(u) {
+			h.PendingNotices, errs[1] = s.campaign.PendingCount(r.Context(), u.ID, today)
 		}
-	}
-	if list, err := s.campaign.PinnedAlerts(r.Context(), u.ID, today); err == nil {
+		var list []campaigns.Pinned
+		list, errs[2] = s.campaign.PinnedAlerts(r.Context(), u.ID, today)
 		for _, a := range list {
-			p.PinnedAlerts = append(p.PinnedAlerts, components.PinnedAlert{ID: a.ID, Headline: a.Headline, Product: a.Product})
+			h.PinnedAlerts = append(h.PinnedAlerts, components.PinnedAlert{ID: a.ID, Headline: a.Headline, Product: a.Product})
 		}
+		return h, errors.Join(errs[:]...)
 	}
+	h, err := s.headers.Get(u.ID, load)
+	if err == nil && !h.day.Equal(today) {
+		s.headers.Drop(u.ID)
+		h, err = s.headers.Get(u.ID, load)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Warn("header counts", "user", u.ID, "err", err)
+	}
+	return h
 }

@@ -300,13 +300,21 @@ var PublicRoutes = []string{"GET /healthz", "GET /readyz", "GET /static/*", "POS
 
 func (s *Server) routes() *chi.Mux {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.accessLog, s.recoverPanic, s.securityHeaders,
-		middleware.Compress(5, "text/html", "text/css", "text/plain", "text/csv",
-			"text/javascript", "application/javascript", "image/svg+xml"))
+	r.Use(middleware.RequestID, s.accessLog, s.recoverPanic, s.securityHeaders, s.settleWrites)
+	// The static files come compressed already, once at start-up.
+	r.Handle("/static/*", static.Handler())
+	r.Mount("/", s.dynamicRoutes())
+	return r
+}
 
+// dynamicRoutes is everything but the static files: pages, the API, SCIM,
+// intake, feeds, compressed per response.
+func (s *Server) dynamicRoutes() *chi.Mux {
+	r := chi.NewRouter()
+	r.Use(middleware.Compress(5, "text/html", "text/css", "text/plain", "text/csv",
+		"text/javascript", "application/javascript", "image/svg+xml"))
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Handle("/static/*", static.Handler())
 	r.Mount(apiPrefix, s.apiRouter())
 	r.With(noStore).Mount(scim.PathPrefix, scim.NewHandler(s.pool, s.scim, s.cfg.BaseURL.String(), s.log))
 	r.Post("/intake/{source}", s.intakeSubmit)

@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/cache"
 	"tandem/internal/calendar"
 	"tandem/internal/campaigns"
 	"tandem/internal/chatchannels"
@@ -27,6 +29,7 @@ import (
 	"tandem/internal/kpi"
 	"tandem/internal/leads"
 	"tandem/internal/mail"
+	"tandem/internal/metrics"
 	"tandem/internal/notifications"
 	"tandem/internal/routing"
 	"tandem/internal/scim"
@@ -65,6 +68,9 @@ type Server struct {
 	jobs     *jobs.Admin
 	session  users.SessionPolicy
 	router   *chi.Mux
+	cache    *cache.Bus
+	headers  *cache.Map[int64, headerData]
+	metrics  *metrics.Registry
 }
 
 // Domain is what the handlers call: one store per domain and the one
@@ -108,6 +114,10 @@ type Domain struct {
 	// SLA is the business calendar and the escalation ladder
 	// (/admin/business-hours).
 	SLA *sla.Store
+	// Cache carries the change notifications that keep this instance's
+	// memory (sessions, header counts, settings, KPI snapshots) correct;
+	// the program runs its Listen.
+	Cache *cache.Bus
 }
 
 // Channels are the domain's delivery channels, for the job system to fan
@@ -154,9 +164,52 @@ func New(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, d Domain) *Ser
 		routing:  d.Routing,
 		sla:      d.SLA,
 		session:  users.SessionPolicy{Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
+		cache:    d.Cache,
 	}
+	if s.cache == nil {
+		s.cache = cache.NewBus() // never connected: nothing served from memory
+	}
+	s.headers = cache.NewMap[int64, headerData](s.cache, "header", cfg.CacheTTL, maxCachedHeaders,
+		func(key string) (int64, bool) {
+			id, err := strconv.ParseInt(key, 10, 64)
+			return id, err == nil
+		})
+	s.metrics = s.newMetrics()
 	s.router = s.routes()
 	return s
+}
+
+func (s *Server) newMetrics() *metrics.Registry {
+	m := metrics.New()
+	if s.pool != nil {
+		m.WatchPool(s.pool)
+		m.WatchJobs(s.pool)
+	}
+	m.WatchCache("sessions", s.users.SessionCacheStats)
+	m.WatchCache("headers", s.headers.Stats)
+	m.WatchCache("kpi_snapshots", s.kpi.SnapshotCacheStats)
+	kinds := make([]string, len(kpi.Kinds))
+	for i, k := range kpi.Kinds {
+		kinds[i] = string(k)
+	}
+	m.WatchSnapshots(kinds, snapshotStats{s.kpi})
+	return m
+}
+
+// snapshotStats is the KPI engine as the metrics see it.
+type snapshotStats struct{ e *kpi.Engine }
+
+func (s snapshotStats) SnapshotAge(ctx context.Context, kind string) (time.Duration, bool, error) {
+	return s.e.SnapshotAge(ctx, kpi.Kind(kind))
+}
+
+func (s snapshotStats) RefreshStats() (uint64, float64, time.Duration) { return s.e.RefreshStats() }
+
+// MetricsHandler serves /metrics for Prometheus, on METRICS_ADDR only.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	return mux
 }
 
 // ServeHTTP makes the Server an http.Handler.

@@ -240,8 +240,15 @@ func (s *Server) flashLink(w http.ResponseWriter, r *http.Request, kind, message
 	f := users.Flash{Kind: kind, Message: message, Link: link}
 	if err := s.users.AddFlash(r.Context(), s.flashOwner(w, r), f); err != nil {
 		s.log.Warn("flash not stored", "id", middleware.GetReqID(r.Context()), "err", err)
+		return
 	}
+	// The marker tells the next page there is a message to take, so the
+	// pages without one (nearly all) skip the query.
+	s.setCookie(w, flashCookie, "1", 0)
 }
+
+// flashCookie marks a browser with a message waiting; it holds no secret.
+const flashCookie = "flash"
 
 // flashOwner is the key of this browser's messages: the session it has now
 // (one started or ended by this request counts), else its visitor cookie,
@@ -274,7 +281,11 @@ func (s *Server) visitorToken(w http.ResponseWriter, r *http.Request) string {
 
 // takeFlash returns the message waiting for this browser, if any, and
 // deletes it (the newest is shown when several wait).
-func (s *Server) takeFlash(r *http.Request) *components.Flash {
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) *components.Flash {
+	if s.cookie(r, flashCookie) == "" {
+		return nil
+	}
+	s.setCookie(w, flashCookie, "", -1)
 	var owner []byte
 	switch {
 	case currentSession(r) != nil:

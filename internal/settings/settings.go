@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/cache"
 	"tandem/internal/db"
 	"tandem/internal/format"
 	"tandem/internal/users"
@@ -77,7 +78,18 @@ var timeKeys = map[string]bool{"digest_time": true}
 const CurrencyKey = "currency"
 
 // Store reads and writes settings.
-type Store struct{ pool *pgxpool.Pool }
+type Store struct {
+	pool *pgxpool.Pool
+	// currency is the currency code in memory once CacheCurrency was
+	// called: every page shows it.
+	currency *cache.Map[struct{}, string]
+}
+
+// CacheCurrency keeps the currency code in memory for up to ttl, dropped
+// when the bus reports a change to the settings.
+func (s *Store) CacheCurrency(bus *cache.Bus, ttl time.Duration) {
+	s.currency = cache.NewMap[struct{}, string](bus, "settings", ttl, 1, func(string) (struct{}, bool) { return struct{}{}, true })
+}
 
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
@@ -90,6 +102,13 @@ func (s *Store) Get(ctx context.Context) (Settings, error) {
 // Currency returns the ISO 4217 code money is shown in: one small query,
 // for pages that need only this.
 func (s *Store) Currency(ctx context.Context) (string, error) {
+	if s.currency != nil {
+		return s.currency.Get(struct{}{}, func() (string, error) { return s.storedCurrency(ctx) })
+	}
+	return s.storedCurrency(ctx)
+}
+
+func (s *Store) storedCurrency(ctx context.Context) (string, error) {
 	var code string
 	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, CurrencyKey).Scan(&code)
 	if errors.Is(err, pgx.ErrNoRows) {

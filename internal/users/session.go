@@ -2,11 +2,14 @@ package users
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"tandem/internal/cache"
 	"tandem/internal/db"
 )
 
@@ -56,6 +59,41 @@ func (s *Store) StartProviderSession(ctx context.Context, userID int64, p Sessio
 	return Session{Token: token, CSRFToken: csrf, User: u, CreatedAt: time.Now(), LastSeen: time.Now()}, err
 }
 
+// sessionRow is a live session as stored, with its user.
+type sessionRow struct {
+	CSRFToken        string    `db:"csrf_token"`
+	SessionCreatedAt time.Time `db:"session_created_at"`
+	LastSeen         time.Time `db:"last_seen_at"`
+	ExpiresAt        time.Time `db:"expires_at"`
+	User
+}
+
+// maxCachedSessions bounds the session cache; past it, lookups go to the
+// database until entries expire.
+const maxCachedSessions = 100_000
+
+// CacheSessions keeps looked-up sessions in memory for up to ttl, dropped
+// when the bus reports a change to the session (its row) or its user.
+func (s *Store) CacheSessions(bus *cache.Bus, ttl time.Duration) {
+	s.sessions = cache.NewMap[string, sessionRow](bus, "session", ttl, maxCachedSessions,
+		func(key string) (string, bool) { return key, true })
+	bus.Subscribe("user", func(key string) {
+		id, err := strconv.ParseInt(key, 10, 64)
+		if err == nil {
+			s.sessions.DropWhere(func(row sessionRow) bool { return row.User.ID == id })
+		}
+	})
+}
+
+// SessionCacheStats is how often a session was found in memory, and how
+// often it was looked up in the database.
+func (s *Store) SessionCacheStats() (hits, misses uint64) {
+	if s.sessions == nil {
+		return 0, 0
+	}
+	return s.sessions.Stats()
+}
+
 // LookupSession returns the live session for token with its user. Expired,
 // idle and deactivated-user sessions are not found.
 func (s *Store) LookupSession(ctx context.Context, token string, p SessionPolicy) (Session, error) {
@@ -63,17 +101,29 @@ func (s *Store) LookupSession(ctx context.Context, token string, p SessionPolicy
 		return Session{}, db.ErrNotFound
 	}
 	h := hashToken(token)
-	type sessionRow struct {
-		CSRFToken        string    `db:"csrf_token"`
-		SessionCreatedAt time.Time `db:"session_created_at"`
-		LastSeen         time.Time `db:"last_seen_at"`
-		User
+	// The key is how the trigger of migration 28 spells the hash (bytea
+	// as JSON text).
+	key := `\x` + hex.EncodeToString(h)
+	load := func() (sessionRow, error) {
+		return db.QueryOne[sessionRow](ctx, s.pool, `
+			SELECT s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, `+prefixed("u.", userColumns)+`
+			FROM sessions s JOIN users u ON u.id = s.user_id
+			WHERE s.token_hash = $1 AND s.expires_at > now()
+			  AND s.last_seen_at > now() - $2::interval AND u.active`, h, p.Idle)
 	}
-	row, err := db.QueryOne[sessionRow](ctx, s.pool, `
-		SELECT s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, `+prefixed("u.", userColumns)+`
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.expires_at > now()
-		  AND s.last_seen_at > now() - $2::interval AND u.active`, h, p.Idle)
+	var row sessionRow
+	var err error
+	if s.sessions == nil {
+		row, err = load()
+	} else {
+		row, err = s.sessions.Get(key, load)
+		// Memory knows the session was live when it was read; past its
+		// expiry or idle limit, the database decides again.
+		if err == nil && (time.Now().After(row.ExpiresAt) || time.Since(row.LastSeen) > p.Idle) {
+			s.sessions.Drop(key)
+			row, err = load()
+		}
+	}
 	if err != nil {
 		return Session{}, err
 	}
@@ -81,6 +131,9 @@ func (s *Store) LookupSession(ctx context.Context, token string, p SessionPolicy
 	if time.Since(sess.LastSeen) > touchEvery {
 		if _, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1`, h); err != nil {
 			return Session{}, err
+		}
+		if s.sessions != nil {
+			s.sessions.Drop(key) // its last_seen_at is now out of date
 		}
 	}
 	return sess, nil

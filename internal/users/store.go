@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/cache"
+
 	"tandem/internal/db"
 	"tandem/internal/refusal"
 )
@@ -21,6 +23,9 @@ import (
 // log.
 type Store struct {
 	pool *pgxpool.Pool
+	// sessions holds live sessions by token hash when CacheSessions was
+	// called; nil looks every session up.
+	sessions *cache.Map[string, sessionRow]
 }
 
 // NewStore returns a Store on pool.

@@ -1,0 +1,301 @@
+// Package cache keeps what every page needs in process memory and drops it
+// when PostgreSQL says it changed. Writes announce changes with NOTIFY on
+// Channel (triggers do, in the writing transaction, so an announcement is
+// sent exactly when the change commits); each instance LISTENs on one
+// connection and drops the entries a message names. Every entry also has a
+// short time to live, and nothing is served from memory while the listener
+// is not connected: a lost message costs at most one TTL of staleness,
+// never a wrong answer for longer.
+package cache
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Channel is the notification channel of cache invalidations. A payload is
+// "topic:key" (e.g. "user:42") or "topic:*" for every key of the topic.
+const Channel = "tandem_cache"
+
+// MaxTTL bounds how long an entry may live without a notification.
+const MaxTTL = 5 * time.Second
+
+// Bus delivers the invalidations of Channel to the maps subscribed to them.
+type Bus struct {
+	id        string // tells this bus's sync messages from other instances'
+	syncs     atomic.Uint64
+	waitMu    sync.Mutex
+	waiters   map[string]chan struct{}
+	mu        sync.RWMutex
+	topics    map[string][]func(key string)
+	flushes   []func()
+	connected atomic.Bool
+	// drop discards incoming messages, for tests of the TTL safety net.
+	drop atomic.Bool
+}
+
+// NewBus returns a bus that serves nothing from memory until Listen has
+// connected.
+func NewBus() *Bus {
+	return &Bus{id: rand.Text(), topics: map[string][]func(string){}, waiters: map[string]chan struct{}{}}
+}
+
+// Connected reports whether invalidations are arriving; while they are not,
+// maps load every value afresh.
+func (b *Bus) Connected() bool { return b != nil && b.connected.Load() }
+
+// DropMessages makes the bus ignore what arrives from now on (true) or
+// again act on it (false), as a lost notification would.
+func (b *Bus) DropMessages(drop bool) { b.drop.Store(drop) }
+
+func (b *Bus) subscribe(topic string, drop func(key string), flush func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.topics[topic] = append(b.topics[topic], drop)
+	b.flushes = append(b.flushes, flush)
+}
+
+// Subscribe calls drop with the key of every message on topic ("*" for
+// all), for a map that also depends on another topic's rows.
+func (b *Bus) Subscribe(topic string, drop func(key string)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.topics[topic] = append(b.topics[topic], drop)
+}
+
+// Deliver acts on one payload as if it had arrived on Channel; the
+// instance that made a change calls it too, so its own next read never
+// waits for the round trip.
+func (b *Bus) Deliver(payload string) {
+	topic, key, _ := strings.Cut(payload, ":")
+	if topic == syncTopic {
+		b.waitMu.Lock()
+		if ch, ok := b.waiters[key]; ok {
+			close(ch)
+			delete(b.waiters, key)
+		}
+		b.waitMu.Unlock()
+		return
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, drop := range b.topics[topic] {
+		drop(key)
+	}
+}
+
+// FlushAll empties every map on the bus.
+func (b *Bus) FlushAll() {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, f := range b.flushes {
+		f()
+	}
+}
+
+const syncTopic = "sync"
+
+// maxSyncWait bounds Sync: past it, the maps are emptied instead.
+const maxSyncWait = time.Second
+
+// Sync returns once every change committed before it was called has been
+// heard: it sends a message of its own, and PostgreSQL delivers
+// notifications in commit order. After a request's writes, it makes the
+// instance's next page (anyone's) see them without waiting on chance.
+// If the message does not come back in time, the maps are emptied.
+func (b *Bus) Sync(ctx context.Context, pool *pgxpool.Pool) error {
+	if !b.Connected() {
+		return nil
+	}
+	token := b.id + "-" + strconv.FormatUint(b.syncs.Add(1), 10)
+	heard := make(chan struct{})
+	b.waitMu.Lock()
+	b.waiters[token] = heard
+	b.waitMu.Unlock()
+	defer func() {
+		b.waitMu.Lock()
+		delete(b.waiters, token)
+		b.waitMu.Unlock()
+	}()
+	if _, err := pool.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, syncTopic+":"+token); err != nil {
+		b.FlushAll()
+		return err
+	}
+	timer := time.NewTimer(maxSyncWait)
+	defer timer.Stop()
+	select {
+	case <-heard:
+		return nil
+	case <-timer.C:
+		b.FlushAll()
+		return nil
+	case <-ctx.Done():
+		b.FlushAll()
+		return ctx.Err()
+	}
+}
+
+// Listen holds one connection of pool listening on Channel until ctx ends,
+// reconnecting after a failure. Every (re)connection flushes the maps:
+// messages sent while nobody listened are lost.
+func (b *Bus) Listen(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := b.listenOnce(ctx, pool)
+		b.connected.Store(false)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("cache invalidation listener lost its connection; serving without the cache", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+func (b *Bus) listenOnce(ctx context.Context, pool *pgxpool.Pool) error {
+	pooled, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// A listening connection must not go back to the pool: it would keep
+	// receiving for whoever borrows it next.
+	conn := pooled.Hijack()
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return err
+	}
+	b.FlushAll()
+	b.connected.Store(true)
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		if !b.drop.Load() {
+			b.Deliver(n.Payload)
+		}
+	}
+}
+
+// Map is a cache of values by key on a bus topic.
+type Map[K comparable, V any] struct {
+	bus     *Bus
+	ttl     time.Duration
+	keyOf   func(string) (K, bool)
+	mu      sync.Mutex
+	entries map[K]entry[V]
+	// generation counts invalidations, so a value loaded before one is
+	// not stored after it.
+	generation   uint64
+	hits, misses atomic.Uint64
+	max          int
+}
+
+type entry[V any] struct {
+	value   V
+	expires time.Time
+}
+
+// NewMap subscribes a map to topic. keyOf parses a message's key ("*"
+// never reaches it: that drops everything); ttl is capped at MaxTTL; max
+// bounds the entries kept.
+func NewMap[K comparable, V any](bus *Bus, topic string, ttl time.Duration, max int, keyOf func(string) (K, bool)) *Map[K, V] {
+	m := &Map[K, V]{bus: bus, ttl: min(ttl, MaxTTL), keyOf: keyOf, entries: map[K]entry[V]{}, max: max}
+	bus.subscribe(topic, m.dropKey, m.Flush)
+	return m
+}
+
+func (m *Map[K, V]) dropKey(key string) {
+	if key == "*" {
+		m.Flush()
+		return
+	}
+	if k, ok := m.keyOf(key); ok {
+		m.Drop(k)
+	}
+}
+
+// Drop forgets one key.
+func (m *Map[K, V]) Drop(k K) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.generation++
+	delete(m.entries, k)
+}
+
+// DropWhere forgets the entries whose value matches.
+func (m *Map[K, V]) DropWhere(match func(V) bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.generation++
+	for k, e := range m.entries {
+		if match(e.value) {
+			delete(m.entries, k)
+		}
+	}
+}
+
+// Flush forgets everything.
+func (m *Map[K, V]) Flush() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.generation++
+	clear(m.entries)
+}
+
+// Get returns the cached value of k, or loads it; a loaded value is kept
+// unless an invalidation arrived while it loaded. Errors are not kept.
+func (m *Map[K, V]) Get(k K, load func() (V, error)) (V, error) {
+	if !m.bus.Connected() {
+		m.misses.Add(1)
+		return load()
+	}
+	now := time.Now()
+	m.mu.Lock()
+	e, ok := m.entries[k]
+	gen := m.generation
+	m.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		m.hits.Add(1)
+		return e.value, nil
+	}
+	m.misses.Add(1)
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.generation == gen {
+		if len(m.entries) >= m.max {
+			m.evictExpired(now)
+		}
+		if len(m.entries) < m.max {
+			m.entries[k] = entry[V]{value: v, expires: now.Add(m.ttl)}
+		}
+	}
+	return v, nil
+}
+
+func (m *Map[K, V]) evictExpired(now time.Time) {
+	for k, e := range m.entries {
+		if !now.Before(e.expires) {
+			delete(m.entries, k)
+		}
+	}
+}
+
+// Stats is how often Get answered from memory and how often it loaded.
+func (m *Map[K, V]) Stats() (hits, misses uint64) { return m.hits.Load(), m.misses.Load() }

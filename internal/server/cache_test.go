@@ -1,0 +1,156 @@
+package server
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"tandem/internal/config"
+	"tandem/internal/testdb/demo"
+)
+
+// Two instances on one database, as behind a load balancer: what one
+// changes, the other's memory must not hide.
+
+var unreadBadge = regexp.MustCompile(`aria-label="(\d+) unread"`)
+
+// unreadShown is the unread count of a page's header, 0 when it shows none.
+func unreadShown(t *testing.T, res response) int {
+	t.Helper()
+	wantStatus(t, res, http.StatusOK)
+	m := unreadBadge.FindStringSubmatch(res.Body)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// twoInstances starts instance A and B on the same database; env applies
+// to both.
+func twoInstances(t *testing.T, env map[string]string) (a, b *testEnv) {
+	pool := demo.New(t)
+	return newTestEnvOn(t, pool, env), newTestEnvOn(t, pool, env)
+}
+
+// on returns a browser for instance e carrying c's cookies as they are
+// now: the same person, whose next request the balancer sends elsewhere.
+func (c *client) on(e *testEnv) *client {
+	other := e.client()
+	jar, _ := cookiejar.New(nil)
+	from, _ := url.Parse(c.env.http.URL)
+	to, _ := url.Parse(e.http.URL)
+	jar.SetCookies(to, c.c.Jar.Cookies(from))
+	other.c.Jar = jar
+	other.csrf = c.csrf
+	return other
+}
+
+func TestInstanceBSeesANotificationReadOnA(t *testing.T) {
+	t.Parallel()
+	a, b := twoInstances(t, nil)
+	repA := a.client()
+	repA.login("rep@example.com")
+	repB := repA.on(b)
+	before := unreadShown(t, repB.get("/"))
+	if before == 0 {
+		t.Fatal("the demo rep has nothing unread")
+	}
+	unreadShown(t, repB.get("/")) // now from B's memory
+	id := a.count(`SELECT min(id) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, a.userID("rep@example.com"))
+	wantStatus(t, repA.post("/notifications/"+strconv.Itoa(id)+"/read", nil), http.StatusSeeOther)
+	if got := unreadShown(t, repB.get("/")); got != before-1 {
+		t.Errorf("B's next page shows %d unread, want %d", got, before-1)
+	}
+	wantStatus(t, repA.post("/notifications/read-all", nil), http.StatusSeeOther)
+	if got := unreadShown(t, repB.get("/leads")); got != 0 {
+		t.Errorf("after read-all on A, B shows %d unread", got)
+	}
+	if hits, _ := b.srv.headers.Stats(); hits == 0 {
+		t.Error("B never served the header from memory: the test did not exercise the cache")
+	}
+}
+
+func TestInstanceBRefusesASessionEndedOrAUserDeactivatedOnA(t *testing.T) {
+	t.Parallel()
+	a, b := twoInstances(t, nil)
+
+	repA := a.client()
+	repA.login("rep@example.com")
+	repB := repA.on(b)
+	wantStatus(t, repB.get("/"), http.StatusOK)
+	wantStatus(t, repB.get("/"), http.StatusOK) // cached on B
+	wantStatus(t, repA.post("/logout", nil), http.StatusSeeOther)
+	if got := classify(repB.get("/")); got != "sign-in" {
+		t.Errorf("B after sign-out on A: %s", got)
+	}
+
+	agentA := a.client()
+	agentA.login("agent@example.com")
+	agentB := agentA.on(b)
+	wantStatus(t, agentB.get("/"), http.StatusOK)
+	admin := a.client()
+	admin.login("admin@example.com")
+	agentID := a.userID("agent@example.com")
+	admin.get("/admin/users/" + strconv.FormatInt(agentID, 10))
+	version := a.count(`SELECT version FROM users WHERE id = $1`, agentID)
+	wantStatus(t, admin.post("/admin/users/"+strconv.FormatInt(agentID, 10)+"/active",
+		url.Values{"active": {"false"}, "confirm": {"yes"}, "version": {strconv.Itoa(version)}}), http.StatusSeeOther)
+	if got := classify(agentB.get("/")); got != "sign-in" {
+		t.Errorf("B after deactivation on A: %s", got)
+	}
+	if hits, _ := b.srv.users.SessionCacheStats(); hits == 0 {
+		t.Error("B never served a session from memory: the test did not exercise the cache")
+	}
+}
+
+// With the notification lost, B serves from memory until the entry's TTL
+// runs out, and never longer.
+func TestInstanceBCatchesUpWithinTheTTLWhenANotificationIsLost(t *testing.T) {
+	t.Parallel()
+	const ttl = 2 * time.Second
+	a, b := twoInstances(t, map[string]string{"CACHE_TTL": ttl.String()})
+	b.srv.cache.DropMessages(true)
+
+	repA := a.client()
+	repA.login("rep@example.com")
+	repB := repA.on(b)
+	before := unreadShown(t, repB.get("/"))
+	loaded := time.Now()
+	wantStatus(t, repA.post("/notifications/read-all", nil), http.StatusSeeOther)
+	if time.Since(loaded) < ttl/2 {
+		// Still inside the TTL: B has not heard, and shows the count it
+		// holds. (A machine too slow to get here within half the TTL
+		// cannot tell; the bound below is checked either way.)
+		if got := unreadShown(t, repB.get("/")); got != before {
+			t.Errorf("with the notification lost, B already shows %d (held %d): was it cached?", got, before)
+		}
+	}
+	time.Sleep(time.Until(loaded.Add(ttl + 100*time.Millisecond)))
+	if got := unreadShown(t, repB.get("/")); got != 0 {
+		t.Errorf("past the TTL, B still shows %d unread", got)
+	}
+
+	wantStatus(t, repB.get("/"), http.StatusOK) // B holds the session
+	ended := time.Now()
+	wantStatus(t, repA.post("/logout", nil), http.StatusSeeOther)
+	time.Sleep(time.Until(ended.Add(ttl + 100*time.Millisecond)))
+	if got := classify(repB.get("/")); got != "sign-in" {
+		t.Errorf("past the TTL, B still accepts the ended session: %s", got)
+	}
+}
+
+func TestCacheTTLIsBounded(t *testing.T) {
+	t.Parallel()
+	cfg := mustConfig(t, nil)
+	if cfg.CacheTTL <= 0 || cfg.CacheTTL > 5*time.Second {
+		t.Errorf("default CACHE_TTL %s, want (0, 5s]", cfg.CacheTTL)
+	}
+	if _, err := config.Load(func(k string) string { return map[string]string{"CACHE_TTL": "6s"}[k] }, false); err == nil {
+		t.Error("CACHE_TTL=6s accepted")
+	}
+}

@@ -1,0 +1,10 @@
+DROP TRIGGER kpi_snapshots_cache ON kpi_snapshots;
+DROP TRIGGER settings_cache ON settings;
+DROP TRIGGER product_alerts_cache ON product_alerts;
+DROP TRIGGER campaigns_cache ON campaigns;
+DROP TRIGGER alert_acks_cache ON alert_acks;
+DROP TRIGGER acknowledgements_cache ON acknowledgements;
+DROP TRIGGER notifications_cache ON notifications;
+DROP TRIGGER users_cache ON users;
+DROP TRIGGER sessions_cache ON sessions;
+DROP FUNCTION cache_invalidate();
