@@ -1,3 +1,11 @@
+DROP TRIGGER leads_truncate_cache ON leads;
+DROP TRIGGER leads_won_delete_cache ON leads;
+DROP TRIGGER leads_won_update_cache ON leads;
+DROP TRIGGER leads_won_insert_cache ON leads;
+DROP TRIGGER users_overview_cache ON users;
+DROP TRIGGER acknowledgements_overview_cache ON acknowledgements;
+DROP TRIGGER campaign_revisions_overview_cache ON campaign_revisions;
+DROP TRIGGER campaigns_overview_cache ON campaigns;
 DROP TRIGGER kpi_snapshots_cache ON kpi_snapshots;
 DROP TRIGGER settings_cache ON settings;
 DROP TRIGGER product_alerts_cache ON product_alerts;

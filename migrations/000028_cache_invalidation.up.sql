@@ -25,7 +25,9 @@ $$;
 -- last_seen_at counts too: the idle timeout is judged on the cached copy.
 CREATE TRIGGER sessions_cache AFTER DELETE OR UPDATE ON sessions
     FOR EACH ROW EXECUTE FUNCTION cache_invalidate('session', 'token_hash');
-CREATE TRIGGER users_cache AFTER UPDATE OR DELETE ON users
+-- The columns a session carries (users.userColumns); a sign-in's burst
+-- marker or a password hash is not one of them.
+CREATE TRIGGER users_cache AFTER DELETE OR UPDATE OF email, name, team, role, timezone, active, service, version ON users
     FOR EACH ROW EXECUTE FUNCTION cache_invalidate('user', 'id');
 
 CREATE TRIGGER notifications_cache AFTER INSERT OR UPDATE OR DELETE ON notifications
@@ -43,3 +45,26 @@ CREATE TRIGGER settings_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON se
     FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('settings');
 CREATE TRIGGER kpi_snapshots_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON kpi_snapshots
     FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('snapshot');
+
+-- The overview's upcoming launches (readiness by campaign_audience, the
+-- costliest part of the page) and its recent wins.
+CREATE TRIGGER campaigns_overview_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON campaigns
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('overview');
+CREATE TRIGGER campaign_revisions_overview_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON campaign_revisions
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('overview');
+CREATE TRIGGER acknowledgements_overview_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON acknowledgements
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('overview');
+CREATE TRIGGER users_overview_cache AFTER INSERT OR UPDATE OF name, team, active OR DELETE OR TRUNCATE ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('overview');
+-- Only the leads a win list can show: most lead writes never notify.
+CREATE TRIGGER leads_won_insert_cache AFTER INSERT ON leads
+    FOR EACH ROW WHEN (NEW.won_at IS NOT NULL) EXECUTE FUNCTION cache_invalidate('overview');
+CREATE TRIGGER leads_won_update_cache AFTER UPDATE ON leads
+    FOR EACH ROW WHEN ((OLD.won_at IS NOT NULL OR NEW.won_at IS NOT NULL) AND (OLD.won_at IS DISTINCT FROM NEW.won_at
+        OR OLD.deal_value IS DISTINCT FROM NEW.deal_value OR OLD.company IS DISTINCT FROM NEW.company
+        OR OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.source_campaign_id IS DISTINCT FROM NEW.source_campaign_id))
+    EXECUTE FUNCTION cache_invalidate('overview');
+CREATE TRIGGER leads_won_delete_cache AFTER DELETE ON leads
+    FOR EACH ROW WHEN (OLD.won_at IS NOT NULL) EXECUTE FUNCTION cache_invalidate('overview');
+CREATE TRIGGER leads_truncate_cache AFTER TRUNCATE ON leads
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('overview');

@@ -14,6 +14,8 @@ import (
 func (e *Engine) At(t time.Time) *Engine {
 	c := *e
 	c.now = func() time.Time { return t }
+	c.lists = nil // kept for the present, not for t
+	c.keep = false
 	return &c
 }
 

@@ -78,6 +78,11 @@ type Engine struct {
 	// snapshots holds decoded snapshots once CacheSnapshots was called.
 	snapshots *cache.Map[string, storedSnapshot]
 	refreshes *refreshStats
+	// lists holds the overview's lists once CacheOverview was called.
+	lists *overviewLists
+	// keep reuses settled periods' numbers (KeepSettledPeriods).
+	keep bool
+	kept *keptStats
 }
 
 // NewEngine returns an engine cutting periods in the business timezone loc.
@@ -229,7 +234,13 @@ func (e *Engine) Series(ctx context.Context, key Key, kind Kind, at time.Time, n
 		return Series{}, fmt.Errorf("kpi: no series for %q", key)
 	}
 	periods := PeriodOf(kind, at, e.loc).Trailing(n)
-	rows, err := e.raw(ctx, key, periods)
+	var rows []rawRow
+	var err error
+	if e.keep {
+		rows, err = e.rawKept(ctx, key, periods)
+	} else {
+		rows, err = e.raw(ctx, key, periods)
+	}
 	if err != nil {
 		return Series{}, err
 	}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"tandem/internal/cache"
 )
 
 // Launch is an upcoming campaign with its readiness so far.
@@ -24,7 +26,56 @@ type Launch struct {
 func (e *Engine) Launches(ctx context.Context, days int) ([]Launch, error) {
 	now := e.now()
 	from := now.In(e.loc)
-	return e.launches(ctx, from, from.AddDate(0, 0, days), now, 20)
+	load := func() (dated[[]Launch], error) {
+		list, err := e.launches(ctx, from, from.AddDate(0, 0, days), now, 20)
+		return dated[[]Launch]{from.Format(time.DateOnly), list}, err
+	}
+	if e.lists == nil {
+		got, err := load()
+		return got.value, err
+	}
+	got, err := e.lists.launches.Get(days, load)
+	if err == nil && got.day != from.Format(time.DateOnly) {
+		e.lists.launches.Drop(days) // kept from yesterday
+		got, err = e.lists.launches.Get(days, load)
+	}
+	return got.value, err
+}
+
+// dated is a list as of a calendar day of the business timezone.
+type dated[T any] struct {
+	day   string
+	value T
+}
+
+// overviewLists holds the overview's lists in memory; readiness (the
+// costliest: campaign_audience for every launch) is read once per change
+// rather than per page. Callers must not modify what they get.
+type overviewLists struct {
+	launches *cache.Map[int, dated[[]Launch]]
+	wins     *cache.Map[int, []Win]
+}
+
+// OverviewCacheStats is how often the overview's lists came from memory,
+// and how often they were read from the tables.
+func (e *Engine) OverviewCacheStats() (hits, misses uint64) {
+	if e.lists == nil {
+		return 0, 0
+	}
+	lh, lm := e.lists.launches.Stats()
+	wh, wm := e.lists.wins.Stats()
+	return lh + wh, lm + wm
+}
+
+// CacheOverview keeps the upcoming launches and the recent wins in memory
+// for up to ttl, dropped when the bus reports a change to what they are
+// made of (migration 28's "overview" triggers).
+func (e *Engine) CacheOverview(bus *cache.Bus, ttl time.Duration) {
+	every := func(string) (int, bool) { return 0, false } // every message is topic:*
+	e.lists = &overviewLists{
+		launches: cache.NewMap[int, dated[[]Launch]](bus, "overview", ttl, 16, every),
+		wins:     cache.NewMap[int, []Win](bus, "overview", ttl, 16, every),
+	}
 }
 
 // launches lists the campaigns launching on the calendar days of [from, to)
@@ -61,7 +112,10 @@ type Win struct {
 
 // RecentWins returns the latest won deals, newest first.
 func (e *Engine) RecentWins(ctx context.Context, limit int) ([]Win, error) {
-	return e.Wins(ctx, time.Time{}, e.now(), limit)
+	if e.lists == nil {
+		return e.Wins(ctx, time.Time{}, e.now(), limit)
+	}
+	return e.lists.wins.Get(limit, func() ([]Win, error) { return e.Wins(ctx, time.Time{}, e.now(), limit) })
 }
 
 // Wins returns deals won in [from, to), newest first (limit 0: all).

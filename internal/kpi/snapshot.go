@@ -216,6 +216,11 @@ func (e *Engine) refresh(ctx context.Context, p Period, log *slog.Logger) (Snaps
 	if err != nil {
 		return Snapshot{}, err
 	}
+	if e.keep {
+		if err := e.pruneChanges(ctx); err != nil {
+			return Snapshot{}, err
+		}
+	}
 	snap := Snapshot{Dashboard: d, Signs: signs, ComputedAt: started, Format: snapshotFormat}
 	body, err := json.Marshal(snap)
 	if err != nil {

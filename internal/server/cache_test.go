@@ -154,3 +154,51 @@ func TestCacheTTLIsBounded(t *testing.T) {
 		t.Error("CACHE_TTL=6s accepted")
 	}
 }
+
+// The overview's lists come from memory too: an acknowledgement on A moves
+// the launch's readiness on B's next overview, and a win written by any
+// program shows once the bus has heard of it.
+func TestInstanceBOverviewFollowsAcknowledgementsAndWins(t *testing.T) {
+	t.Parallel()
+	a, b := twoInstances(t, nil)
+	marketer := a.client()
+	marketer.login("marketer@example.com")
+	id := marketer.newCampaign(t, "Cache launch", "- First point", time.Now().AddDate(0, 0, 10))
+	wantStatus(t, marketer.post(campaignPath(id)+"/announce", url.Values{"version": {marketer.version(t, id)}, "confirm": {"yes"}}),
+		http.StatusSeeOther)
+
+	manager := b.client()
+	manager.login("sales.manager@example.com")
+	readiness := regexp.MustCompile(`Cache launch(?s:.*?)(\d+) of (\d+) acknowledged`)
+	acked := func() int {
+		t.Helper()
+		m := readiness.FindStringSubmatch(manager.get("/").Body)
+		if m == nil {
+			t.Fatal("B's overview does not list the launch with its readiness")
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	before := acked()
+	acked() // from B's memory
+	rep := a.client()
+	rep.login("rep@example.com")
+	wantRedirect(t, rep.post(campaignPath(id)+"/ack", nil), campaignPath(id))
+	if got := acked(); got != before+1 {
+		t.Errorf("B's overview shows %d acknowledged after the rep's acknowledgement on A, want %d", got, before+1)
+	}
+
+	if _, err := a.pool.Exec(t.Context(), `UPDATE leads SET stage = 'won', won_at = now(), deal_value = 4242, company = 'Cache Win GmbH'
+		WHERE id = (SELECT min(id) FROM leads WHERE stage = 'accepted')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.srv.cache.Sync(t.Context(), b.pool); err != nil {
+		t.Fatal(err)
+	}
+	if body := manager.get("/").Body; !regexp.MustCompile(`Cache Win GmbH`).MatchString(body) {
+		t.Error("B's overview does not list the win written on the database")
+	}
+	if hits, _ := b.srv.kpi.OverviewCacheStats(); hits == 0 {
+		t.Error("B never served the overview's lists from memory")
+	}
+}

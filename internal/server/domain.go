@@ -45,6 +45,8 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 	settingStore.CacheCurrency(bus, cfg.CacheTTL)
 	engine := kpi.NewEngine(pool, cfg.Location)
 	engine.CacheSnapshots(bus, cfg.CacheTTL)
+	engine.CacheOverview(bus, cfg.CacheTTL)
+	engine.KeepSettledPeriods()
 	return Domain{
 		Cache:         bus,
 		Users:         userStore,

@@ -75,6 +75,11 @@ func (s *Server) header(r *http.Request, u users.User) headerData {
 		}
 		return h, errors.Join(errs[:]...)
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// A page built by a write (an htmx answer) must show that write,
+		// which the notification may not have brought back yet.
+		s.headers.Drop(u.ID)
+	}
 	h, err := s.headers.Get(u.ID, load)
 	if err == nil && !h.day.Equal(today) {
 		s.headers.Drop(u.ID)

@@ -188,6 +188,7 @@ func (s *Server) newMetrics() *metrics.Registry {
 	m.WatchCache("sessions", s.users.SessionCacheStats)
 	m.WatchCache("headers", s.headers.Stats)
 	m.WatchCache("kpi_snapshots", s.kpi.SnapshotCacheStats)
+	m.WatchCache("overview_lists", s.kpi.OverviewCacheStats)
 	kinds := make([]string, len(kpi.Kinds))
 	for i, k := range kpi.Kinds {
 		kinds[i] = string(k)
