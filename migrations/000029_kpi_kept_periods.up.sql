@@ -25,9 +25,10 @@ CREATE TABLE kpi_period_raw (
     period_end   timestamptz NOT NULL,
     source       text NOT NULL,
     format       integer NOT NULL,
-    num          double precision NOT NULL,
-    den          double precision NOT NULL,
-    extra        double precision,
+    -- Finite, as the engine only keeps what it would show.
+    num          double precision NOT NULL CHECK (num <> 'NaN' AND abs(num) <> 'Infinity'),
+    den          double precision NOT NULL CHECK (den <> 'NaN' AND abs(den) <> 'Infinity'),
+    extra        double precision CHECK (extra <> 'NaN' AND abs(extra) <> 'Infinity'),
     open         integer NOT NULL,
     snap         pg_snapshot NOT NULL,
     computed_at  timestamptz NOT NULL DEFAULT now(),

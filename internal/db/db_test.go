@@ -115,6 +115,12 @@ func TestNumericColumnsRefuseNaN(t *testing.T) {
 		"campaigns.budget": `INSERT INTO campaigns (name, channel, audience, offer, launch_on, end_on, owner_id, budget)
 			SELECT 'N', 'email', 'all', 'x', current_date, current_date, id, 'NaN' FROM users LIMIT 1`,
 		"kpi_targets.value": `INSERT INTO kpi_targets (kpi, period_kind, value, effective_from) VALUES ('quality', 'week', 'NaN', current_date)`,
+		"kpi_period_raw.num": `INSERT INTO kpi_period_raw (kpi, period_kind, period_start, period_end, source, format, num, den, open, snap)
+			VALUES ('quality', 'week', now(), now(), 'leads', 1, 'NaN', 1, 0, pg_current_snapshot())`,
+		"kpi_period_raw.den": `INSERT INTO kpi_period_raw (kpi, period_kind, period_start, period_end, source, format, num, den, open, snap)
+			VALUES ('quality', 'week', now(), now(), 'leads', 1, 1, 'Infinity', 0, pg_current_snapshot())`,
+		"kpi_period_raw.extra": `INSERT INTO kpi_period_raw (kpi, period_kind, period_start, period_end, source, format, num, den, extra, open, snap)
+			VALUES ('quality', 'week', now(), now(), 'leads', 1, 1, 1, '-Infinity', 0, pg_current_snapshot())`,
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO users (email, name, team, role, password_hash) VALUES ('u@example.com', 'U', 'marketing', 'member', 'x')`); err != nil {
 		t.Fatal(err)
