@@ -47,14 +47,15 @@ CREATE TRIGGER kpi_snapshots_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE 
     FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('snapshot');
 
 -- The overview's upcoming launches (readiness by campaign_audience, the
--- costliest part of the page) and its recent wins.
+-- costliest part of the page) and its recent wins; the lead list's reps
+-- and campaigns to filter by.
 CREATE TRIGGER campaigns_overview_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON campaigns
     FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('overview');
 CREATE TRIGGER campaign_revisions_overview_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON campaign_revisions
     FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('overview');
 CREATE TRIGGER acknowledgements_overview_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON acknowledgements
     FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('overview');
-CREATE TRIGGER users_overview_cache AFTER INSERT OR UPDATE OF name, team, active OR DELETE OR TRUNCATE ON users
+CREATE TRIGGER users_overview_cache AFTER INSERT OR UPDATE OF name, team, role, active, service OR DELETE OR TRUNCATE ON users
     FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('overview');
 -- Only the leads a win list can show: most lead writes never notify.
 CREATE TRIGGER leads_won_insert_cache AFTER INSERT ON leads

@@ -219,7 +219,7 @@ func twoInstances(cfg config, dbURL string, a *server) (twoInstanceResult, error
 	}
 	// Both instances under load together: half the clients on each.
 	hdr := func(c *http.Client, base string) http.Header {
-		return http.Header{"Cookie": {cookieHeader(c, base)}}
+		return http.Header{"Cookie": {cookieHeader(c, base)}, "Accept-Encoding": {browserEncodings}}
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -258,7 +258,7 @@ func measurePerf(cfg config, dbURL string, srv **server, manager *http.Client) (
 		return p, fmt.Errorf("refresh times: %w", err)
 	}
 	base := "http://" + (*srv).addr
-	hdr := http.Header{"Cookie": {cookieHeader(manager, base)}}
+	hdr := http.Header{"Cookie": {cookieHeader(manager, base)}, "Accept-Encoding": {browserEncodings}}
 	names := []string{"overview, all teams", "overview, sales lens", "feedback search", "theme trends", "lead list"}
 	paths := []string{"/", "/?lens=sales", "/feedback?q=onboarding", "/feedback/themes", "/leads"}
 	var targets []vegeta.Targeter
@@ -279,7 +279,7 @@ func measurePerf(cfg config, dbURL string, srv **server, manager *http.Client) (
 	}
 	base = "http://" + (*srv).addr
 	p.afterStart = latency(cfg, vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: base + "/",
-		Header: http.Header{"Cookie": {cookieHeader(manager, "http://"+(*srv).addr)}}}))
+		Header: http.Header{"Cookie": {cookieHeader(manager, "http://"+(*srv).addr)}, "Accept-Encoding": {browserEncodings}}}))
 	p.afterStart.name = "overview, all teams, from the first request after a start-up"
 	return p, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/cache"
 	"tandem/internal/db"
 	"tandem/internal/events"
 	"tandem/internal/notifications"
@@ -22,6 +23,20 @@ import (
 // Store reads and writes leads and their timelines.
 type Store struct {
 	pool *pgxpool.Pool
+	// reps and campaigns hold the lead list's filter choices once CacheChoices was
+	// called: every list page shows them.
+	reps      *cache.Map[struct{}, []Rep]
+	campaigns *cache.Map[struct{}, []CampaignChoice]
+}
+
+// CacheChoices keeps the reps and the recent campaigns offered as filters
+// in memory for up to ttl, dropped when the bus reports a change to users
+// or campaigns (migration 28's "overview" triggers). Callers must not
+// modify the lists.
+func (s *Store) CacheChoices(bus *cache.Bus, ttl time.Duration) {
+	all := func(string) (struct{}, bool) { return struct{}{}, true }
+	s.reps = cache.NewMap[struct{}, []Rep](bus, "overview", ttl, 1, all)
+	s.campaigns = cache.NewMap[struct{}, []CampaignChoice](bus, "overview", ttl, 1, all)
 }
 
 // NewStore returns a Store on pool.
@@ -314,6 +329,13 @@ type Rep struct {
 
 // Reps lists active sales users, for owner pickers.
 func (s *Store) Reps(ctx context.Context) ([]Rep, error) {
+	if s.reps != nil {
+		return s.reps.Get(struct{}{}, func() ([]Rep, error) { return s.storedReps(ctx) })
+	}
+	return s.storedReps(ctx)
+}
+
+func (s *Store) storedReps(ctx context.Context) ([]Rep, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, name FROM users WHERE team = 'sales' AND active AND NOT service ORDER BY lower(name)`)
 	if err != nil {
 		return nil, err
@@ -336,6 +358,13 @@ const maxCampaignChoices = 500
 // launch first, including the campaign with id current (0: none) even if
 // it is older than the newest maxCampaignChoices.
 func (s *Store) CampaignChoices(ctx context.Context, current int64) ([]CampaignChoice, error) {
+	if s.campaigns != nil && current == 0 {
+		return s.campaigns.Get(struct{}{}, func() ([]CampaignChoice, error) { return s.storedCampaignChoices(ctx, 0) })
+	}
+	return s.storedCampaignChoices(ctx, current)
+}
+
+func (s *Store) storedCampaignChoices(ctx context.Context, current int64) ([]CampaignChoice, error) {
 	rows, err := s.pool.Query(ctx, `
 		(SELECT id, name, launch_on FROM campaigns ORDER BY launch_on DESC, id DESC LIMIT $1)
 		UNION

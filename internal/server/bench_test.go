@@ -8,7 +8,7 @@ import (
 )
 
 // BenchmarkPages renders the heaviest pages through the real router and
-// middleware (session, CSRF, policy, gzip off) for a signed-in manager, on
+// middleware (session, CSRF, policy, gzip) for a signed-in manager, on
 // the demo company, with the KPI snapshot warm as in use.
 func BenchmarkPages(b *testing.B) {
 	e := newTestEnvOn(b, demo.New(b), nil)

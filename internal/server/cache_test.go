@@ -198,6 +198,13 @@ func TestInstanceBOverviewFollowsAcknowledgementsAndWins(t *testing.T) {
 	if body := manager.get("/").Body; !regexp.MustCompile(`Cache Win GmbH`).MatchString(body) {
 		t.Error("B's overview does not list the win written on the database")
 	}
+	// The lead list's campaign filter, from B's memory, learns of a new
+	// campaign made on A.
+	manager.get("/leads")
+	marketer.newCampaign(t, "Cache filter campaign", "- First point", time.Now().AddDate(0, 0, 40))
+	if body := manager.get("/leads").Body; !regexp.MustCompile(`Cache filter campaign`).MatchString(body) {
+		t.Error("B's lead list does not offer the campaign made on A")
+	}
 	if hits, _ := b.srv.kpi.OverviewCacheStats(); hits == 0 {
 		t.Error("B never served the overview's lists from memory")
 	}

@@ -43,6 +43,8 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 	userStore.CacheSessions(bus, cfg.CacheTTL)
 	settingStore := settings.NewStore(pool)
 	settingStore.CacheCurrency(bus, cfg.CacheTTL)
+	leadStore := leads.NewStore(pool)
+	leadStore.CacheChoices(bus, cfg.CacheTTL)
 	engine := kpi.NewEngine(pool, cfg.Location)
 	engine.CacheSnapshots(bus, cfg.CacheTTL)
 	engine.CacheOverview(bus, cfg.CacheTTL)
@@ -51,7 +53,7 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 		Cache:         bus,
 		Users:         userStore,
 		Settings:      settingStore,
-		Leads:         leads.NewStore(pool),
+		Leads:         leadStore,
 		Campaigns:     campaigns.NewStore(pool, cfg.Location),
 		Feedback:      feedback.NewStore(pool, cfg.Location),
 		KPI:           engine,

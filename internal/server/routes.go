@@ -311,7 +311,7 @@ func (s *Server) routes() *chi.Mux {
 // intake, feeds, compressed per response.
 func (s *Server) dynamicRoutes() *chi.Mux {
 	r := chi.NewRouter()
-	r.Use(middleware.Compress(5, "text/html", "text/css", "text/plain", "text/csv",
+	r.Use(middleware.Compress(1, "text/html", "text/css", "text/plain", "text/csv",
 		"text/javascript", "application/javascript", "image/svg+xml"))
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
