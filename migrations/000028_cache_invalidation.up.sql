@@ -45,6 +45,9 @@ CREATE TRIGGER settings_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON se
     FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('settings');
 CREATE TRIGGER kpi_snapshots_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON kpi_snapshots
     FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('snapshot');
+-- The targets in force are kept with the snapshots (kpi.Engine.Current).
+CREATE TRIGGER kpi_targets_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON kpi_targets
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('snapshot');
 
 -- The overview's upcoming launches (readiness by campaign_audience, the
 -- costliest part of the page) and its recent wins; the lead list's reps
@@ -69,3 +72,17 @@ CREATE TRIGGER leads_won_delete_cache AFTER DELETE ON leads
     FOR EACH ROW WHEN (OLD.won_at IS NOT NULL) EXECUTE FUNCTION cache_invalidate('overview');
 CREATE TRIGGER leads_truncate_cache AFTER TRUNCATE ON leads
     FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('overview');
+
+-- The overview's to-do counts, per lens: any write to what they count.
+CREATE TRIGGER leads_todos_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leads
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('todos');
+CREATE TRIGGER feedback_todos_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON feedback_items
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('todos');
+CREATE TRIGGER campaigns_todos_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON campaigns
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('todos');
+CREATE TRIGGER acknowledgements_todos_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON acknowledgements
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('todos');
+CREATE TRIGGER product_alerts_todos_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON product_alerts
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('todos');
+CREATE TRIGGER alert_acks_todos_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON alert_acks
+    FOR EACH STATEMENT EXECUTE FUNCTION cache_invalidate('todos');

@@ -30,10 +30,12 @@ const MaxTTL = 5 * time.Second
 
 // Bus delivers the invalidations of Channel to the maps subscribed to them.
 type Bus struct {
-	id        string // tells this bus's sync messages from other instances'
+	id        string // tells this bus's messages from other instances'
 	syncs     atomic.Uint64
 	waitMu    sync.Mutex
-	waiters   map[string]chan struct{}
+	waiters   map[string]*syncWait
+	peers     map[string]time.Time // other instances' buses, by when last heard
+	pool      *pgxpool.Pool        // for the answers Listen sends
 	mu        sync.RWMutex
 	topics    map[string][]func(key string)
 	flushes   []func()
@@ -45,15 +47,15 @@ type Bus struct {
 // NewBus returns a bus that serves nothing from memory until Listen has
 // connected.
 func NewBus() *Bus {
-	return &Bus{id: rand.Text(), topics: map[string][]func(string){}, waiters: map[string]chan struct{}{}}
+	return &Bus{id: rand.Text(), topics: map[string][]func(string){}, waiters: map[string]*syncWait{}, peers: map[string]time.Time{}}
 }
 
 // Connected reports whether invalidations are arriving; while they are not,
 // maps load every value afresh.
 func (b *Bus) Connected() bool { return b != nil && b.connected.Load() }
 
-// DropMessages makes the bus ignore what arrives from now on (true) or
-// again act on it (false), as a lost notification would.
+// DropMessages makes the bus ignore the invalidations that arrive from now
+// on (true) or again act on them (false), as lost notifications would.
 func (b *Bus) DropMessages(drop bool) { b.drop.Store(drop) }
 
 func (b *Bus) subscribe(topic string, drop func(key string), flush func()) {
@@ -76,13 +78,9 @@ func (b *Bus) Subscribe(topic string, drop func(key string)) {
 // waits for the round trip.
 func (b *Bus) Deliver(payload string) {
 	topic, key, _ := strings.Cut(payload, ":")
-	if topic == syncTopic {
-		b.waitMu.Lock()
-		if ch, ok := b.waiters[key]; ok {
-			close(ch)
-			delete(b.waiters, key)
-		}
-		b.waitMu.Unlock()
+	switch topic {
+	case syncTopic, ackTopic, helloTopic:
+		b.control(topic, key)
 		return
 	}
 	b.mu.RLock()
@@ -101,24 +99,99 @@ func (b *Bus) FlushAll() {
 	}
 }
 
-const syncTopic = "sync"
+// The control messages of Sync: "sync:TOKEN" asks every instance to
+// answer once it has heard everything before it, "ack:TOKEN:BUS" is an
+// answer, and "hello:BUS" (every peerHello) tells the others who listens.
+const (
+	syncTopic  = "sync"
+	ackTopic   = "ack"
+	helloTopic = "hello"
+	peerHello  = 2 * time.Second
+	peerGone   = 3 * peerHello
+)
 
-// maxSyncWait bounds Sync: past it, the maps are emptied instead.
+// maxSyncWait bounds Sync: past it, this instance's maps are emptied and
+// the slower instances are left to their own notification or TTL.
 const maxSyncWait = time.Second
 
+// syncWait is one Sync waiting for its own message to come back and for
+// the answers of the instances listening when it was sent.
+type syncWait struct {
+	echoed bool
+	need   map[string]bool
+	done   chan struct{}
+}
+
+func (w *syncWait) check() {
+	if w.echoed && len(w.need) == 0 {
+		close(w.done)
+	}
+}
+
+func (b *Bus) control(topic, key string) {
+	b.waitMu.Lock()
+	defer b.waitMu.Unlock()
+	switch topic {
+	case helloTopic:
+		if key == b.id {
+			return
+		}
+		_, known := b.peers[key]
+		b.peers[key] = time.Now()
+		if pool := b.pool; !known && pool != nil {
+			// A newcomer learns of this instance now, not at the next tick.
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), maxSyncWait)
+				defer cancel()
+				_, _ = pool.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, helloTopic+":"+b.id)
+			}()
+		}
+	case ackTopic:
+		token, peer, _ := strings.Cut(key, ":")
+		if w, ok := b.waiters[token]; ok && w.need[peer] {
+			delete(w.need, peer)
+			w.check()
+		}
+	case syncTopic:
+		if w, ok := b.waiters[key]; ok {
+			w.echoed = true
+			w.check()
+			return
+		}
+		// Another instance's: everything it committed before is heard here
+		// too (notifications arrive in commit order); say so.
+		if pool := b.pool; pool != nil {
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), maxSyncWait)
+				defer cancel()
+				_, _ = pool.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, ackTopic+":"+key+":"+b.id)
+			}()
+		}
+	}
+}
+
 // Sync returns once every change committed before it was called has been
-// heard: it sends a message of its own, and PostgreSQL delivers
-// notifications in commit order. After a request's writes, it makes the
-// instance's next page (anyone's) see them without waiting on chance.
-// If the message does not come back in time, the maps are emptied.
+// heard by this instance and by every other instance listening: it sends a
+// message of its own, which PostgreSQL delivers after those changes (in
+// commit order), and waits for it to come back and for each other
+// instance's answer. After a request's writes, it makes the next page
+// anyone opens, on any instance, show them. If that takes longer than
+// maxSyncWait, this instance's maps are emptied and Sync returns.
 func (b *Bus) Sync(ctx context.Context, pool *pgxpool.Pool) error {
 	if !b.Connected() {
 		return nil
 	}
 	token := b.id + "-" + strconv.FormatUint(b.syncs.Add(1), 10)
-	heard := make(chan struct{})
+	w := &syncWait{need: map[string]bool{}, done: make(chan struct{})}
 	b.waitMu.Lock()
-	b.waiters[token] = heard
+	for peer, seen := range b.peers {
+		if time.Since(seen) < peerGone {
+			w.need[peer] = true
+		} else {
+			delete(b.peers, peer)
+		}
+	}
+	b.waiters[token] = w
 	b.waitMu.Unlock()
 	defer func() {
 		b.waitMu.Lock()
@@ -132,7 +205,7 @@ func (b *Bus) Sync(ctx context.Context, pool *pgxpool.Pool) error {
 	timer := time.NewTimer(maxSyncWait)
 	defer timer.Stop()
 	select {
-	case <-heard:
+	case <-w.done:
 		return nil
 	case <-timer.C:
 		b.FlushAll()
@@ -141,6 +214,19 @@ func (b *Bus) Sync(ctx context.Context, pool *pgxpool.Pool) error {
 		b.FlushAll()
 		return ctx.Err()
 	}
+}
+
+// Peers is how many other instances were heard from recently.
+func (b *Bus) Peers() int {
+	b.waitMu.Lock()
+	defer b.waitMu.Unlock()
+	n := 0
+	for _, seen := range b.peers {
+		if time.Since(seen) < peerGone {
+			n++
+		}
+	}
+	return n
 }
 
 // Listen holds one connection of pool listening on Channel until ctx ends,
@@ -177,13 +263,32 @@ func (b *Bus) listenOnce(ctx context.Context, pool *pgxpool.Pool) error {
 		return err
 	}
 	b.FlushAll()
+	b.waitMu.Lock()
+	b.pool = pool
+	b.waitMu.Unlock()
 	b.connected.Store(true)
+	hello, stopHello := context.WithCancel(ctx)
+	defer stopHello()
+	go func() {
+		tick := time.NewTicker(peerHello)
+		defer tick.Stop()
+		for {
+			_, _ = pool.Exec(hello, `SELECT pg_notify($1, $2)`, Channel, helloTopic+":"+b.id)
+			select {
+			case <-hello.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}
-		if !b.drop.Load() {
+		// Dropping loses the invalidations only: Sync's own messages still
+		// flow, as when one notification among many goes missing.
+		if topic, _, _ := strings.Cut(n.Payload, ":"); !b.drop.Load() || topic == syncTopic || topic == ackTopic || topic == helloTopic {
 			b.Deliver(n.Payload)
 		}
 	}

@@ -16,6 +16,7 @@ func (e *Engine) At(t time.Time) *Engine {
 	c.now = func() time.Time { return t }
 	c.lists = nil // kept for the present, not for t
 	c.keep = false
+	c.targets = nil // today's, not t's
 	return &c
 }
 

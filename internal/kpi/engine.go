@@ -77,6 +77,8 @@ type Engine struct {
 	now  func() time.Time
 	// snapshots holds decoded snapshots once CacheSnapshots was called.
 	snapshots *cache.Map[string, storedSnapshot]
+	// targets holds the targets in force today (Current), with them.
+	targets   *cache.Map[string, *float64]
 	refreshes *refreshStats
 	// lists holds the overview's lists once CacheOverview was called.
 	lists *overviewLists

@@ -54,6 +54,10 @@ type dated[T any] struct {
 type overviewLists struct {
 	launches *cache.Map[int, dated[[]Launch]]
 	wins     *cache.Map[int, []Win]
+	// todos are counts over the live tables: dropped on any write to them
+	// ("todos" triggers), and otherwise at most a TTL behind the clock
+	// (a follow-up deadline passing changes a count without a write).
+	todos *cache.Map[todoKey, []Todo]
 }
 
 // OverviewCacheStats is how often the overview's lists came from memory,
@@ -64,7 +68,8 @@ func (e *Engine) OverviewCacheStats() (hits, misses uint64) {
 	}
 	lh, lm := e.lists.launches.Stats()
 	wh, wm := e.lists.wins.Stats()
-	return lh + wh, lm + wm
+	th, tm := e.lists.todos.Stats()
+	return lh + wh + th, lm + wm + tm
 }
 
 // CacheOverview keeps the upcoming launches and the recent wins in memory
@@ -75,6 +80,8 @@ func (e *Engine) CacheOverview(bus *cache.Bus, ttl time.Duration) {
 	e.lists = &overviewLists{
 		launches: cache.NewMap[int, dated[[]Launch]](bus, "overview", ttl, 16, every),
 		wins:     cache.NewMap[int, []Win](bus, "overview", ttl, 16, every),
+		todos: cache.NewMap[todoKey, []Todo](bus, "todos", ttl, 10_000,
+			func(string) (todoKey, bool) { return todoKey{}, false }),
 	}
 }
 
@@ -143,63 +150,73 @@ type Todo struct {
 }
 
 // Todos counts the to-dos a lens brings to the top, for viewer (the
-// viewer's own where the to-do is personal).
+// viewer's own where the to-do is personal): one query per lens, both
+// counts in it.
 func (e *Engine) Todos(ctx context.Context, lens string, viewerID int64, viewerTeam string, salesManager bool) ([]Todo, error) {
+	if e.lists == nil {
+		return e.todos(ctx, lens, viewerID, viewerTeam, salesManager)
+	}
+	key := todoKey{lens, viewerID, viewerTeam, salesManager}
+	return e.lists.todos.Get(key, func() ([]Todo, error) { return e.todos(ctx, lens, viewerID, viewerTeam, salesManager) })
+}
+
+// todoKey is whose to-dos, under which lens.
+type todoKey struct {
+	lens         string
+	viewer       int64
+	team         string
+	salesManager bool
+}
+
+func (e *Engine) todos(ctx context.Context, lens string, viewerID int64, viewerTeam string, salesManager bool) ([]Todo, error) {
 	now := e.now()
-	var out []Todo
-	count := func(sql string, args ...any) (int, error) {
-		var n int
-		err := e.pool.QueryRow(ctx, sql, args...).Scan(&n)
-		return n, err
+	counts := func(sql string, args ...any) (int, int, error) {
+		var a, b int
+		err := e.pool.QueryRow(ctx, sql, args...).Scan(&a, &b)
+		return a, b, err
 	}
 	switch lens {
 	case "sales":
 		// A rep sees their own queue; anyone else sees the team's.
 		mine := viewerTeam == "sales" && !salesManager
-		awaiting, err := count(`SELECT count(*) FROM leads WHERE stage = 'handed_off' AND ($1 = 0 OR owner_id = $1)`, pick(mine, viewerID))
+		awaiting, untouched, err := counts(`SELECT
+			(SELECT count(*) FROM leads WHERE stage = 'handed_off' AND ($1 = 0 OR owner_id = $1)),
+			(SELECT count(*) FROM leads WHERE first_touch_at IS NULL AND stage IN ('handed_off', 'accepted')
+			   AND sla_due_at < $2 AND ($1 = 0 OR owner_id = $1))`, pick(mine, viewerID), now)
 		if err != nil {
 			return nil, err
 		}
-		untouched, err := count(`SELECT count(*) FROM leads WHERE first_touch_at IS NULL AND stage IN ('handed_off', 'accepted')
-			AND sla_due_at < $2 AND ($1 = 0 OR owner_id = $1)`, pick(mine, viewerID), now)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Todo{"Leads awaiting acceptance", awaiting, "/leads?stage=handed_off"},
-			Todo{"Leads past the SLA without a first touch", untouched, "/leads?sla=breached"})
+		out := []Todo{{"Leads awaiting acceptance", awaiting, "/leads?stage=handed_off"},
+			{"Leads past the SLA without a first touch", untouched, "/leads?sla=breached"}}
 		if mine {
 			out[0].Link, out[1].Link = "/leads/queue", "/leads/queue"
 		}
+		return out, nil
 	case "marketing":
-		rejected, err := count(`SELECT count(*) FROM leads WHERE stage = 'rejected' AND rejected_at >= $1`, now.Add(-7*24*time.Hour))
+		rejected, toAnswer, err := counts(`SELECT
+			(SELECT count(*) FROM leads WHERE stage = 'rejected' AND rejected_at >= $1),
+			(SELECT count(*) FROM feedback_items WHERE status = 'new' AND merged_into IS NULL)`, now.Add(-7*24*time.Hour))
 		if err != nil {
 			return nil, err
 		}
-		toAnswer, err := count(`SELECT count(*) FROM feedback_items WHERE status = 'new' AND merged_into IS NULL`)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Todo{"Leads rejected in the last 7 days to review", rejected, "/leads/rejected?days=7"},
-			Todo{"Feedback waiting for an answer", toAnswer, "/feedback?status=new"})
+		return []Todo{{"Leads rejected in the last 7 days to review", rejected, "/leads/rejected?days=7"},
+			{"Feedback waiting for an answer", toAnswer, "/feedback?status=new"}}, nil
 	case "service":
 		today := now.In(e.loc).Format("2006-01-02")
-		notices, err := count(`SELECT count(*) FROM campaigns c WHERE c.status = 'announced' AND c.end_on >= $2::date
-			AND NOT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.campaign_id = c.id AND a.user_id = $1 AND a.revision = c.revision)`,
-			viewerID, today)
-		if err != nil {
-			return nil, err
-		}
-		alerts, err := count(`SELECT count(*) FROM product_alerts p WHERE (p.until_on IS NULL OR p.until_on >= $2::date)
-			AND NOT EXISTS (SELECT 1 FROM alert_acks a WHERE a.alert_id = p.id AND a.user_id = $1)`, viewerID, today)
+		notices, alerts, err := counts(`SELECT
+			(SELECT count(*) FROM campaigns c WHERE c.status = 'announced' AND c.end_on >= $2::date
+			   AND NOT EXISTS (SELECT 1 FROM acknowledgements a WHERE a.campaign_id = c.id AND a.user_id = $1 AND a.revision = c.revision)),
+			(SELECT count(*) FROM product_alerts p WHERE (p.until_on IS NULL OR p.until_on >= $2::date)
+			   AND NOT EXISTS (SELECT 1 FROM alert_acks a WHERE a.alert_id = p.id AND a.user_id = $1))`, viewerID, today)
 		if err != nil {
 			return nil, err
 		}
 		// Acknowledging is personal: these count what the viewer has not
 		// acknowledged, and their titles say so.
-		out = append(out, Todo{"Campaign notices you have not acknowledged", notices, "/campaigns"},
-			Todo{"Product alerts you have not acknowledged", alerts, "/alerts"})
+		return []Todo{{"Campaign notices you have not acknowledged", notices, "/campaigns"},
+			{"Product alerts you have not acknowledged", alerts, "/alerts"}}, nil
 	}
-	return out, nil
+	return nil, nil
 }
 
 func pick(cond bool, id int64) int64 {

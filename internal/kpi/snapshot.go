@@ -103,6 +103,10 @@ func (e *Engine) Refresh(ctx context.Context, args RefreshArgs, log *slog.Logger
 func (e *Engine) CacheSnapshots(bus *cache.Bus, ttl time.Duration) {
 	e.snapshots = cache.NewMap[string, storedSnapshot](bus, "snapshot", ttl, 256,
 		func(string) (string, bool) { return "", false }) // every message is topic:*
+	// A new target drops the snapshots in its transaction, so the targets
+	// in force are on the same topic.
+	e.targets = cache.NewMap[string, *float64](bus, "snapshot", ttl, 256,
+		func(string) (string, bool) { return "", false })
 }
 
 // storedSnapshot is what stored found, kept in memory.
@@ -283,5 +287,6 @@ func (e *Engine) Invalidate(ctx context.Context) error {
 func (e *Engine) dropInMemory() {
 	if e.snapshots != nil {
 		e.snapshots.Flush()
+		e.targets.Flush()
 	}
 }

@@ -213,6 +213,14 @@ func (e *Engine) History(ctx context.Context, limit int) ([]Target, error) {
 // Current returns the target in force today for key and kind: the one set,
 // else the default (nil for a revenue goal never set).
 func (e *Engine) Current(ctx context.Context, key Key, kind Kind) (*float64, error) {
+	if e.targets == nil {
+		return e.current(ctx, key, kind)
+	}
+	day := e.now().In(e.loc).Format(time.DateOnly)
+	return e.targets.Get(string(key)+"/"+string(kind)+"/"+day, func() (*float64, error) { return e.current(ctx, key, kind) })
+}
+
+func (e *Engine) current(ctx context.Context, key Key, kind Kind) (*float64, error) {
 	today := []Period{{Kind: kind, Start: e.now()}}
 	var vals []*float64
 	var err error

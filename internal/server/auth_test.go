@@ -375,6 +375,7 @@ func TestIdleSessionsExpire(t *testing.T) {
 	if _, err := e.pool.Exec(context.Background(), `UPDATE sessions SET last_seen_at = now() - interval '13 hours'`); err != nil {
 		t.Fatal(err)
 	}
+	e.settle()
 	if got := classify(c.get("/")); got != "sign-in" {
 		t.Errorf("idle session (13h > 12h) still valid: %s", got)
 	}
@@ -382,6 +383,7 @@ func TestIdleSessionsExpire(t *testing.T) {
 	if _, err := e.pool.Exec(context.Background(), `UPDATE sessions SET expires_at = now() - interval '1 second'`); err != nil {
 		t.Fatal(err)
 	}
+	e.settle()
 	if got := classify(c.get("/")); got != "sign-in" {
 		t.Errorf("session past its lifetime still valid: %s", got)
 	}

@@ -61,10 +61,18 @@ func TestInstanceBSeesANotificationReadOnA(t *testing.T) {
 		t.Fatal("the demo rep has nothing unread")
 	}
 	unreadShown(t, repB.get("/")) // now from B's memory
-	id := a.count(`SELECT min(id) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, a.userID("rep@example.com"))
-	wantStatus(t, repA.post("/notifications/"+strconv.Itoa(id)+"/read", nil), http.StatusSeeOther)
-	if got := unreadShown(t, repB.get("/")); got != before-1 {
-		t.Errorf("B's next page shows %d unread, want %d", got, before-1)
+	// One by one, each read on A is gone from B's very next page: A's
+	// answer waits until B has heard of it.
+	for want := before - 1; want > 0; want-- {
+		id := a.count(`SELECT min(id) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, a.userID("rep@example.com"))
+		wantStatus(t, repA.post("/notifications/"+strconv.Itoa(id)+"/read", nil), http.StatusSeeOther)
+		if got := unreadShown(t, repB.get("/")); got != want {
+			t.Errorf("B's next page shows %d unread, want %d", got, want)
+		}
+	}
+	if _, err := a.pool.Exec(t.Context(), `INSERT INTO notifications (user_id, kind, title)
+		SELECT id, 'new_notice', 'Again' FROM users WHERE email = 'rep@example.com'`); err != nil {
+		t.Fatal(err)
 	}
 	wantStatus(t, repA.post("/notifications/read-all", nil), http.StatusSeeOther)
 	if got := unreadShown(t, repB.get("/leads")); got != 0 {
@@ -198,6 +206,31 @@ func TestInstanceBOverviewFollowsAcknowledgementsAndWins(t *testing.T) {
 	if body := manager.get("/").Body; !regexp.MustCompile(`Cache Win GmbH`).MatchString(body) {
 		t.Error("B's overview does not list the win written on the database")
 	}
+	// The sales lens's to-do counts, from B's memory, follow a handoff
+	// written straight to the database once the bus has heard of it.
+	awaitingRe := regexp.MustCompile(`Leads awaiting acceptance</a>: <strong>(\d+)</strong>`)
+	awaiting := func() int {
+		t.Helper()
+		m := awaitingRe.FindStringSubmatch(manager.get("/?lens=sales").Body)
+		if m == nil {
+			t.Fatal("B's sales lens shows no awaiting count")
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	waiting := awaiting()
+	awaiting()
+	if _, err := a.pool.Exec(t.Context(), `UPDATE leads SET stage = 'handed_off', handed_off_at = now(), sla_due_at = now() + interval '1 day'
+		WHERE id = (SELECT min(id) FROM leads WHERE stage = 'new')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.srv.cache.Sync(t.Context(), b.pool); err != nil {
+		t.Fatal(err)
+	}
+	if got := awaiting(); got != waiting+1 {
+		t.Errorf("B's sales lens shows %d awaiting acceptance after a handoff, want %d", got, waiting+1)
+	}
+
 	// The lead list's campaign filter, from B's memory, learns of a new
 	// campaign made on A.
 	manager.get("/leads")

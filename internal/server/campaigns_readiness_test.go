@@ -26,11 +26,13 @@ func TestReadinessFigureRoundsAndSaysWhenNobodyIsMeasured(t *testing.T) {
 	if _, err := e.pool.Exec(ctx, `UPDATE users SET active = false WHERE email = 'omar.haddad@example.com'`); err != nil {
 		t.Fatal(err)
 	}
+	e.settle()
 	if _, err := e.pool.Exec(ctx, `INSERT INTO acknowledgements (campaign_id, user_id, revision)
 		SELECT $1, id, 1 FROM users WHERE email = ANY($2)`, id, []string{"rep@example.com", "jordan.blake@example.com",
 		"priya.nair@example.com", "tom.becker@example.com", "agent@example.com", "hannah.weber@example.com"}); err != nil {
 		t.Fatal(err)
 	}
+	e.settle()
 	manager := e.client()
 	manager.login("sales.manager@example.com")
 	page := manager.get(path)
@@ -48,6 +50,7 @@ func TestReadinessFigureRoundsAndSaysWhenNobodyIsMeasured(t *testing.T) {
 	if _, err := e.pool.Exec(ctx, `UPDATE users SET active = false WHERE team = 'service'`); err != nil {
 		t.Fatal(err)
 	}
+	e.settle()
 	page = manager.get(path)
 	if want := "Nobody in service is measured yet: the team has no active members."; !strings.Contains(page.Body, want) {
 		t.Errorf("with no active service members the page lacks %q:\n%s", want, section(page.Body, "not-ready"))

@@ -57,6 +57,16 @@ func newTestEnvOn(t testing.TB, pool *pgxpool.Pool, env map[string]string) *test
 	return &testEnv{t: t, srv: srv, pool: pool, http: hs, guard: guard}
 }
 
+// settle returns once the server has heard of every change committed so
+// far, for tests that write straight to the database as another program
+// would and then look at a page.
+func (e *testEnv) settle() {
+	e.t.Helper()
+	if err := e.srv.cache.Sync(context.Background(), e.pool); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // waitForListener returns once the cache hears PostgreSQL's change
 // notifications, so every test runs with the caches on, as in production.
 func waitForListener(t testing.TB, bus *cache.Bus) {

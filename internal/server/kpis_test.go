@@ -211,6 +211,7 @@ func TestServiceLensTodosAreTheViewersOwn(t *testing.T) {
 		ON CONFLICT DO NOTHING`, other); err != nil {
 		t.Fatal(err)
 	}
+	e.settle()
 	if m := todo.FindStringSubmatch(c.get("/").Body); m == nil || m[1] != strconv.Itoa(before) {
 		t.Errorf("a colleague's acknowledgements moved the agent's to-do: %v", m)
 	}
@@ -381,6 +382,7 @@ func TestRevenueWithoutAGoalSaysItIsNotSet(t *testing.T) {
 	if _, err := e.pool.Exec(t.Context(), `DELETE FROM kpi_targets WHERE kpi = 'revenue_goal'`); err != nil {
 		t.Fatal(err)
 	}
+	e.settle()
 	c := e.client()
 	c.login("marketer@example.com")
 	res := c.get("/kpis/revenue?kind=month")
