@@ -138,13 +138,9 @@ func (b *Bus) control(topic, key string) {
 		}
 		_, known := b.peers[key]
 		b.peers[key] = time.Now()
-		if pool := b.pool; !known && pool != nil {
+		if !known {
 			// A newcomer learns of this instance now, not at the next tick.
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), maxSyncWait)
-				defer cancel()
-				_, _ = pool.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, helloTopic+":"+b.id)
-			}()
+			b.send(helloTopic + ":" + b.id)
 		}
 	case ackTopic:
 		token, peer, _ := strings.Cut(key, ":")
@@ -160,14 +156,22 @@ func (b *Bus) control(topic, key string) {
 		}
 		// Another instance's: everything it committed before is heard here
 		// too (notifications arrive in commit order); say so.
-		if pool := b.pool; pool != nil {
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), maxSyncWait)
-				defer cancel()
-				_, _ = pool.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, ackTopic+":"+key+":"+b.id)
-			}()
-		}
+		b.send(ackTopic + ":" + key + ":" + b.id)
 	}
+}
+
+// send notifies payload in the background, from the listener (which holds
+// waitMu and must not wait on the database). Called with waitMu held.
+func (b *Bus) send(payload string) {
+	pool := b.pool
+	if pool == nil {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), maxSyncWait)
+		defer cancel()
+		_, _ = pool.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, payload)
+	}()
 }
 
 // Sync returns once every change committed before it was called has been

@@ -22,12 +22,19 @@ var unreadBadge = regexp.MustCompile(`aria-label="(\d+) unread"`)
 func unreadShown(t *testing.T, res response) int {
 	t.Helper()
 	wantStatus(t, res, http.StatusOK)
-	m := unreadBadge.FindStringSubmatch(res.Body)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[1])
+	n, _ := numberIn(unreadBadge, res.Body)
 	return n
+}
+
+// numberIn is the number re's first group finds in body; false when re
+// does not match.
+func numberIn(re *regexp.Regexp, body string) (int, bool) {
+	m := re.FindStringSubmatch(body)
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(m[1])
+	return n, err == nil
 }
 
 // twoInstances starts instance A and B on the same database; env applies
@@ -180,11 +187,10 @@ func TestInstanceBOverviewFollowsAcknowledgementsAndWins(t *testing.T) {
 	readiness := regexp.MustCompile(`Cache launch(?s:.*?)(\d+) of (\d+) acknowledged`)
 	acked := func() int {
 		t.Helper()
-		m := readiness.FindStringSubmatch(manager.get("/").Body)
-		if m == nil {
+		n, ok := numberIn(readiness, manager.get("/").Body)
+		if !ok {
 			t.Fatal("B's overview does not list the launch with its readiness")
 		}
-		n, _ := strconv.Atoi(m[1])
 		return n
 	}
 	before := acked()
@@ -211,11 +217,10 @@ func TestInstanceBOverviewFollowsAcknowledgementsAndWins(t *testing.T) {
 	awaitingRe := regexp.MustCompile(`Leads awaiting acceptance</a>: <strong>(\d+)</strong>`)
 	awaiting := func() int {
 		t.Helper()
-		m := awaitingRe.FindStringSubmatch(manager.get("/?lens=sales").Body)
-		if m == nil {
+		n, ok := numberIn(awaitingRe, manager.get("/?lens=sales").Body)
+		if !ok {
 			t.Fatal("B's sales lens shows no awaiting count")
 		}
-		n, _ := strconv.Atoi(m[1])
 		return n
 	}
 	waiting := awaiting()
