@@ -73,9 +73,8 @@ func (b *Bus) Subscribe(topic string, drop func(key string)) {
 	b.topics[topic] = append(b.topics[topic], drop)
 }
 
-// Deliver acts on one payload as if it had arrived on Channel; the
-// instance that made a change calls it too, so its own next read never
-// waits for the round trip.
+// Deliver acts on one payload as if it had arrived on Channel (the
+// listener calls it for each message).
 func (b *Bus) Deliver(payload string) {
 	topic, key, _ := strings.Cut(payload, ":")
 	switch topic {
@@ -218,19 +217,6 @@ func (b *Bus) Sync(ctx context.Context, pool *pgxpool.Pool) error {
 		b.FlushAll()
 		return ctx.Err()
 	}
-}
-
-// Peers is how many other instances were heard from recently.
-func (b *Bus) Peers() int {
-	b.waitMu.Lock()
-	defer b.waitMu.Unlock()
-	n := 0
-	for _, seen := range b.peers {
-		if time.Since(seen) < peerGone {
-			n++
-		}
-	}
-	return n
 }
 
 // Listen holds one connection of pool listening on Channel until ctx ends,
