@@ -175,9 +175,11 @@ func (e *Engine) store(ctx context.Context, key Key, source, snap string, period
 	return err
 }
 
-// pruneChanges deletes the change records older than changesKept and, in
-// the same statement, the kept values that had not seen them.
-func (e *Engine) pruneChanges(ctx context.Context) error {
+// PruneChanges deletes the change records older than changesKept and, in
+// the same statement, the kept values that had not seen them. Each
+// refresh runs it, and the hourly maintenance too, so the log stays short
+// while nobody looks at a dashboard.
+func (e *Engine) PruneChanges(ctx context.Context) error {
 	_, err := e.pool.Exec(ctx, `
 		WITH gone AS (DELETE FROM kpi_changes WHERE at < now() - $1::interval RETURNING source, hour, xid)
 		DELETE FROM kpi_period_raw m USING gone g

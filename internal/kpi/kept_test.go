@@ -186,7 +186,7 @@ func TestKeptPeriodsEqualAFullRecomputation(t *testing.T) {
 	f.exec(`UPDATE kpi_changes SET at = at - interval '1 hour'`)
 	randomWrite(f, rng, now)
 	f.exec(`UPDATE kpi_changes SET at = at - interval '1 hour'`)
-	if err := kept.pruneChanges(ctx); err != nil {
+	if err := kept.PruneChanges(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.id(`SELECT count(*) FROM kpi_changes`); n != 0 {

@@ -221,7 +221,7 @@ func (e *Engine) refresh(ctx context.Context, p Period, log *slog.Logger) (Snaps
 		return Snapshot{}, err
 	}
 	if e.keep {
-		if err := e.pruneChanges(ctx); err != nil {
+		if err := e.PruneChanges(ctx); err != nil {
 			return Snapshot{}, err
 		}
 	}

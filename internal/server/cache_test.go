@@ -247,3 +247,21 @@ func TestInstanceBOverviewFollowsAcknowledgementsAndWins(t *testing.T) {
 		t.Error("B never served the overview's lists from memory")
 	}
 }
+
+// The hourly maintenance keeps the KPI change log short even when no
+// dashboard is refreshed.
+func TestMaintainPrunesTheKPIChangeLog(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	if _, err := e.pool.Exec(t.Context(), `INSERT INTO kpi_changes (source, hour, at) VALUES
+		('leads', date_trunc('hour', now()), now() - interval '1 hour'), ('leads', date_trunc('hour', now()), now())`); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Maintain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if old, recent := e.count(`SELECT count(*) FROM kpi_changes WHERE at < now() - interval '10 minutes'`),
+		e.count(`SELECT count(*) FROM kpi_changes WHERE at > now() - interval '1 minute'`); old != 0 || recent == 0 {
+		t.Errorf("after maintenance: %d old change records, %d recent ones", old, recent)
+	}
+}

@@ -253,14 +253,18 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, shutdownTimeo
 	return nil
 }
 
-// Maintain purges expired sessions and stale throttle and idempotency
-// rows. The job system runs it hourly; the deletes are idempotent.
+// Maintain purges expired sessions, stale throttle and idempotency rows
+// and the old part of the KPI change log. The job system runs it hourly;
+// the deletes are idempotent.
 func (s *Server) Maintain(ctx context.Context) error {
 	if err := s.users.PurgeExpired(ctx, s.session); err != nil {
 		return fmt.Errorf("purge expired sessions: %w", err)
 	}
 	if err := s.tokens.Purge(ctx); err != nil {
 		return fmt.Errorf("purge idempotency keys and rate windows: %w", err)
+	}
+	if err := s.kpi.PruneChanges(ctx); err != nil {
+		return fmt.Errorf("prune the kpi change log: %w", err)
 	}
 	return nil
 }
