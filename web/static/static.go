@@ -1,6 +1,6 @@
 // Package static serves the embedded stylesheet, scripts and images under
 // content-hashed URLs, so browsers may cache them for a year. Each file is
-// compressed once, at start-up, with brotli and gzip: a request only picks
+// compressed once, as the server starts, with brotli and gzip: a request only picks
 // the bytes its Accept-Encoding allows.
 package static
 
@@ -17,6 +17,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 )
@@ -29,8 +30,15 @@ type asset struct {
 	version     string // the first hex digits of the file's SHA-256
 	contentType string
 	identity    []byte
-	gzip        []byte // nil when gzip does not make it smaller
-	brotli      []byte // likewise
+	// packed is the compressed copies, made on first use: about 150 ms of
+	// brotli that every command and test binary linking this package
+	// would otherwise pay at start-up. Handler starts it at once.
+	packed func() packed
+}
+
+type packed struct {
+	gzip   []byte // nil when gzip does not make the file smaller
+	brotli []byte // likewise
 }
 
 var assets = func() map[string]*asset {
@@ -44,8 +52,7 @@ var assets = func() map[string]*asset {
 		if a.contentType == "" {
 			a.contentType = "application/octet-stream"
 		}
-		a.gzip = smaller(b, gzipped(b))
-		a.brotli = smaller(b, brotlied(b))
+		a.packed = sync.OnceValue(func() packed { return packed{gzip: smaller(b, gzipped(b)), brotli: smaller(b, brotlied(b))} })
 		m[e.Name()] = a
 	}
 	return m
@@ -92,6 +99,11 @@ func Path(name string) string {
 // hash is immutable; any other gets revalidated through the ETag, which
 // names the encoding too (each encoding is its own representation).
 func Handler() http.Handler {
+	go func() { // compress while the server starts, not in its first requests
+		for _, a := range assets {
+			a.packed()
+		}
+	}()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, ok := assets[strings.TrimPrefix(r.URL.Path, "/static/")]
 		if !ok {
@@ -105,11 +117,11 @@ func Handler() http.Handler {
 		}
 		body, encoding := a.identity, ""
 		accepts := acceptedEncodings(r.Header.Get("Accept-Encoding"))
-		switch {
-		case a.brotli != nil && accepts["br"]:
-			body, encoding = a.brotli, "br"
-		case a.gzip != nil && accepts["gzip"]:
-			body, encoding = a.gzip, "gzip"
+		switch p := a.packed(); {
+		case p.brotli != nil && accepts["br"]:
+			body, encoding = p.brotli, "br"
+		case p.gzip != nil && accepts["gzip"]:
+			body, encoding = p.gzip, "gzip"
 		}
 		h := w.Header()
 		h.Set("Vary", "Accept-Encoding")
