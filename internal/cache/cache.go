@@ -312,6 +312,13 @@ func NewMap[K comparable, V any](bus *Bus, topic string, ttl time.Duration, max 
 	return m
 }
 
+// NoRows is the keyOf of a topic whose triggers name no rows: its every
+// message is "topic:*", which drops everything.
+func NoRows[K comparable](string) (K, bool) {
+	var k K
+	return k, false
+}
+
 func (m *Map[K, V]) dropKey(key string) {
 	if key == "*" {
 		m.Flush()
@@ -394,3 +401,13 @@ func (m *Map[K, V]) evictExpired(now time.Time) {
 
 // Stats is how often Get answered from memory and how often it loaded.
 func (m *Map[K, V]) Stats() (hits, misses uint64) { return m.hits.Load(), m.misses.Load() }
+
+// Sum adds up the hits and misses of several maps, for one figure per
+// store.
+func Sum(maps ...interface{ Stats() (uint64, uint64) }) (hits, misses uint64) {
+	for _, m := range maps {
+		h, n := m.Stats()
+		hits, misses = hits+h, misses+n
+	}
+	return hits, misses
+}

@@ -101,7 +101,7 @@ func InTxRetry(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) e
 // LatestVersion is the schema version this binary expects. A test keeps it
 // in step with the files in migrations/, because the iofs source skips
 // misnamed files silently.
-const LatestVersion = 29
+const LatestVersion = 30
 
 func newMigrate(url string) (*migrate.Migrate, error) {
 	src, err := iofs.New(migrations.FS, ".")

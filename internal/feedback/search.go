@@ -131,6 +131,17 @@ const rankCap = 200
 // out: they live on in the item they were merged into.
 func (s *Store) List(ctx context.Context, f Filter) ([]Item, int, error) {
 	f.Page = max(f.Page, 1)
+	if s.pages != nil {
+		l, err := s.pages.Get(f, func() (listed, error) {
+			items, total, err := s.storedList(ctx, f)
+			return listed{items, total}, err
+		})
+		return l.items, l.total, err
+	}
+	return s.storedList(ctx, f)
+}
+
+func (s *Store) storedList(ctx context.Context, f Filter) ([]Item, int, error) {
 	cond, args, query := f.where(s.now())
 	var total int
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM feedback_items f WHERE `+cond+

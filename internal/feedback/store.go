@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/cache"
 	"tandem/internal/db"
 	"tandem/internal/events"
 	"tandem/internal/users"
@@ -21,6 +22,33 @@ type Store struct {
 	pool *pgxpool.Pool
 	loc  *time.Location // business timezone: deadlines and months are cut in it
 	now  func() time.Time
+	// pages and trends are set once Cache was called.
+	pages  *cache.Map[Filter, listed]
+	trends *cache.Map[int64, Trends] // by the first month's start, Unix seconds
+}
+
+// listed is one page of the list and the number of matches.
+type listed struct {
+	items []Item
+	total int
+}
+
+// Cache keeps the feedback list's pages and the theme trends in memory for
+// up to ttl, dropped when the bus reports a change to what they show
+// (migration 30's "feedback" triggers). Callers must not modify what they
+// are given.
+func (s *Store) Cache(bus *cache.Bus, ttl time.Duration) {
+	s.pages = cache.NewMap[Filter, listed](bus, "feedback", ttl, 256, cache.NoRows[Filter])
+	s.trends = cache.NewMap[int64, Trends](bus, "feedback", ttl, 2, cache.NoRows[int64])
+}
+
+// ListCacheStats is how often Cache's maps answered from memory, and how
+// often they read the database.
+func (s *Store) ListCacheStats() (hits, misses uint64) {
+	if s.pages == nil {
+		return 0, 0
+	}
+	return cache.Sum(s.pages, s.trends)
 }
 
 // NewStore returns a Store on pool; loc is the business timezone.
@@ -33,6 +61,7 @@ func NewStore(pool *pgxpool.Pool, loc *time.Location) *Store {
 func (s *Store) WithClock(now func() time.Time) *Store {
 	c := *s
 	c.now = now
+	c.pages, c.trends = nil, nil // the cached answers are of the real clock
 	return &c
 }
 

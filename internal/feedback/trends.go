@@ -54,6 +54,13 @@ func MonthStarts(now time.Time, n int, loc *time.Location) []time.Time {
 // Trends counts items per theme per month and per link per sentiment.
 func (s *Store) Trends(ctx context.Context) (Trends, error) {
 	starts := MonthStarts(s.now(), TrendMonths, s.loc)
+	if s.trends != nil {
+		return s.trends.Get(starts[0].Unix(), func() (Trends, error) { return s.storedTrends(ctx, starts) })
+	}
+	return s.storedTrends(ctx, starts)
+}
+
+func (s *Store) storedTrends(ctx context.Context, starts []time.Time) (Trends, error) {
 	from, to := starts[0], starts[TrendMonths]
 	tr := Trends{Months: starts[:TrendMonths]}
 

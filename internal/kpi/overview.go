@@ -58,6 +58,8 @@ type overviewLists struct {
 	// ("todos" triggers), and otherwise at most a TTL behind the clock
 	// (a follow-up deadline passing changes a count without a write).
 	todos *cache.Map[todoKey, []Todo]
+	// sla is the two-sided SLA page's counts by period (slaCounts).
+	sla *cache.Map[Period, TwoSided]
 }
 
 // OverviewCacheStats is how often the overview's lists came from memory,
@@ -66,22 +68,19 @@ func (e *Engine) OverviewCacheStats() (hits, misses uint64) {
 	if e.lists == nil {
 		return 0, 0
 	}
-	lh, lm := e.lists.launches.Stats()
-	wh, wm := e.lists.wins.Stats()
-	th, tm := e.lists.todos.Stats()
-	return lh + wh + th, lm + wm + tm
+	return cache.Sum(e.lists.launches, e.lists.wins, e.lists.todos, e.lists.sla)
 }
 
-// CacheOverview keeps the upcoming launches and the recent wins in memory
-// for up to ttl, dropped when the bus reports a change to what they are
-// made of (migration 28's "overview" triggers).
+// CacheOverview keeps the upcoming launches, the recent wins, the to-dos
+// and the two-sided SLA's counts in memory for up to ttl, dropped when the
+// bus reports a change to what they are made of (migration 28's "overview"
+// and "todos" triggers, migration 30's "leads" ones).
 func (e *Engine) CacheOverview(bus *cache.Bus, ttl time.Duration) {
-	every := func(string) (int, bool) { return 0, false } // every message is topic:*
 	e.lists = &overviewLists{
-		launches: cache.NewMap[int, dated[[]Launch]](bus, "overview", ttl, 16, every),
-		wins:     cache.NewMap[int, []Win](bus, "overview", ttl, 16, every),
-		todos: cache.NewMap[todoKey, []Todo](bus, "todos", ttl, 10_000,
-			func(string) (todoKey, bool) { return todoKey{}, false }),
+		launches: cache.NewMap[int, dated[[]Launch]](bus, "overview", ttl, 16, cache.NoRows[int]),
+		wins:     cache.NewMap[int, []Win](bus, "overview", ttl, 16, cache.NoRows[int]),
+		todos:    cache.NewMap[todoKey, []Todo](bus, "todos", ttl, 10_000, cache.NoRows[todoKey]),
+		sla:      cache.NewMap[Period, TwoSided](bus, "leads", ttl, 64, cache.NoRows[Period]),
 	}
 }
 

@@ -146,6 +146,30 @@ func (e *Engine) TwoSided(ctx context.Context, p Period, d *Dashboard) (TwoSided
 		}
 		*s.out = series
 	}
+	counts, err := e.cachedSLACounts(ctx, p)
+	if err != nil {
+		return TwoSided{}, err
+	}
+	t.Response, t.Reps, t.Escalated, t.Reasons, t.Escalations =
+		counts.Response, counts.Reps, counts.Escalated, counts.Reasons, counts.Escalations
+	return t, nil
+}
+
+// cachedSLACounts is slaCounts, from memory once CacheOverview was called
+// (dropped by migration 30's "leads" triggers, and at most a TTL behind the
+// clock, which moves deadlines).
+func (e *Engine) cachedSLACounts(ctx context.Context, p Period) (TwoSided, error) {
+	if e.lists == nil {
+		return e.slaCounts(ctx, p)
+	}
+	return e.lists.sla.Get(p, func() (TwoSided, error) { return e.slaCounts(ctx, p) })
+}
+
+// slaCounts counts what TwoSided reads from the leads themselves: the
+// cohort of p per rep, the escalations and the rejection reasons. Only
+// those fields of the result are set.
+func (e *Engine) slaCounts(ctx context.Context, p Period) (TwoSided, error) {
+	var t TwoSided
 	periods := p.Trailing(TrendPeriods)
 	starts := make([]time.Time, len(periods))
 	ends := make([]time.Time, len(periods))

@@ -101,12 +101,10 @@ func (e *Engine) Refresh(ctx context.Context, args RefreshArgs, log *slog.Logger
 // dropped when the bus reports that any instance wrote or dropped one.
 // Callers must treat a returned Snapshot as read-only: requests share it.
 func (e *Engine) CacheSnapshots(bus *cache.Bus, ttl time.Duration) {
-	e.snapshots = cache.NewMap[string, storedSnapshot](bus, "snapshot", ttl, 256,
-		func(string) (string, bool) { return "", false }) // every message is topic:*
+	e.snapshots = cache.NewMap[string, storedSnapshot](bus, "snapshot", ttl, 256, cache.NoRows[string])
 	// A new target drops the snapshots in its transaction, so the targets
 	// in force are on the same topic.
-	e.targets = cache.NewMap[string, *float64](bus, "snapshot", ttl, 256,
-		func(string) (string, bool) { return "", false })
+	e.targets = cache.NewMap[string, *float64](bus, "snapshot", ttl, 256, cache.NoRows[string])
 }
 
 // storedSnapshot is what stored found, kept in memory.

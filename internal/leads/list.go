@@ -140,6 +140,13 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
+	if s.pages != nil {
+		return s.pages.Get(f, func() (Page, error) { return s.storedPage(ctx, f) })
+	}
+	return s.storedPage(ctx, f)
+}
+
+func (s *Store) storedPage(ctx context.Context, f Filter) (Page, error) {
 	where, args := f.where(true)
 	orderBy, key, cmp := f.order()
 	switch f.Sort {
@@ -230,6 +237,15 @@ const CountCap = 10_000
 // it reads the per-stage totals the database keeps; with filters it counts
 // up to CountCap matches.
 func (s *Store) CountByStage(ctx context.Context, f Filter) (StageCounts, error) {
+	if s.counts != nil {
+		// Only the conditions count: the stage tabs of every sort and page are the same.
+		f.Stage, f.Sort, f.After, f.Limit = "", "", "", 0
+		return s.counts.Get(f, func() (StageCounts, error) { return s.storedCounts(ctx, f) })
+	}
+	return s.storedCounts(ctx, f)
+}
+
+func (s *Store) storedCounts(ctx context.Context, f Filter) (StageCounts, error) {
 	where, args := f.where(false)
 	sql := `SELECT stage, n FROM lead_stage_counts`
 	if where != "true" {
@@ -260,6 +276,21 @@ func (s *Store) CountByStage(ctx context.Context, f Filter) (StageCounts, error)
 // and accepted leads not yet touched; a sales manager also sees leads
 // waiting to be assigned. Breached leads come first, then the oldest.
 func (s *Store) Queue(ctx context.Context, userID int64, includeUnassigned bool) ([]Lead, error) {
+	if s.queues != nil {
+		return s.queues.Get(queueKey{userID, includeUnassigned}, func() ([]Lead, error) {
+			return s.storedQueue(ctx, userID, includeUnassigned)
+		})
+	}
+	return s.storedQueue(ctx, userID, includeUnassigned)
+}
+
+// queueKey is whose queue, and whether it holds the unassigned leads.
+type queueKey struct {
+	userID            int64
+	includeUnassigned bool
+}
+
+func (s *Store) storedQueue(ctx context.Context, userID int64, includeUnassigned bool) ([]Lead, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+leadColumns+` `+leadFrom+`
 		WHERE (l.owner_id = $1 AND (l.stage = 'handed_off' OR (l.stage = 'accepted' AND l.first_touch_at IS NULL)))
 		   OR ($2 AND l.owner_id IS NULL AND l.stage = 'handed_off')

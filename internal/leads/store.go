@@ -23,20 +23,43 @@ import (
 // Store reads and writes leads and their timelines.
 type Store struct {
 	pool *pgxpool.Pool
-	// reps and campaigns hold the lead list's filter choices once CacheChoices was
-	// called: every list page shows them.
+	// The maps below are set once Cache was called; every list page reads
+	// the filter choices, and most read a page of leads and its stage counts.
 	reps      *cache.Map[struct{}, []Rep]
 	campaigns *cache.Map[struct{}, []CampaignChoice]
+	pages     *cache.Map[Filter, Page]
+	counts    *cache.Map[Filter, StageCounts]
+	queues    *cache.Map[queueKey, []Lead]
 }
 
-// CacheChoices keeps the reps and the recent campaigns offered as filters
-// in memory for up to ttl, dropped when the bus reports a change to users
-// or campaigns (migration 28's "overview" triggers). Callers must not
-// modify the lists.
-func (s *Store) CacheChoices(bus *cache.Bus, ttl time.Duration) {
-	all := func(string) (struct{}, bool) { return struct{}{}, true }
-	s.reps = cache.NewMap[struct{}, []Rep](bus, "overview", ttl, 1, all)
-	s.campaigns = cache.NewMap[struct{}, []CampaignChoice](bus, "overview", ttl, 1, all)
+// Cache keeps the lead list's pages, stage counts and filter choices and
+// each rep's queue in memory for up to ttl, dropped when the bus reports a
+// change to what they show (migration 28's "overview" triggers for the
+// choices, migration 30's "leads" triggers for the rest). Callers must not
+// modify what they are given.
+func (s *Store) Cache(bus *cache.Bus, ttl time.Duration) {
+	s.reps = cache.NewMap[struct{}, []Rep](bus, "overview", ttl, 1, cache.NoRows[struct{}])
+	s.campaigns = cache.NewMap[struct{}, []CampaignChoice](bus, "overview", ttl, 1, cache.NoRows[struct{}])
+	s.pages = cache.NewMap[Filter, Page](bus, "leads", ttl, cachedPages, cache.NoRows[Filter])
+	s.counts = cache.NewMap[Filter, StageCounts](bus, "leads", ttl, cachedCounts, cache.NoRows[Filter])
+	s.queues = cache.NewMap[queueKey, []Lead](bus, "leads", ttl, cachedQueues, cache.NoRows[queueKey])
+}
+
+// How many pages, stage counts and queues Cache keeps: a page of 50 leads
+// is some 50 kB, a queue at most ten times that.
+const (
+	cachedPages  = 256
+	cachedCounts = 1024
+	cachedQueues = 64
+)
+
+// ListCacheStats is how often Cache's maps answered from memory, and how
+// often they read the database.
+func (s *Store) ListCacheStats() (hits, misses uint64) {
+	if s.pages == nil {
+		return 0, 0
+	}
+	return cache.Sum(s.reps, s.campaigns, s.pages, s.counts, s.queues)
 }
 
 // NewStore returns a Store on pool.

@@ -107,6 +107,9 @@ func Start(t testing.TB, opts Options) *Server {
 		if err := srv.Shutdown(ctx); err != nil {
 			_ = srv.Close()
 		}
+		// A test that ends at once may shut down before Serve took the
+		// listener; Serve would then accept for ever.
+		_ = ln.Close()
 		<-done
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -245,6 +246,97 @@ func TestInstanceBOverviewFollowsAcknowledgementsAndWins(t *testing.T) {
 	}
 	if hits, _ := b.srv.kpi.OverviewCacheStats(); hits == 0 {
 		t.Error("B never served the overview's lists from memory")
+	}
+}
+
+// The lead list, the queue, the feedback list and the theme trends that B
+// keeps in memory follow what users change on A on B's next page.
+func TestInstanceBListsFollowWritesOnA(t *testing.T) {
+	t.Parallel()
+	a, b := twoInstances(t, nil)
+	marketer, manager := a.client(), a.client()
+	marketer.login("marketer@example.com")
+	manager.login("sales.manager@example.com")
+	rep := b.client()
+	rep.login("rep@example.com")
+	watcher := b.client()
+	watcher.login("service.manager@example.com")
+
+	search := "/leads?q=Cachelist"
+	listed := func() bool { return strings.Contains(watcher.get(search).Body, "Cachelist Kft") }
+	for range 2 { // the second answer is from B's memory
+		if listed() {
+			t.Fatal("B lists a lead nobody made yet")
+		}
+	}
+	id := newLeadVia(t, marketer, url.Values{"company": {"Cachelist Kft"}, "contact_name": {"Csaba"}, "email": {"csaba@cachelist.example"}})
+	if !listed() {
+		t.Error("B's lead list does not show the lead made on A")
+	}
+	wantRedirect(t, marketer.post("/leads/"+id+"/qualify", url.Values{"version": {a.leadVersion(id)}}), "/leads/"+id)
+	wantRedirect(t, marketer.post("/leads/"+id+"/hand-off", url.Values{"version": {a.leadVersion(id)},
+		"note": {"Asked for a fleet demo."}}), "/leads/"+id)
+
+	queued := func() bool { return strings.Contains(rep.get("/leads/queue").Body, "Cachelist Kft") }
+	var repName string
+	if err := a.pool.QueryRow(t.Context(), `SELECT name FROM users WHERE email = 'rep@example.com'`).Scan(&repName); err != nil {
+		t.Fatal(err)
+	}
+	repRow := regexp.MustCompile(`<th scope="row">` + regexp.QuoteMeta(repName) + `</th><td class="num">(\d+)</td>`)
+	handedToRep := func() int { // 0 when the rep has no row yet
+		t.Helper()
+		res := watcher.get("/sla")
+		wantStatus(t, res, http.StatusOK)
+		n, _ := numberIn(repRow, res.Body)
+		return n
+	}
+	for range 2 {
+		if queued() {
+			t.Fatal("the rep's queue on B holds the lead before it was assigned")
+		}
+	}
+	handed := handedToRep()
+	handedToRep()
+	wantRedirect(t, manager.post("/leads/"+id+"/assign", url.Values{"owner": {a.idOf("rep@example.com")},
+		"version": {a.leadVersion(id)}}), "/leads/"+id)
+	if !queued() {
+		t.Error("the rep's queue on B does not show the lead assigned on A")
+	}
+	if got := handedToRep(); got != handed+1 {
+		t.Errorf("B's SLA page counts %d leads handed to the rep after one more was assigned on A, want %d", got, handed+1)
+	}
+
+	agent := a.client()
+	agent.login("agent@example.com")
+	trendsTotal := regexp.MustCompile(`Campaign messaging</strong> <span class="muted">(\d+) item`)
+	total := func() int { // 0 when the theme has no chart
+		t.Helper()
+		res := watcher.get("/feedback/themes")
+		wantStatus(t, res, http.StatusOK)
+		n, _ := numberIn(trendsTotal, res.Body)
+		return n
+	}
+	feedbackSearch := "/feedback?q=zebra"
+	found := func() bool { return strings.Contains(watcher.get(feedbackSearch).Body, "Zebra Test Logistics") }
+	before := total()
+	total()
+	for range 2 {
+		if found() {
+			t.Fatal("B finds feedback nobody logged yet")
+		}
+	}
+	logFeedback(t, agent, feedbackForm(a))
+	if got := total(); got != before+1 {
+		t.Errorf("B's theme trends count %d campaign-messaging items after one more was logged on A, want %d", got, before+1)
+	}
+	if !found() {
+		t.Error("B's feedback search does not find the item logged on A")
+	}
+	for name, stats := range map[string]func() (uint64, uint64){"lead lists": b.srv.leads.ListCacheStats,
+		"feedback lists": b.srv.feedback.ListCacheStats} {
+		if hits, _ := stats(); hits == 0 {
+			t.Errorf("B never served its %s from memory", name)
+		}
 	}
 }
 

@@ -44,7 +44,9 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 	settingStore := settings.NewStore(pool)
 	settingStore.CacheCurrency(bus, cfg.CacheTTL)
 	leadStore := leads.NewStore(pool)
-	leadStore.CacheChoices(bus, cfg.CacheTTL)
+	leadStore.Cache(bus, cfg.CacheTTL)
+	feedbackStore := feedback.NewStore(pool, cfg.Location)
+	feedbackStore.Cache(bus, cfg.CacheTTL)
 	engine := kpi.NewEngine(pool, cfg.Location)
 	engine.CacheSnapshots(bus, cfg.CacheTTL)
 	engine.CacheOverview(bus, cfg.CacheTTL)
@@ -55,7 +57,7 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 		Settings:      settingStore,
 		Leads:         leadStore,
 		Campaigns:     campaigns.NewStore(pool, cfg.Location),
-		Feedback:      feedback.NewStore(pool, cfg.Location),
+		Feedback:      feedbackStore,
 		KPI:           engine,
 		Digests:       digest.FromConfig(pool, cfg, log),
 		Notifications: notifications.NewStore(pool),

@@ -189,6 +189,8 @@ func (s *Server) newMetrics() *metrics.Registry {
 	m.WatchCache("headers", s.headers.Stats)
 	m.WatchCache("kpi_snapshots", s.kpi.SnapshotCacheStats)
 	m.WatchCache("overview_lists", s.kpi.OverviewCacheStats)
+	m.WatchCache("lead_lists", s.leads.ListCacheStats)
+	m.WatchCache("feedback_lists", s.feedback.ListCacheStats)
 	kinds := make([]string, len(kpi.Kinds))
 	for i, k := range kpi.Kinds {
 		kinds[i] = string(k)

@@ -88,7 +88,7 @@ type Store struct {
 // CacheCurrency keeps the currency code in memory for up to ttl, dropped
 // when the bus reports a change to the settings.
 func (s *Store) CacheCurrency(bus *cache.Bus, ttl time.Duration) {
-	s.currency = cache.NewMap[struct{}, string](bus, "settings", ttl, 1, func(string) (struct{}, bool) { return struct{}{}, true })
+	s.currency = cache.NewMap[struct{}, string](bus, "settings", ttl, 1, cache.NoRows[struct{}])
 }
 
 // NewStore returns a Store on pool.

@@ -1,0 +1,10 @@
+DROP TRIGGER IF EXISTS campaigns_feedback_cache ON campaigns;
+DROP TRIGGER IF EXISTS leads_feedback_cache ON leads;
+DROP TRIGGER IF EXISTS users_feedback_cache ON users;
+DROP TRIGGER IF EXISTS feedback_heard_lists_cache ON feedback_heard;
+DROP TRIGGER IF EXISTS feedback_themes_lists_cache ON feedback_themes;
+DROP TRIGGER IF EXISTS feedback_items_lists_cache ON feedback_items;
+DROP TRIGGER IF EXISTS campaigns_lists_cache ON campaigns;
+DROP TRIGGER IF EXISTS users_lists_cache ON users;
+DROP TRIGGER IF EXISTS lead_escalations_lists_cache ON lead_escalations;
+DROP TRIGGER IF EXISTS leads_lists_cache ON leads;
