@@ -296,6 +296,12 @@ type Map[K comparable, V any] struct {
 	generation   uint64
 	hits, misses atomic.Uint64
 	max          int
+	// loads are the loads under way by key; a request that misses joins
+	// the one of its generation rather than asking the database again.
+	loads map[K]*load[V]
+	// ahead makes a hit in the second half of an entry's life load its
+	// successor in the background (RefreshAhead).
+	ahead bool
 }
 
 type entry[V any] struct {
@@ -303,12 +309,33 @@ type entry[V any] struct {
 	expires time.Time
 }
 
+// load is one call of a loader; done is closed once value and err are set.
+type load[V any] struct {
+	generation uint64
+	done       chan struct{}
+	value      V
+	err        error
+}
+
 // NewMap subscribes a map to topic. keyOf parses a message's key ("*"
 // never reaches it: that drops everything); ttl is capped at MaxTTL; max
 // bounds the entries kept.
 func NewMap[K comparable, V any](bus *Bus, topic string, ttl time.Duration, max int, keyOf func(string) (K, bool)) *Map[K, V] {
-	m := &Map[K, V]{bus: bus, ttl: min(ttl, MaxTTL), keyOf: keyOf, entries: map[K]entry[V]{}, max: max}
+	m := &Map[K, V]{bus: bus, ttl: min(ttl, MaxTTL), keyOf: keyOf, entries: map[K]entry[V]{}, max: max,
+		loads: map[K]*load[V]{}}
 	bus.subscribe(topic, m.dropKey, m.Flush)
+	return m
+}
+
+// aheadTimeout bounds a load in the background, which no request waits for.
+const aheadTimeout = 30 * time.Second
+
+// RefreshAhead makes the map reload an entry read in the second half of
+// its life in the background, so a value read often never expires under a
+// waiting request: for loads that cost tens of milliseconds and have no
+// side effects. An entry is still never served past its TTL.
+func (m *Map[K, V]) RefreshAhead() *Map[K, V] {
+	m.ahead = true
 	return m
 }
 
@@ -359,36 +386,78 @@ func (m *Map[K, V]) Flush() {
 
 // Get returns the cached value of k, or loads it; a loaded value is kept
 // unless an invalidation arrived while it loaded. Errors are not kept.
-func (m *Map[K, V]) Get(k K, load func() (V, error)) (V, error) {
+// Requests that miss the same key at once share one load, unless an
+// invalidation came between them: a request after a write never takes
+// a value loaded before it. The load runs with ctx, or detached from it
+// when the map refreshes ahead in the background.
+func (m *Map[K, V]) Get(ctx context.Context, k K, loader func(context.Context) (V, error)) (V, error) {
 	if !m.bus.Connected() {
 		m.misses.Add(1)
-		return load()
+		return loader(ctx)
 	}
 	now := time.Now()
 	m.mu.Lock()
 	e, ok := m.entries[k]
-	gen := m.generation
-	m.mu.Unlock()
 	if ok && now.Before(e.expires) {
+		if m.ahead && !now.Before(e.expires.Add(-m.ttl/2)) && m.loads[k] == nil {
+			l := m.startLoad(k)
+			go func() {
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), aheadTimeout)
+				defer cancel()
+				m.finishLoad(ctx, k, l, now, loader)
+			}()
+		}
+		m.mu.Unlock()
 		m.hits.Add(1)
 		return e.value, nil
 	}
 	m.misses.Add(1)
-	v, err := load()
-	if err != nil {
-		return v, err
+	if l := m.loads[k]; l != nil && l.generation == m.generation {
+		m.mu.Unlock()
+		select {
+		case <-l.done:
+			if l.err == nil {
+				return l.value, nil
+			}
+			return loader(ctx) // its error may be its own request's (a cancelled context)
+		case <-ctx.Done():
+			var zero V
+			return zero, ctx.Err()
+		}
 	}
+	l := m.startLoad(k)
+	m.mu.Unlock()
+	m.finishLoad(ctx, k, l, now, loader)
+	return l.value, l.err
+}
+
+// startLoad registers a load of k at the current generation; m.mu is held.
+func (m *Map[K, V]) startLoad(k K) *load[V] {
+	l := &load[V]{generation: m.generation, done: make(chan struct{})}
+	m.loads[k] = l
+	return l
+}
+
+// finishLoad runs loader for l and keeps its value, as of started, unless
+// an invalidation came since l began.
+func (m *Map[K, V]) finishLoad(ctx context.Context, k K, l *load[V], started time.Time, loader func(context.Context) (V, error)) {
+	l.value, l.err = loader(ctx)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.generation == gen {
-		if len(m.entries) >= m.max {
-			m.evictExpired(now)
-		}
-		if len(m.entries) < m.max {
-			m.entries[k] = entry[V]{value: v, expires: now.Add(m.ttl)}
-		}
+	if m.loads[k] == l {
+		delete(m.loads, k)
 	}
-	return v, nil
+	close(l.done)
+	if l.err != nil || m.generation != l.generation {
+		return
+	}
+	if len(m.entries) >= m.max {
+		m.evictExpired(started)
+	}
+	_, replacing := m.entries[k]
+	if replacing || len(m.entries) < m.max {
+		m.entries[k] = entry[V]{value: l.value, expires: started.Add(m.ttl)}
+	}
 }
 
 func (m *Map[K, V]) evictExpired(now time.Time) {

@@ -132,7 +132,7 @@ const rankCap = 200
 func (s *Store) List(ctx context.Context, f Filter) ([]Item, int, error) {
 	f.Page = max(f.Page, 1)
 	if s.pages != nil {
-		l, err := s.pages.Get(f, func() (listed, error) {
+		l, err := s.pages.Get(ctx, f, func(ctx context.Context) (listed, error) {
 			items, total, err := s.storedList(ctx, f)
 			return listed{items, total}, err
 		})

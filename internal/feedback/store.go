@@ -38,8 +38,8 @@ type listed struct {
 // (migration 30's "feedback" triggers). Callers must not modify what they
 // are given.
 func (s *Store) Cache(bus *cache.Bus, ttl time.Duration) {
-	s.pages = cache.NewMap[Filter, listed](bus, "feedback", ttl, 256, cache.NoRows[Filter])
-	s.trends = cache.NewMap[int64, Trends](bus, "feedback", ttl, 2, cache.NoRows[int64])
+	s.pages = cache.NewMap[Filter, listed](bus, "feedback", ttl, 256, cache.NoRows[Filter]).RefreshAhead()
+	s.trends = cache.NewMap[int64, Trends](bus, "feedback", ttl, 2, cache.NoRows[int64]).RefreshAhead()
 }
 
 // ListCacheStats is how often Cache's maps answered from memory, and how

@@ -55,7 +55,7 @@ func MonthStarts(now time.Time, n int, loc *time.Location) []time.Time {
 func (s *Store) Trends(ctx context.Context) (Trends, error) {
 	starts := MonthStarts(s.now(), TrendMonths, s.loc)
 	if s.trends != nil {
-		return s.trends.Get(starts[0].Unix(), func() (Trends, error) { return s.storedTrends(ctx, starts) })
+		return s.trends.Get(ctx, starts[0].Unix(), func(ctx context.Context) (Trends, error) { return s.storedTrends(ctx, starts) })
 	}
 	return s.storedTrends(ctx, starts)
 }

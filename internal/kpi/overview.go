@@ -26,18 +26,18 @@ type Launch struct {
 func (e *Engine) Launches(ctx context.Context, days int) ([]Launch, error) {
 	now := e.now()
 	from := now.In(e.loc)
-	load := func() (dated[[]Launch], error) {
+	load := func(ctx context.Context) (dated[[]Launch], error) {
 		list, err := e.launches(ctx, from, from.AddDate(0, 0, days), now, 20)
 		return dated[[]Launch]{from.Format(time.DateOnly), list}, err
 	}
 	if e.lists == nil {
-		got, err := load()
+		got, err := load(ctx)
 		return got.value, err
 	}
-	got, err := e.lists.launches.Get(days, load)
+	got, err := e.lists.launches.Get(ctx, days, load)
 	if err == nil && got.day != from.Format(time.DateOnly) {
 		e.lists.launches.Drop(days) // kept from yesterday
-		got, err = e.lists.launches.Get(days, load)
+		got, err = e.lists.launches.Get(ctx, days, load)
 	}
 	return got.value, err
 }
@@ -77,10 +77,10 @@ func (e *Engine) OverviewCacheStats() (hits, misses uint64) {
 // and "todos" triggers, migration 30's "leads" ones).
 func (e *Engine) CacheOverview(bus *cache.Bus, ttl time.Duration) {
 	e.lists = &overviewLists{
-		launches: cache.NewMap[int, dated[[]Launch]](bus, "overview", ttl, 16, cache.NoRows[int]),
-		wins:     cache.NewMap[int, []Win](bus, "overview", ttl, 16, cache.NoRows[int]),
-		todos:    cache.NewMap[todoKey, []Todo](bus, "todos", ttl, 10_000, cache.NoRows[todoKey]),
-		sla:      cache.NewMap[Period, TwoSided](bus, "leads", ttl, 64, cache.NoRows[Period]),
+		launches: cache.NewMap[int, dated[[]Launch]](bus, "overview", ttl, 16, cache.NoRows[int]).RefreshAhead(),
+		wins:     cache.NewMap[int, []Win](bus, "overview", ttl, 16, cache.NoRows[int]).RefreshAhead(),
+		todos:    cache.NewMap[todoKey, []Todo](bus, "todos", ttl, 10_000, cache.NoRows[todoKey]).RefreshAhead(),
+		sla:      cache.NewMap[Period, TwoSided](bus, "leads", ttl, 64, cache.NoRows[Period]).RefreshAhead(),
 	}
 }
 
@@ -121,7 +121,7 @@ func (e *Engine) RecentWins(ctx context.Context, limit int) ([]Win, error) {
 	if e.lists == nil {
 		return e.Wins(ctx, time.Time{}, e.now(), limit)
 	}
-	return e.lists.wins.Get(limit, func() ([]Win, error) { return e.Wins(ctx, time.Time{}, e.now(), limit) })
+	return e.lists.wins.Get(ctx, limit, func(ctx context.Context) ([]Win, error) { return e.Wins(ctx, time.Time{}, e.now(), limit) })
 }
 
 // Wins returns deals won in [from, to), newest first (limit 0: all).
@@ -156,7 +156,9 @@ func (e *Engine) Todos(ctx context.Context, lens string, viewerID int64, viewerT
 		return e.todos(ctx, lens, viewerID, viewerTeam, salesManager)
 	}
 	key := todoKey{lens, viewerID, viewerTeam, salesManager}
-	return e.lists.todos.Get(key, func() ([]Todo, error) { return e.todos(ctx, lens, viewerID, viewerTeam, salesManager) })
+	return e.lists.todos.Get(ctx, key, func(ctx context.Context) ([]Todo, error) {
+		return e.todos(ctx, lens, viewerID, viewerTeam, salesManager)
+	})
 }
 
 // todoKey is whose to-dos, under which lens.

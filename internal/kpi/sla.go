@@ -162,7 +162,7 @@ func (e *Engine) cachedSLACounts(ctx context.Context, p Period) (TwoSided, error
 	if e.lists == nil {
 		return e.slaCounts(ctx, p)
 	}
-	return e.lists.sla.Get(p, func() (TwoSided, error) { return e.slaCounts(ctx, p) })
+	return e.lists.sla.Get(ctx, p, func(ctx context.Context) (TwoSided, error) { return e.slaCounts(ctx, p) })
 }
 
 // slaCounts counts what TwoSided reads from the leads themselves: the

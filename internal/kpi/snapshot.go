@@ -101,7 +101,7 @@ func (e *Engine) Refresh(ctx context.Context, args RefreshArgs, log *slog.Logger
 // dropped when the bus reports that any instance wrote or dropped one.
 // Callers must treat a returned Snapshot as read-only: requests share it.
 func (e *Engine) CacheSnapshots(bus *cache.Bus, ttl time.Duration) {
-	e.snapshots = cache.NewMap[string, storedSnapshot](bus, "snapshot", ttl, 256, cache.NoRows[string])
+	e.snapshots = cache.NewMap[string, storedSnapshot](bus, "snapshot", ttl, 256, cache.NoRows[string]).RefreshAhead()
 	// A new target drops the snapshots in its transaction, so the targets
 	// in force are on the same topic.
 	e.targets = cache.NewMap[string, *float64](bus, "snapshot", ttl, 256, cache.NoRows[string])
@@ -118,7 +118,7 @@ func (e *Engine) storedInMemory(ctx context.Context, p Period) (Snapshot, bool, 
 	if e.snapshots == nil {
 		return e.stored(ctx, p)
 	}
-	got, err := e.snapshots.Get(string(p.Kind)+"/"+p.Label(), func() (storedSnapshot, error) {
+	got, err := e.snapshots.Get(ctx, string(p.Kind)+"/"+p.Label(), func(ctx context.Context) (storedSnapshot, error) {
 		s, found, err := e.stored(ctx, p)
 		return storedSnapshot{s, found}, err
 	})

@@ -217,7 +217,7 @@ func (e *Engine) Current(ctx context.Context, key Key, kind Kind) (*float64, err
 		return e.current(ctx, key, kind)
 	}
 	day := e.now().In(e.loc).Format(time.DateOnly)
-	return e.targets.Get(string(key)+"/"+string(kind)+"/"+day, func() (*float64, error) { return e.current(ctx, key, kind) })
+	return e.targets.Get(ctx, string(key)+"/"+string(kind)+"/"+day, func(ctx context.Context) (*float64, error) { return e.current(ctx, key, kind) })
 }
 
 func (e *Engine) current(ctx context.Context, key Key, kind Kind) (*float64, error) {

@@ -141,7 +141,7 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 		f.Limit = 50
 	}
 	if s.pages != nil {
-		return s.pages.Get(f, func() (Page, error) { return s.storedPage(ctx, f) })
+		return s.pages.Get(ctx, f, func(ctx context.Context) (Page, error) { return s.storedPage(ctx, f) })
 	}
 	return s.storedPage(ctx, f)
 }
@@ -240,7 +240,7 @@ func (s *Store) CountByStage(ctx context.Context, f Filter) (StageCounts, error)
 	if s.counts != nil {
 		// Only the conditions count: the stage tabs of every sort and page are the same.
 		f.Stage, f.Sort, f.After, f.Limit = "", "", "", 0
-		return s.counts.Get(f, func() (StageCounts, error) { return s.storedCounts(ctx, f) })
+		return s.counts.Get(ctx, f, func(ctx context.Context) (StageCounts, error) { return s.storedCounts(ctx, f) })
 	}
 	return s.storedCounts(ctx, f)
 }
@@ -277,7 +277,7 @@ func (s *Store) storedCounts(ctx context.Context, f Filter) (StageCounts, error)
 // waiting to be assigned. Breached leads come first, then the oldest.
 func (s *Store) Queue(ctx context.Context, userID int64, includeUnassigned bool) ([]Lead, error) {
 	if s.queues != nil {
-		return s.queues.Get(queueKey{userID, includeUnassigned}, func() ([]Lead, error) {
+		return s.queues.Get(ctx, queueKey{userID, includeUnassigned}, func(ctx context.Context) ([]Lead, error) {
 			return s.storedQueue(ctx, userID, includeUnassigned)
 		})
 	}

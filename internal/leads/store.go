@@ -40,9 +40,9 @@ type Store struct {
 func (s *Store) Cache(bus *cache.Bus, ttl time.Duration) {
 	s.reps = cache.NewMap[struct{}, []Rep](bus, "overview", ttl, 1, cache.NoRows[struct{}])
 	s.campaigns = cache.NewMap[struct{}, []CampaignChoice](bus, "overview", ttl, 1, cache.NoRows[struct{}])
-	s.pages = cache.NewMap[Filter, Page](bus, "leads", ttl, cachedPages, cache.NoRows[Filter])
-	s.counts = cache.NewMap[Filter, StageCounts](bus, "leads", ttl, cachedCounts, cache.NoRows[Filter])
-	s.queues = cache.NewMap[queueKey, []Lead](bus, "leads", ttl, cachedQueues, cache.NoRows[queueKey])
+	s.pages = cache.NewMap[Filter, Page](bus, "leads", ttl, cachedPages, cache.NoRows[Filter]).RefreshAhead()
+	s.counts = cache.NewMap[Filter, StageCounts](bus, "leads", ttl, cachedCounts, cache.NoRows[Filter]).RefreshAhead()
+	s.queues = cache.NewMap[queueKey, []Lead](bus, "leads", ttl, cachedQueues, cache.NoRows[queueKey]).RefreshAhead()
 }
 
 // How many pages, stage counts and queues Cache keeps: a page of 50 leads
@@ -353,7 +353,7 @@ type Rep struct {
 // Reps lists active sales users, for owner pickers.
 func (s *Store) Reps(ctx context.Context) ([]Rep, error) {
 	if s.reps != nil {
-		return s.reps.Get(struct{}{}, func() ([]Rep, error) { return s.storedReps(ctx) })
+		return s.reps.Get(ctx, struct{}{}, func(ctx context.Context) ([]Rep, error) { return s.storedReps(ctx) })
 	}
 	return s.storedReps(ctx)
 }
@@ -382,7 +382,7 @@ const maxCampaignChoices = 500
 // it is older than the newest maxCampaignChoices.
 func (s *Store) CampaignChoices(ctx context.Context, current int64) ([]CampaignChoice, error) {
 	if s.campaigns != nil && current == 0 {
-		return s.campaigns.Get(struct{}{}, func() ([]CampaignChoice, error) { return s.storedCampaignChoices(ctx, 0) })
+		return s.campaigns.Get(ctx, struct{}{}, func(ctx context.Context) ([]CampaignChoice, error) { return s.storedCampaignChoices(ctx, 0) })
 	}
 	return s.storedCampaignChoices(ctx, current)
 }

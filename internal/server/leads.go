@@ -49,11 +49,19 @@ func (s *Server) leadList(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) leadQueue(w http.ResponseWriter, r *http.Request) error {
 	me := currentUser(r)
 	manager := me.IsSalesManager()
+	page := 1
+	if raw := r.URL.Query().Get("page"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return badRequest("That page does not exist; start again from the first page of your queue.")
+		}
+		page = n
+	}
 	list, err := s.leads.Queue(r.Context(), me.ID, manager)
 	if err != nil {
 		return err
 	}
-	v := leadpages.QueueOf(s.page(w, r, "My queue", "leads"), *me, list, manager, time.Now())
+	v := leadpages.QueueOf(s.page(w, r, "My queue", "leads"), *me, list, manager, time.Now(), page)
 	return s.render(w, r, http.StatusOK, leadpages.QueuePage(v))
 }
 

@@ -61,15 +61,15 @@ const maxCachedHeaders = 100_000
 // none rather than failing the page, and is not kept.
 func (s *Server) header(r *http.Request, u users.User) headerData {
 	today := s.today()
-	load := func() (headerData, error) {
+	load := func(ctx context.Context) (headerData, error) {
 		h := headerData{day: today}
 		var errs [3]error
-		h.Unread, errs[0] = s.notes.Unread(r.Context(), u.ID)
+		h.Unread, errs[0] = s.notes.Unread(ctx, u.ID)
 		if campaigns.Acknowledges(u) {
-			h.PendingNotices, errs[1] = s.campaign.PendingCount(r.Context(), u.ID, today)
+			h.PendingNotices, errs[1] = s.campaign.PendingCount(ctx, u.ID, today)
 		}
 		var list []campaigns.Pinned
-		list, errs[2] = s.campaign.PinnedAlerts(r.Context(), u.ID, today)
+		list, errs[2] = s.campaign.PinnedAlerts(ctx, u.ID, today)
 		for _, a := range list {
 			h.PinnedAlerts = append(h.PinnedAlerts, components.PinnedAlert{ID: a.ID, Headline: a.Headline, Product: a.Product})
 		}
@@ -80,10 +80,10 @@ func (s *Server) header(r *http.Request, u users.User) headerData {
 		// which the notification may not have brought back yet.
 		s.headers.Drop(u.ID)
 	}
-	h, err := s.headers.Get(u.ID, load)
+	h, err := s.headers.Get(r.Context(), u.ID, load)
 	if err == nil && !h.day.Equal(today) {
 		s.headers.Drop(u.ID)
-		h, err = s.headers.Get(u.ID, load)
+		h, err = s.headers.Get(r.Context(), u.ID, load)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Warn("header counts", "user", u.ID, "err", err)

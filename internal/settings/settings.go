@@ -103,7 +103,7 @@ func (s *Store) Get(ctx context.Context) (Settings, error) {
 // for pages that need only this.
 func (s *Store) Currency(ctx context.Context) (string, error) {
 	if s.currency != nil {
-		return s.currency.Get(struct{}{}, func() (string, error) { return s.storedCurrency(ctx) })
+		return s.currency.Get(ctx, struct{}{}, func(ctx context.Context) (string, error) { return s.storedCurrency(ctx) })
 	}
 	return s.storedCurrency(ctx)
 }

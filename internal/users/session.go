@@ -104,7 +104,7 @@ func (s *Store) LookupSession(ctx context.Context, token string, p SessionPolicy
 	// The key is how the trigger of migration 28 spells the hash (bytea
 	// as JSON text).
 	key := `\x` + hex.EncodeToString(h)
-	load := func() (sessionRow, error) {
+	load := func(ctx context.Context) (sessionRow, error) {
 		return db.QueryOne[sessionRow](ctx, s.pool, `
 			SELECT s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, `+prefixed("u.", userColumns)+`
 			FROM sessions s JOIN users u ON u.id = s.user_id
@@ -114,14 +114,14 @@ func (s *Store) LookupSession(ctx context.Context, token string, p SessionPolicy
 	var row sessionRow
 	var err error
 	if s.sessions == nil {
-		row, err = load()
+		row, err = load(ctx)
 	} else {
-		row, err = s.sessions.Get(key, load)
+		row, err = s.sessions.Get(ctx, key, load)
 		// Memory knows the session was live when it was read; past its
 		// expiry or idle limit, the database decides again.
 		if err == nil && (time.Now().After(row.ExpiresAt) || time.Since(row.LastSeen) > p.Idle) {
 			s.sessions.Drop(key)
-			row, err = load()
+			row, err = load(ctx)
 		}
 	}
 	if err != nil {

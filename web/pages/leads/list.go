@@ -3,6 +3,7 @@ package leads
 import (
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"tandem/internal/leads"
@@ -104,18 +105,41 @@ func nextURL(path string, q url.Values, next string) string {
 	return path + "?" + nq.Encode()
 }
 
-// QueueOf is me's queue at now; manager when it includes the leads
-// waiting for a rep.
-func QueueOf(p components.Page, me users.User, list []leads.Lead, manager bool, now time.Time) Queue {
-	v := Queue{Page: p, Manager: manager}
+// QueuePageSize is how many leads one page of the queue shows, each with
+// its forms.
+const QueuePageSize = 50
+
+// QueueOf is page (from 1; past the last, the last) of me's queue at now;
+// manager when it includes the leads waiting for a rep. The breach count
+// is the whole queue's.
+func QueueOf(p components.Page, me users.User, list []leads.Lead, manager bool, now time.Time, page int) Queue {
+	v := Queue{Page: p, Manager: manager, Total: len(list)}
 	for _, l := range list {
-		it := QueueItemOf(me, l, now)
-		v.Items = append(v.Items, it)
-		if it.SLA.Open && it.SLA.Breached {
+		if sla := l.SLAState(now); sla.Open && sla.Breached {
 			v.Breached++
 		}
 	}
+	v.Pages = max(1, (len(list)+QueuePageSize-1)/QueuePageSize)
+	v.PageNum = min(max(page, 1), v.Pages)
+	from := (v.PageNum - 1) * QueuePageSize
+	for _, l := range list[from:min(from+QueuePageSize, len(list))] {
+		v.Items = append(v.Items, QueueItemOf(me, l, now))
+	}
+	v.First = from + 1
+	if v.PageNum > 1 {
+		v.PrevURL = queuePageURL(v.PageNum - 1)
+	}
+	if v.PageNum < v.Pages {
+		v.NextURL = queuePageURL(v.PageNum + 1)
+	}
 	return v
+}
+
+func queuePageURL(n int) string {
+	if n == 1 {
+		return "/leads/queue"
+	}
+	return "/leads/queue?page=" + strconv.Itoa(n)
 }
 
 // RejectedOf is the rejected-leads page: the summary by reason over the
