@@ -42,7 +42,13 @@ type Bus struct {
 	connected atomic.Bool
 	// drop discards incoming messages, for tests of the TTL safety net.
 	drop atomic.Bool
+	// ahead counts the loads its maps run in the background.
+	ahead sync.WaitGroup
 }
+
+// WaitAhead returns once no map of the bus is loading in the background
+// (RefreshAhead), for a test that counts the queries of one request.
+func (b *Bus) WaitAhead() { b.ahead.Wait() }
 
 // NewBus returns a bus that serves nothing from memory until Listen has
 // connected.
@@ -401,7 +407,9 @@ func (m *Map[K, V]) Get(ctx context.Context, k K, loader func(context.Context) (
 	if ok && now.Before(e.expires) {
 		if m.ahead && !now.Before(e.expires.Add(-m.ttl/2)) && m.loads[k] == nil {
 			l := m.startLoad(k)
+			m.bus.ahead.Add(1)
 			go func() {
+				defer m.bus.ahead.Done()
 				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), aheadTimeout)
 				defer cancel()
 				m.finishLoad(ctx, k, l, now, loader)
