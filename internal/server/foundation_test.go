@@ -1,6 +1,7 @@
 package server
 
 import (
+	"compress/gzip"
 	"context"
 	"io"
 	"log/slog"
@@ -96,6 +97,51 @@ func TestStaticAssetsAreHashedAndCached(t *testing.T) {
 		t.Errorf("stale hash should revalidate, got %q", res.Header.Get("Cache-Control"))
 	}
 	wantStatus(t, c.get("/static/nope.js"), http.StatusNotFound)
+}
+
+// Pages are gzipped for clients that ask (and only for them), say so in
+// Vary, and read back as the page.
+func TestPagesAreGzippedForClientsThatAsk(t *testing.T) {
+	t.Parallel()
+	e := newTestEnvOn(t, nil, nil)
+	for _, accept := range []string{"gzip", "gzip, deflate, br, zstd", ""} {
+		req, err := http.NewRequest(http.MethodGet, e.http.URL+"/login", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Set by hand, the header stops Go's client from decompressing.
+		req.Header.Set("Accept-Encoding", accept)
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := io.Reader(res.Body)
+		if accept == "" {
+			if enc := res.Header.Get("Content-Encoding"); enc != "" {
+				t.Errorf("no encoding asked for, got %q", enc)
+			}
+		} else {
+			if enc := res.Header.Get("Content-Encoding"); enc != "gzip" {
+				t.Fatalf("Accept-Encoding %q: Content-Encoding %q, want gzip", accept, enc)
+			}
+			zr, err := gzip.NewReader(res.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body = zr
+			if vary := res.Header.Get("Vary"); !strings.Contains(vary, "Accept-Encoding") {
+				t.Errorf("Accept-Encoding %q: Vary %q lacks Accept-Encoding", accept, vary)
+			}
+		}
+		page, err := io.ReadAll(body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatalf("Accept-Encoding %q: %v", accept, err)
+		}
+		if !strings.Contains(string(page), "</html>") || !strings.Contains(string(page), `name="password"`) {
+			t.Errorf("Accept-Encoding %q: the sign-in page did not come back whole:\n%.300s", accept, page)
+		}
+	}
 }
 
 func TestErrorPagesRenderInTheLayout(t *testing.T) {

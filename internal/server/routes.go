@@ -1,10 +1,12 @@
 package server
 
 import (
+	"io"
 	"slices"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/klauspost/compress/gzip"
 
 	"tandem/internal/leads"
 	"tandem/internal/scim"
@@ -307,12 +309,28 @@ func (s *Server) routes() *chi.Mux {
 	return r
 }
 
+// pageCompressor gzips dynamic responses at the fastest level with
+// klauspost/compress, which at that level takes half the time of the
+// standard library's gzip for the same size: on the 1M-lead lists,
+// compression was a third of the server's time per page.
+func pageCompressor() *middleware.Compressor {
+	c := middleware.NewCompressor(gzip.BestSpeed, "text/html", "text/css", "text/plain", "text/csv",
+		"text/javascript", "application/javascript", "image/svg+xml")
+	c.SetEncoder("gzip", func(w io.Writer, level int) io.Writer {
+		gw, err := gzip.NewWriterLevel(w, level)
+		if err != nil {
+			return nil // as chi's own gzip encoder; BestSpeed is a valid level
+		}
+		return gw
+	})
+	return c
+}
+
 // dynamicRoutes is everything but the static files: pages, the API, SCIM,
 // intake, feeds, compressed per response.
 func (s *Server) dynamicRoutes() *chi.Mux {
 	r := chi.NewRouter()
-	r.Use(middleware.Compress(1, "text/html", "text/css", "text/plain", "text/csv",
-		"text/javascript", "application/javascript", "image/svg+xml"))
+	r.Use(pageCompressor().Handler)
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Mount(apiPrefix, s.apiRouter())

@@ -29,8 +29,8 @@ type Detail struct {
 	ShowRouting bool
 	// Reps are the hand-off form's choices, where no rep is a valid
 	// answer; AssignReps the assign form's, where a rep must be chosen.
-	Reps       []components.Option
-	AssignReps []components.Option
+	Reps       *components.Options
+	AssignReps *components.Options
 	// Posted is the action whose form was refused ("accept", "touch", …);
 	// Form holds what it sent, Errors why, each keyed by the form's field
 	// names. Only that form is filled in.
@@ -107,7 +107,7 @@ func DetailOf(p components.Page, me users.User, l leads.Lead, in DetailInput, no
 		Page: p, Lead: l, SLA: l.SLAState(now), Events: in.Events,
 		Moves: l.MovesFor(me), CanTouch: l.CanTouch(me) == nil, CanAssign: l.CanAssign(me) == nil, CanEdit: l.CanEdit(me) == nil,
 		ShowQueue: in.ShowQueue, ShowRouting: in.ShowRouting, Reps: handoffOptions(in.Reps, in.Routing),
-		AssignReps: RepOptions(in.Reps, "Choose a rep"),
+		AssignReps: assignReps.Of(in.Reps, func(reps []leads.Rep) []components.Option { return RepOptions(reps, "Choose a rep") }),
 		Posted:     in.Posted, Form: in.Form, Errors: maps.Clone(in.Errors),
 		Intake: intakeLines(p, in.Submissions),
 	}
@@ -120,6 +120,10 @@ func DetailOf(p components.Page, me users.User, l leads.Lead, in DetailInput, no
 	}
 	return v
 }
+
+// assignReps is the assign form's picker, rendered once per change of the
+// reps.
+var assignReps components.OptionsMemo[leads.Rep]
 
 // RepOptions are the choices of a rep picker, blank first.
 func RepOptions(reps []leads.Rep, blank string) []components.Option {
@@ -136,12 +140,19 @@ const RouteByRules = "rules"
 
 // handoffOptions are the handoff form's owners: the routing rules first
 // when there are any, then a sales manager's queue, then each rep.
-func handoffOptions(reps []leads.Rep, routing bool) []components.Option {
-	opts := RepOptions(reps, "Leave for a sales manager")
+func handoffOptions(reps []leads.Rep, routing bool) *components.Options {
 	if routing {
-		opts = append([]components.Option{{Value: RouteByRules, Label: "The routing rules choose"}}, opts...)
+		return handoffRouted.Of(reps, func(reps []leads.Rep) []components.Option {
+			return append([]components.Option{{Value: RouteByRules, Label: "The routing rules choose"}}, handoffChoices(reps)...)
+		})
 	}
-	return opts
+	return handoffUnrouted.Of(reps, handoffChoices)
+}
+
+var handoffRouted, handoffUnrouted components.OptionsMemo[leads.Rep]
+
+func handoffChoices(reps []leads.Rep) []components.Option {
+	return RepOptions(reps, "Leave for a sales manager")
 }
 
 func (v Detail) can(s leads.Stage) bool { return slices.Contains(v.Moves, s) }
@@ -187,7 +198,7 @@ var leadFormFields = []string{"company", "contact_name", "email", "phone", "titl
 // the default when there are any.
 func handoffOwner(v Detail) components.Field {
 	f := v.field(ActHandOff, "owner", "handoff_owner", "Rep")
-	if len(v.Reps) > 0 && v.Reps[0].Value == RouteByRules {
+	if v.Reps.Has(RouteByRules) {
 		if v.Posted != ActHandOff {
 			f.Value = RouteByRules
 		}

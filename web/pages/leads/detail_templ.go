@@ -860,7 +860,7 @@ func actions(v Detail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Select(handoffOwner(v), v.Reps).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.SelectOf(handoffOwner(v), v.Reps).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -896,7 +896,7 @@ func actions(v Detail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Select(required(v.field(ActAccept, "rating", "accept_rating", "Lead quality")), ratingOptions()).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.SelectOf(required(v.field(ActAccept, "rating", "accept_rating", "Lead quality")), ratingChoices).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -931,11 +931,11 @@ func actions(v Detail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Select(required(v.field(ActReject, "reason", "reject_reason", "Reason")), reasonOptions()).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.SelectOf(required(v.field(ActReject, "reason", "reject_reason", "Reason")), reasonChoices).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Select(required(v.field(ActReject, "rating", "reject_rating", "Lead quality")), ratingOptions()).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.SelectOf(required(v.field(ActReject, "rating", "reject_rating", "Lead quality")), ratingChoices).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1064,7 +1064,7 @@ func actions(v Detail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Select(v.field(ActTouch, "kind", "touch_kind", "How"), touchOptions()).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.SelectOf(v.field(ActTouch, "kind", "touch_kind", "How"), touchChoices).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1099,7 +1099,7 @@ func actions(v Detail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.Select(required(v.field(ActAssign, "owner", "assign_owner", "Rep")), v.AssignReps).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.SelectOf(required(v.field(ActAssign, "owner", "assign_owner", "Rep")), v.AssignReps).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

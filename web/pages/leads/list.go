@@ -2,7 +2,6 @@ package leads
 
 import (
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -43,22 +42,39 @@ type ListInput struct {
 // campaignFilterOptions are the campaign filter's choices: any campaign,
 // then each by name; a campaign id in the link that is not among them (an
 // old bookmark) stays selectable, so the filter shown is the one applied.
-func campaignFilterOptions(list []leads.CampaignChoice, current string) []components.Option {
+func campaignFilterOptions(list []leads.CampaignChoice, current string) *components.Options {
+	opts := campaignFilters.Of(list, anyCampaignThenEach)
+	if current == "" || opts.Has(current) {
+		return opts
+	}
+	return components.NewOptions(append(anyCampaignThenEach(list),
+		components.Option{Value: current, Label: "Campaign no. " + current}))
+}
+
+// The lead list's pickers are rendered once per change of the reps or the
+// campaigns, not per page.
+var (
+	campaignFilters components.OptionsMemo[leads.CampaignChoice]
+	ownerFilters    components.OptionsMemo[leads.Rep]
+)
+
+func anyCampaignThenEach(list []leads.CampaignChoice) []components.Option {
 	opts := CampaignOptions(list)
 	opts[0].Label = "Any campaign"
-	if current != "" && !slices.ContainsFunc(opts, func(o components.Option) bool { return o.Value == current }) {
-		opts = append(opts, components.Option{Value: current, Label: "Campaign no. " + current})
-	}
 	return opts
+}
+
+// ownerFilterOptions are anyone, me, nobody, then each rep.
+func ownerFilterOptions(reps []leads.Rep) []components.Option {
+	return append([]components.Option{{Value: "", Label: "Anyone"}, {Value: "me", Label: "Me"}, {Value: "none", Label: "Unassigned"}},
+		RepOptions(reps, "")[1:]...)
 }
 
 // ListOf is the lead list page at now.
 func ListOf(p components.Page, in ListInput, now time.Time) List {
-	owners := append(RepOptions(nil, "Anyone"), components.Option{Value: "me", Label: "Me"}, components.Option{Value: "none", Label: "Unassigned"})
-	owners = append(owners, RepOptions(in.Reps, "")[1:]...)
 	v := List{
 		Page: p, Rows: Rows(in.Page.Leads, now), Form: in.Form, FilterErrors: in.Errors,
-		OwnerOptions: owners, CampaignOptions: campaignFilterOptions(in.Campaigns, in.Form["campaign"]), CanCreate: in.CanCreate, ShowQueue: in.ShowQueue, ShowRouting: in.ShowRouting, Capped: in.Counts.Capped,
+		OwnerOptions: ownerFilters.Of(in.Reps, ownerFilterOptions), CampaignOptions: campaignFilterOptions(in.Campaigns, in.Form["campaign"]), CanCreate: in.CanCreate, ShowQueue: in.ShowQueue, ShowRouting: in.ShowRouting, Capped: in.Counts.Capped,
 		StageOptions: []components.Option{{Value: "", Label: "Any stage"}},
 		SLAOptions: []components.Option{{Value: "", Label: "Any"}, {Value: leads.SLABreached, Label: "Breached (no first touch)"},
 			{Value: leads.SLAOpen, Label: "Awaiting first touch"}, {Value: leads.SLAMet, Label: "Touched within SLA"},

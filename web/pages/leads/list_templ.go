@@ -31,9 +31,9 @@ type List struct {
 	Total int
 	Form  map[string]string // the filter values as typed
 	// CampaignOptions pick the source campaign by name.
-	CampaignOptions []components.Option
+	CampaignOptions *components.Options
 	FilterErrors    map[string]string
-	OwnerOptions    []components.Option
+	OwnerOptions    *components.Options
 	StageOptions    []components.Option
 	SLAOptions      []components.Option
 	SortOptions     []components.Option
@@ -155,7 +155,7 @@ func ListPage(v List) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Select(components.Field{Name: "owner", Label: "Owner", Value: v.Form["owner"]}, v.OwnerOptions).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.SelectOf(components.Field{Name: "owner", Label: "Owner", Value: v.Form["owner"]}, v.OwnerOptions).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -163,7 +163,7 @@ func ListPage(v List) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Select(components.Field{Name: "campaign", Label: "Source campaign", Value: v.Form["campaign"], Error: v.FilterErrors["campaign"]}, v.CampaignOptions).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.SelectOf(components.Field{Name: "campaign", Label: "Source campaign", Value: v.Form["campaign"], Error: v.FilterErrors["campaign"]}, v.CampaignOptions).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -79,10 +79,15 @@ func slaText(p components.Page, s leads.SLA) string {
 	return "First touch within the SLA"
 }
 
-func ratingOptions() []components.Option {
-	return []components.Option{{Value: "", Label: "Choose…"}, {Value: "5", Label: "5 — excellent fit"}, {Value: "4", Label: "4 — good"},
-		{Value: "3", Label: "3 — fair"}, {Value: "2", Label: "2 — poor"}, {Value: "1", Label: "1 — not a lead"}}
-}
+// The choices of the accept, reject and touch forms, rendered once: the
+// queue shows them on each of its 50 rows.
+var (
+	ratingChoices = components.NewOptions([]components.Option{{Value: "", Label: "Choose…"}, {Value: "5", Label: "5 — excellent fit"},
+		{Value: "4", Label: "4 — good"}, {Value: "3", Label: "3 — fair"}, {Value: "2", Label: "2 — poor"}, {Value: "1", Label: "1 — not a lead"}})
+	reasonChoices = components.NewOptions(reasonOptions())
+	touchChoices  = components.NewOptions([]components.Option{{Value: "call", Label: "Call"}, {Value: "email", Label: "Email"},
+		{Value: "meeting", Label: "Meeting"}, {Value: "note", Label: "Note"}})
+)
 
 func reasonOptions() []components.Option {
 	opts := []components.Option{{Value: "", Label: "Choose…"}}
@@ -90,11 +95,6 @@ func reasonOptions() []components.Option {
 		opts = append(opts, components.Option{Value: string(r), Label: r.Label()})
 	}
 	return opts
-}
-
-func touchOptions() []components.Option {
-	return []components.Option{{Value: "call", Label: "Call"}, {Value: "email", Label: "Email"},
-		{Value: "meeting", Label: "Meeting"}, {Value: "note", Label: "Note"}}
 }
 
 func eventText(e leads.Event) string {
