@@ -138,8 +138,10 @@ func QueueOf(p components.Page, me users.User, list []leads.Lead, manager bool, 
 	v.Pages = max(1, (len(list)+QueuePageSize-1)/QueuePageSize)
 	v.PageNum = min(max(page, 1), v.Pages)
 	from := (v.PageNum - 1) * QueuePageSize
-	for _, l := range list[from:min(from+QueuePageSize, len(list))] {
-		v.Items = append(v.Items, QueueItemOf(me, l, now))
+	shown := list[from:min(from+QueuePageSize, len(list))]
+	v.Items = make([]QueueItem, len(shown))
+	for i, l := range shown {
+		v.Items[i] = QueueItemOf(me, l, now)
 	}
 	v.First = from + 1
 	if v.PageNum > 1 {
