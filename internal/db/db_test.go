@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"tandem/internal/db"
@@ -136,4 +137,33 @@ func TestNumericColumnsRefuseNaN(t *testing.T) {
 			t.Errorf("%s = NaN: %v, want a check violation", col, err)
 		}
 	}
+}
+
+// The pool turns JIT compilation off (it cost the KPI queries more than it
+// saved) unless the URL chose for itself.
+func TestPoolsRunWithoutJITUnlessTheURLSaysSo(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t)
+	for _, tc := range []struct{ url, want string }{{url, "off"}, {url + sep(url) + "jit=on", "on"}} {
+		pool, err := db.Open(context.Background(), tc.url, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jit string
+		err = pool.QueryRow(context.Background(), `SHOW jit`).Scan(&jit)
+		pool.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if jit != tc.want {
+			t.Errorf("%s: jit = %s, want %s", tc.url, jit, tc.want)
+		}
+	}
+}
+
+func sep(url string) string {
+	if strings.Contains(url, "?") {
+		return "&"
+	}
+	return "?"
 }

@@ -102,7 +102,7 @@ func (e *Engine) rawKept(ctx context.Context, key Key, periods []Period) ([]rawR
 	if len(missing) == 0 {
 		return rows, nil
 	}
-	computed, err := e.raw(ctx, key, missing)
+	computed, err := e.computeMissing(ctx, key, missing)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +123,45 @@ func (e *Engine) rawKept(ctx context.Context, key Key, periods []Period) ([]rawR
 		}
 	}
 	return rows, e.store(ctx, key, source, snap, keep, keepRows)
+}
+
+// addsUp marks the KPIs whose raw numbers are counts and sums of rows that
+// each fall in one period, with no median or share in extra: a quarter's
+// are its three months' added up.
+var addsUp = map[Key]bool{
+	Conversion: true, Acceptance: true, Quality: true, MQLDelivered: true, NoticeLeadTime: true, Readiness: true,
+	FeedbackAck: true, FeedbackActed: true, FeedbackUseful: true,
+}
+
+// computeMissing computes the periods that were not kept. A quarter of a
+// KPI that adds up is its months, the settled ones kept: the open quarter
+// then costs what its open month costs, not a scan of three months of
+// leads each minute (the quarter's dashboard at 1M: 245 ms, then 80-90 ms).
+func (e *Engine) computeMissing(ctx context.Context, key Key, missing []Period) ([]rawRow, error) {
+	if missing[0].Kind != Quarter || !addsUp[key] {
+		return e.raw(ctx, key, missing)
+	}
+	var months []Period
+	for _, q := range missing {
+		m := PeriodOf(Month, q.Start, e.loc)
+		for range 3 {
+			months = append(months, m)
+			m = m.Next()
+		}
+	}
+	monthly, err := e.rawKept(ctx, key, months)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rawRow, len(missing))
+	for i := range missing {
+		for _, m := range monthly[3*i : 3*i+3] {
+			out[i].Num += m.Num
+			out[i].Den += m.Den
+			out[i].Open += m.Open
+		}
+	}
+	return out, nil
 }
 
 // settledBefore is the moment before which a period of key is settled:

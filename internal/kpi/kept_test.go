@@ -209,3 +209,25 @@ func TestPinnedEnginesDoNotKeep(t *testing.T) {
 		t.Error("At kept the kept periods")
 	}
 }
+
+// A quarter of a KPI that adds up is made of its months, which are kept
+// for the month dashboard too; one with a median or a share in it is
+// computed whole. TestKeptPeriodsEqualAFullRecomputation proves the sums
+// equal the quarter's own query.
+func TestQuartersThatAddUpAreMadeOfTheirMonths(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 18, 12, 0, 0, 0, berlin)
+	f := randomCompany(t, rand.New(rand.NewPCG(1, 7)), now)
+	e := NewEngine(f.pool, berlin)
+	e.KeepSettledPeriods()
+	e.now = func() time.Time { return now }
+	if _, err := e.Dashboard(context.Background(), Quarter, now); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[Key]bool{Conversion: true, Readiness: true, FeedbackUseful: true, SpeedToLead: false, Revenue: false} {
+		months := f.id(`SELECT count(*) FROM kpi_period_raw WHERE kpi = $1 AND period_kind = 'month'`, string(key))
+		if got := months > 0; got != want {
+			t.Errorf("%s: %d months kept after a quarter dashboard, want months kept: %v", key, months, want)
+		}
+	}
+}
