@@ -107,7 +107,7 @@ func InTxRetry(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) e
 // LatestVersion is the schema version this binary expects. A test keeps it
 // in step with the files in migrations/, because the iofs source skips
 // misnamed files silently.
-const LatestVersion = 31
+const LatestVersion = 32
 
 func newMigrate(url string) (*migrate.Migrate, error) {
 	src, err := iofs.New(migrations.FS, ".")

@@ -30,6 +30,7 @@ type Store struct {
 	pages     *cache.Map[Filter, Page]
 	counts    *cache.Map[Filter, StageCounts]
 	queues    *cache.Map[queueKey, []Lead]
+	details   *cache.Map[int64, Detail]
 }
 
 // Cache keeps the lead list's pages, stage counts and filter choices and
@@ -43,6 +44,7 @@ func (s *Store) Cache(bus *cache.Bus, ttl time.Duration) {
 	s.pages = cache.NewMap[Filter, Page](bus, "leads", ttl, cachedPages, cache.NoRows[Filter]).RefreshAhead()
 	s.counts = cache.NewMap[Filter, StageCounts](bus, "leads", ttl, cachedCounts, cache.NoRows[Filter]).RefreshAhead()
 	s.queues = cache.NewMap[queueKey, []Lead](bus, "leads", ttl, cachedQueues, cache.NoRows[queueKey]).RefreshAhead()
+	s.details = cache.NewMap[int64, Detail](bus, "leads", ttl, cachedDetails, cache.NoRows[int64])
 }
 
 // How many pages, stage counts and queues Cache keeps: a page of 50 leads
@@ -51,6 +53,8 @@ const (
 	cachedPages  = 256
 	cachedCounts = 1024
 	cachedQueues = 64
+	// A lead page's lead and timeline are a few kilobytes.
+	cachedDetails = 1024
 )
 
 // ListCacheStats is how often Cache's maps answered from memory, and how
@@ -59,7 +63,7 @@ func (s *Store) ListCacheStats() (hits, misses uint64) {
 	if s.pages == nil {
 		return 0, 0
 	}
-	return cache.Sum(s.reps, s.campaigns, s.pages, s.counts, s.queues)
+	return cache.Sum(s.reps, s.campaigns, s.pages, s.counts, s.queues, s.details)
 }
 
 // NewStore returns a Store on pool.
@@ -88,6 +92,32 @@ func collectLeads(rows pgx.Rows) ([]Lead, error) {
 // Get returns the lead with id.
 func (s *Store) Get(ctx context.Context, id int64) (Lead, error) {
 	return getLead(ctx, s.pool, `SELECT `+leadColumns+` `+leadFrom+` WHERE l.id = $1`, id)
+}
+
+// Detail is what the lead's page shows of it: the lead and its timeline.
+type Detail struct {
+	Lead   Lead
+	Events []Event
+}
+
+// Detail returns the lead with id and its timeline, from memory once
+// Cache was called (migration 32 adds the timeline's tables to the
+// "leads" topic). Changes read the lead afresh, under a lock; callers must
+// not modify what they are given.
+func (s *Store) Detail(ctx context.Context, id int64) (Detail, error) {
+	if s.details == nil {
+		return s.storedDetail(ctx, id)
+	}
+	return s.details.Get(ctx, id, func(ctx context.Context) (Detail, error) { return s.storedDetail(ctx, id) })
+}
+
+func (s *Store) storedDetail(ctx context.Context, id int64) (Detail, error) {
+	l, err := s.Get(ctx, id)
+	if err != nil {
+		return Detail{}, err
+	}
+	events, err := s.Timeline(ctx, id, 0)
+	return Detail{Lead: l, Events: events}, err
 }
 
 func lockLead(ctx context.Context, tx pgx.Tx, id int64) (Lead, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"tandem/internal/cache"
 	"tandem/internal/db"
 	"tandem/internal/refusal"
 	"tandem/internal/users"
@@ -20,10 +21,18 @@ import (
 // Store keeps the routing rules, capacities and out-of-office dates.
 type Store struct {
 	pool *pgxpool.Pool
+	// any is set once Cache was called: every lead page asks.
+	any *cache.Map[struct{}, bool]
 }
 
 // NewStore returns a Store over pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Cache keeps whether any rule exists in memory for up to ttl, dropped
+// when the bus reports a rule added or deleted (migration 32).
+func (s *Store) Cache(bus *cache.Bus, ttl time.Duration) {
+	s.any = cache.NewMap[struct{}, bool](bus, "routing", ttl, 1, cache.NoRows[struct{}])
+}
 
 const ruleColumns = `r.id, r.position, r.name, r.countries, r.campaign_id, coalesce(c.name, '') AS campaign,
 	coalesce(r.channel, '') AS channel, r.score_min, r.score_max, r.fits, r.method, r.named_rep_id,
@@ -425,6 +434,13 @@ func (s *Store) SetAway(ctx context.Context, by users.Actor, userID int64, from,
 
 // HasRules reports whether there is any rule, for the handoff form.
 func (s *Store) HasRules(ctx context.Context) (bool, error) {
+	if s.any != nil {
+		return s.any.Get(ctx, struct{}{}, s.storedHasRules)
+	}
+	return s.storedHasRules(ctx)
+}
+
+func (s *Store) storedHasRules(ctx context.Context) (bool, error) {
 	var ok bool
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM routing_rules)`).Scan(&ok)
 	return ok, err

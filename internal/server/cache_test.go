@@ -357,3 +357,49 @@ func TestMaintainPrunesTheKPIChangeLog(t *testing.T) {
 		t.Errorf("after maintenance: %d old change records, %d recent ones", old, recent)
 	}
 }
+
+// The lead page's lead, timeline and routing choice come from B's memory
+// and follow what A, or SQL, changed: a stage move, a timeline note
+// edited in the database, the first routing rule.
+func TestInstanceBLeadPageFollowsWritesOnA(t *testing.T) {
+	t.Parallel()
+	a, b := twoInstances(t, nil)
+	mustExec(t, a, `DELETE FROM routing_rules`)
+	b.settle()
+	marketer, manager := a.client(), a.client()
+	marketer.login("marketer@example.com")
+	manager.login("sales.manager@example.com")
+	watcher := marketer.on(b)
+	id := newLeadVia(t, marketer, url.Values{"company": {"Cachepage Oy"}, "contact_name": {"Pia"}, "email": {"pia@cachepage.example"}})
+	page := "/leads/" + id
+	version := func(v string) string { return `name="version" value="` + v + `"` }
+	for range 2 { // the second answer is from B's memory
+		wantMarkup(t, watcher.get(page), version(a.leadVersion(id)))
+	}
+	hits, _ := b.srv.leads.ListCacheStats()
+	if hits == 0 {
+		t.Fatal("B read the lead page from the database each time")
+	}
+
+	wantRedirect(t, marketer.post(page+"/qualify", url.Values{"version": {a.leadVersion(id)}}), page)
+	res := watcher.get(page)
+	wantMarkup(t, res, version(a.leadVersion(id)))
+	if strings.Contains(res.Body, "The routing rules choose") {
+		t.Fatal("B offers routing rules where there are none")
+	}
+
+	mustExec(t, a, `UPDATE lead_events SET note = 'Noted straight in SQL' WHERE lead_id = $1`, id)
+	b.settle()
+	wantBody(t, watcher.get(page), "Noted straight in SQL")
+
+	wantStatus(t, manager.post("/leads/routing", url.Values{"name": {"DACH"}, "countries": {"DACH"}, "method": {"round_robin"},
+		"reps": {a.idOf("rep@example.com")}}), http.StatusSeeOther)
+	wantBody(t, watcher.get(page), "The routing rules choose")
+}
+
+func mustExec(t *testing.T, e *testEnv, sql string, args ...any) {
+	t.Helper()
+	if _, err := e.pool.Exec(t.Context(), sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}

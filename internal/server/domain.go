@@ -51,6 +51,8 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 	engine.CacheSnapshots(bus, cfg.CacheTTL)
 	engine.CacheOverview(bus, cfg.CacheTTL)
 	engine.KeepSettledPeriods()
+	routingStore := routing.NewStore(pool)
+	routingStore.Cache(bus, cfg.CacheTTL)
 	return Domain{
 		Cache:         bus,
 		Users:         userStore,
@@ -73,7 +75,7 @@ func NewDomain(cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, outbound
 		SSO:      sso.NewStore(pool),
 		OIDC:     sso.NewProvider(cfg.OIDC, cfg.BaseURL, log),
 		SCIM:     scim.NewTokens(pool),
-		Routing:  routing.NewStore(pool),
+		Routing:  routingStore,
 		SLA:      sla.NewStore(pool),
 	}, nil
 }

@@ -18,14 +18,13 @@ import (
 // action was refused).
 func (s *Server) renderLead(w http.ResponseWriter, r *http.Request, status int, id int64, posted string, form, errs map[string]string) error {
 	me := currentUser(r)
-	l, err := s.leads.Get(r.Context(), id)
+	d, err := s.leads.Detail(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	in := leadpages.DetailInput{ShowQueue: sellers.allow(me), ShowRouting: salesManagers.allow(me), Posted: posted, Form: form, Errors: errs}
-	if in.Events, err = s.leads.Timeline(r.Context(), id, 0); err != nil {
-		return err
-	}
+	l := d.Lead
+	in := leadpages.DetailInput{ShowQueue: sellers.allow(me), ShowRouting: salesManagers.allow(me), Posted: posted, Form: form, Errors: errs,
+		Events: d.Events}
 	if in.Reps, err = s.leads.Reps(r.Context()); err != nil {
 		return err
 	}
