@@ -299,7 +299,7 @@ func benchSize(cfg config, sz size, dbURL string) (sizeResult, error) {
 		if signIn > 0 {
 			ratio = fmt.Sprintf(" (%.2f of sign-in)", r.throughput/signIn)
 		}
-		fmt.Printf(" p95 %7.1f ms  %6.0f req/s max%s  %d errors\n", ms(r.p95), r.throughput, ratio, r.errors)
+		fmt.Printf(" p95 %7.1f ms  p99 %7.1f ms  %6.0f req/s max%s  %d errors\n", ms(r.p95), ms(r.p99), r.throughput, ratio, r.errors)
 		res.routes = append(res.routes, r)
 	}
 	if err := removeAPICreated(dbURL); err != nil {

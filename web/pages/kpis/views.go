@@ -45,10 +45,7 @@ func PickerOf(path string, q url.Values, p kpi.Period, now time.Time) Picker {
 // ListOf is /kpis for the period p of snapshot d.
 func ListOf(pg components.Page, picker Picker, p kpi.Period, d kpi.Snapshot) List {
 	pq := PeriodQuery(p)
-	v := List{Page: pg, Picker: picker, Index: TileOf(d.Alignment, pq, nil, pg.Currency)}
-	for _, s := range d.KPIs {
-		v.Tiles = append(v.Tiles, TileOf(s, pq, d.Signs, pg.Currency))
-	}
+	v := List{Page: pg, Picker: picker, Index: TileOf(d.Alignment, pq, nil, pg.Currency), Tiles: TilesOf(d, pq, pg.Currency)}
 	for _, part := range d.Parts {
 		ip := IndexPart{Name: part.Name, Weight: part.Weight, Attainment: Format(kpi.Percent, part.Attainment),
 			Included: part.Attainment != nil && part.Weight > 0 && d.Alignment.Current().Value != nil, Failed: part.Failed}

@@ -162,3 +162,36 @@ func TestTrimFloat(t *testing.T) {
 		})
 	}
 }
+
+// The tiles of a snapshot are kept as HTML: the same snapshot renders
+// the same tiles, and a new snapshot (a refresh), another period or
+// another currency never shows the kept ones.
+func TestKeptTilesFollowTheSnapshot(t *testing.T) {
+	def, _ := kpi.Lookup(kpi.Revenue)
+	p := kpi.PeriodOf(kpi.Month, time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC), time.UTC)
+	snapshot := func(won float64) kpi.Snapshot {
+		return kpi.Snapshot{Dashboard: kpi.Dashboard{KPIs: []kpi.Series{{Definition: def,
+			Values: []kpi.Value{{Period: p, Numerator: won, Elapsed: 1}}}}}}
+	}
+	tiles := func(d kpi.Snapshot, pq, currency string) string {
+		var buf bytes.Buffer
+		if err := TilesOf(d, pq, currency).Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	first := snapshot(1200)
+	before := tiles(first, "?kind=month", "EUR")
+	if !strings.Contains(before, "1,200") || tiles(first, "?kind=month", "EUR") != before {
+		t.Fatalf("the same snapshot renders other tiles, or not its numbers:\n%s", before)
+	}
+	if got := tiles(snapshot(3400), "?kind=month", "EUR"); !strings.Contains(got, "3,400") {
+		t.Errorf("a refreshed snapshot shows the kept tiles:\n%s", got)
+	}
+	if got := tiles(first, "?kind=quarter", "EUR"); !strings.Contains(got, "?kind=quarter") {
+		t.Errorf("another period's tiles link to the kept period:\n%s", got)
+	}
+	if got := tiles(first, "?kind=month", "USD"); got == before {
+		t.Errorf("another currency shows the kept tiles:\n%s", got)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"tandem/internal/leads"
 	"tandem/internal/users"
 	"tandem/web/components"
@@ -66,3 +68,34 @@ func (it QueueItem) rowID() string { return "queue-" + strconv.FormatInt(it.Lead
 
 // refusedHere is the message of an action refused as a whole in this row.
 func (it QueueItem) refusedHere() string { return it.Errors[""] }
+
+// queueRows keeps the queue's rows as HTML for every viewer alike, the
+// CSRF token left as a hole: a rep opens the queue again and again, and
+// each of its rows is three forms.
+var queueRows = components.NewFragments[queueRowKey](4096)
+
+// queueRowKey is everything a row without a refused form shows: the
+// lead's version changes with every change of the lead itself, its
+// owner's name does not.
+type queueRowKey struct {
+	id                               int64
+	version                          int
+	company, contact, email, owner   string
+	stage                            leads.Stage
+	slaApplies, slaOpen, slaBreached bool
+	decide, canTouch, left           bool
+}
+
+// QueueRow is one lead of the queue with its next step.
+func QueueRow(p components.Page, it QueueItem) templ.Component {
+	if it.Posted != "" || len(it.Errors) > 0 {
+		return queueRow(p, it)
+	}
+	l := it.Lead
+	key := queueRowKey{id: l.ID, version: l.Version, company: l.Company, contact: l.ContactName, email: l.Email,
+		owner: l.OwnerName, stage: l.Stage, slaApplies: it.SLA.Applies, slaOpen: it.SLA.Open, slaBreached: it.SLA.Breached,
+		decide: it.Decide, canTouch: it.CanTouch, left: it.Left}
+	return queueRows.Of(key, p.CSRF, func() templ.Component {
+		return queueRow(components.Page{CSRF: components.Hole}, it)
+	})
+}

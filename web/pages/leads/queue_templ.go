@@ -178,8 +178,8 @@ func queueForm(p components.Page, it QueueItem, action, class string) templ.Comp
 	})
 }
 
-// QueueRow is one lead of the queue with its next step.
-func QueueRow(p components.Page, it QueueItem) templ.Component {
+// queueRow is one lead of the queue with its next step (QueueRow).
+func queueRow(p components.Page, it QueueItem) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -63,9 +63,7 @@ func Of(p components.Page, in Input) Overview {
 	}
 	pq := kpis.PeriodQuery(in.Period)
 	v.Index = kpis.TileOf(d.Alignment, pq, nil, p.Currency)
-	for _, s := range d.KPIs {
-		v.Tiles = append(v.Tiles, kpis.TileOf(s, pq, d.Signs, p.Currency))
-	}
+	v.Tiles = kpis.TilesOf(d, pq, p.Currency)
 	v.Signs = SignsOf(d.Signs, in.Lens)
 	for _, t := range in.Todos {
 		v.Todos = append(v.Todos, Todo{Title: t.Title, Count: t.Count, Link: t.Link})
