@@ -306,6 +306,21 @@ func benchSize(cfg config, sz size, dbURL string) (sizeResult, error) {
 		fmt.Printf(" first %6.1f ms  p95 %6.1f ms  p99 %6.1f ms  %6.0f req/s max%s  %d errors\n", ms(r.first), ms(r.p95), ms(r.p99), r.throughput, ratio, r.errors)
 		res.routes = append(res.routes, r)
 	}
+	// The sign-in page again after the pages: a minute's jobs (digest,
+	// escalations, a snapshot refresh) can share the machine with either
+	// run, so the baseline is the better of the two, which only ever
+	// lowers the ratios.
+	again, err := attack(cfg, vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: base + "/login",
+		Header: http.Header{"Accept-Encoding": {browserEncodings}}}))
+	if err != nil {
+		return res, fmt.Errorf("sign-in page, again: %w", err)
+	}
+	for i := range res.routes {
+		if res.routes[i].path == "/login" {
+			fmt.Printf("   %-36s %6.0f req/s max, %6.0f before; the better is the baseline\n", "sign-in page, again", again.throughput, res.routes[i].throughput)
+			res.routes[i].throughput = max(res.routes[i].throughput, again.throughput)
+		}
+	}
 	if err := removeAPICreated(dbURL); err != nil {
 		return res, err
 	}
@@ -757,7 +772,7 @@ func waitForStartJobs(dbURL string, since time.Time) error {
 		err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state IN ('available', 'running')),
 				count(*) FILTER (WHERE state = 'completed' AND finalized_at >= $1)
 			FROM river_job`, since).Scan(&busy, &done)
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			return fmt.Errorf("wait for the start-up jobs: %w", err)
 		}
 		switch {
@@ -770,7 +785,8 @@ func waitForStartJobs(dbURL string, since time.Time) error {
 		}
 		select {
 		case <-ctx.Done():
-			return errors.New("the start-up jobs did not finish within two minutes")
+			fmt.Println("   (the start-up jobs still ran after two minutes; measuring anyway)")
+			return nil
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -795,7 +811,7 @@ func render(cfg config, results []sizeResult) string {
 	}
 	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` on %s: %d cores (%s%s), Go %s, PostgreSQL on the same machine over loopback.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), cpu, mem, runtime.Version())
-	fmt.Fprintf(&b, "Latency: vegeta at a constant %d requests/s for %s (no coordinated omission). Throughput: %d concurrent clients as fast as they can for %s. The ratio is throughput ÷ the sign-in page's, measured in the same run. Requests carry a browser's Accept-Encoding and the client does not decompress.\n\n",
+	fmt.Fprintf(&b, "Latency: vegeta at a constant %d requests/s for %s (no coordinated omission). Throughput: %d concurrent clients as fast as they can for %s. The ratio is throughput ÷ the sign-in page's, measured in the same run before and after the pages (the better of the two). Each route's first request fills its caches and is timed on its own (\"first request\"). Requests carry a browser's Accept-Encoding and the client does not decompress.\n\n",
 		cfg.rate, cfg.duration, cfg.workers, cfg.duration)
 	for _, r := range results {
 		var baseline float64
