@@ -1,6 +1,7 @@
 package leads
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,5 +48,30 @@ func TestKeptLeadRowsFollowTheViewerAndTheLead(t *testing.T) {
 	l.DealValue = &value
 	if got := table(utcPage, l, before); !strings.Contains(got, "1,234.50") {
 		t.Errorf("a new deal value is not shown:\n%s", got)
+	}
+}
+
+// The campaign filter offers the newest filterCampaigns launches; a
+// campaign in the link beyond them is still shown, selected, by name.
+func TestCampaignFilterOffersTheNewestAndKeepsAnOlderOneChosen(t *testing.T) {
+	var list []leads.CampaignChoice
+	launch := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for i := range filterCampaigns + 50 {
+		list = append(list, leads.CampaignChoice{ID: int64(1000 - i), Name: "Campaign " + strconv.Itoa(1000-i), LaunchOn: launch.AddDate(0, 0, -i)})
+	}
+	field := components.Field{Name: "campaign", Label: "Campaign"}
+	all := renderString(t, components.SelectOf(field, campaignFilterOptions(list, "")))
+	if n := strings.Count(all, "<option"); n != filterCampaigns+1 {
+		t.Errorf("%d options, want any campaign and the %d newest", n, filterCampaigns)
+	}
+	older := list[filterCampaigns+10]
+	field.Value = strconv.FormatInt(older.ID, 10)
+	chosen := renderString(t, components.SelectOf(field, campaignFilterOptions(list, field.Value)))
+	if !strings.Contains(chosen, `value="`+field.Value+`" selected>`+older.Name+" — launch") {
+		t.Errorf("the older campaign in the link is not offered, chosen, by name:\n%s", chosen[len(chosen)-300:])
+	}
+	field.Value = "99999"
+	if got := renderString(t, components.SelectOf(field, campaignFilterOptions(list, "99999"))); !strings.Contains(got, `value="99999" selected>Campaign no. 99999`) {
+		t.Errorf("an unknown campaign in the link is not kept chosen:\n%s", got[len(got)-300:])
 	}
 }
