@@ -87,17 +87,31 @@ func storableText(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
-// accessLog writes one structured line per request.
+type wroteKey struct{}
+
+// writesOnGet marks a GET that changes state (the OpenID Connect callback
+// signs in, provisions, demotes and ends sessions) to be settled as a POST
+// is: without it, the browser's next page could still find a session it
+// ended in this instance's cache.
+func writesOnGet(r *http.Request) {
+	if wrote, ok := r.Context().Value(wroteKey{}).(*bool); ok {
+		*wrote = true
+	}
+}
+
 // settleWrites holds a state-changing request's answer until this
 // instance has heard of every change it committed (cache.Bus.Sync), so the
 // next page anyone opens here shows them, whatever the caches held. Other
 // instances hear within milliseconds, or drop the entry at its TTL.
 func (s *Server) settleWrites(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r)
+		wrote := new(bool)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), wroteKey{}, wrote)))
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
-			return
+			if !*wrote {
+				return
+			}
 		}
 		if err := s.cache.Sync(context.WithoutCancel(r.Context()), s.pool); err != nil {
 			s.log.Warn("cache sync after a write; caches emptied instead", "err", err)
@@ -105,6 +119,7 @@ func (s *Server) settleWrites(next http.Handler) http.Handler {
 	})
 }
 
+// accessLog writes one structured line per request.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()

@@ -46,6 +46,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 	if s.oidc == nil {
 		return errNotFound
 	}
+	writesOnGet(r)
 	ctx := r.Context()
 	q := r.URL.Query()
 	if code := q.Get("error"); code != "" {
