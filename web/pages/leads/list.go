@@ -44,7 +44,7 @@ type ListInput struct {
 // filterCampaigns is how many campaigns the filter offers, the newest
 // launches first. Leads come from recent campaigns, and an older one's
 // leads are a link away on its page ("Leads sourced"); at 5 000 campaigns
-// the 500 choices of the edit form were half of the list's 71 kB, which
+// the 500 choices the lead form offers were half of the list's 71 kB, which
 // is compressed on every request (two thirds of its server time at 1M).
 const filterCampaigns = 150
 
@@ -62,6 +62,7 @@ func campaignFilterOptions(list []leads.CampaignChoice, current string) *compone
 	for _, c := range list {
 		if strconv.FormatInt(c.ID, 10) == current {
 			label = CampaignOptions([]leads.CampaignChoice{c})[1].Label
+			break
 		}
 	}
 	return components.NewOptions(append(anyCampaignThenEach(offered), components.Option{Value: current, Label: label}))
